@@ -1,0 +1,23 @@
+import { connectService, type PromiseClient } from "@evented/core";
+import { notificationV1, orderV1, userV1 } from "@evented/proto";
+import type { Config } from "./config.ts";
+
+/** The services the gateway forwards to. */
+export interface Clients {
+  users: PromiseClient<userV1.UserServiceClient>;
+  orders: PromiseClient<orderV1.OrderServiceClient>;
+  notifications: PromiseClient<notificationV1.NotificationServiceClient>;
+}
+
+export function connectClients(config: Config): Clients {
+  const deadlineMs = config.grpcDeadlineMs;
+  return {
+    // Reads retry on UNAVAILABLE; writes do not (a create may have happened before the connection broke).
+    users: connectService(userV1.UserServiceClient, config.userServiceUrl, { deadlineMs, retryable: ["GetUser", "ListUsers"] }),
+    orders: connectService(orderV1.OrderServiceClient, config.orderServiceUrl, { deadlineMs, retryable: ["GetOrder", "ListOrders"] }),
+    notifications: connectService(notificationV1.NotificationServiceClient, config.notificationServiceUrl, {
+      deadlineMs,
+      retryable: ["ListNotifications"],
+    }),
+  };
+}

@@ -1,0 +1,65 @@
+import type { Logger } from "@evented/core";
+import { Elysia, ValidationError } from "elysia";
+import { toHttpError, type ErrorBody, type HttpError } from "./errors.ts";
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+interface Started {
+  requestId: string;
+  at: number;
+}
+
+const started = new WeakMap<Request, Started>();
+const idOf = (request: Request) => started.get(request)?.requestId ?? "";
+
+/**
+ * The request id comes from `x-request-id` (or is made here), is echoed back, and goes on to
+ * every gRPC call as metadata (`meta`), so one grep finds a request's whole story.
+ * Every module uses this plugin; Elysia applies it once, by name.
+ */
+export const requestMeta = new Elysia({ name: "request-meta" })
+  .onRequest(({ request, set }) => {
+    const incoming = request.headers.get("x-request-id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : Bun.randomUUIDv7();
+    started.set(request, { requestId, at: performance.now() });
+    set.headers["x-request-id"] = requestId;
+  })
+  .derive({ as: "global" }, ({ request }) => ({
+    meta: { requestId: idOf(request), traceparent: request.headers.get("traceparent") ?? undefined },
+  }));
+
+/** One log line per request and the one error body, for the whole app. */
+export function errorsAndLogs(log: Logger) {
+  return new Elysia({ name: "errors-and-logs" })
+    .onError({ as: "global" }, ({ code, error, request, set, path }): ErrorBody => {
+      let e: HttpError;
+      if (code === "VALIDATION") e = { status: 400, code: "INVALID_ARGUMENT", message: describe(error) };
+      else if (code === "PARSE") e = { status: 400, code: "INVALID_ARGUMENT", message: "the request body is not valid JSON" };
+      else if (code === "NOT_FOUND") e = { status: 404, code: "NOT_FOUND", message: `no route for ${request.method} ${path}` };
+      else {
+        e = toHttpError(error);
+        if (e.status === 500) log.error({ err: error, requestId: idOf(request) }, "unhandled error");
+        else if (e.status >= 500) log.warn({ err: error, requestId: idOf(request) }, "dependency failed");
+      }
+      set.status = e.status;
+      set.headers["x-request-id"] = idOf(request);
+      return { error: { code: e.code, message: e.message, request_id: idOf(request) } };
+    })
+    .onAfterResponse({ as: "global" }, ({ request, set, route }) => {
+      const s = started.get(request);
+      const ms = s ? Math.round((performance.now() - s.at) * 100) / 100 : undefined;
+      log.info({ requestId: s?.requestId, method: request.method, route, status: set.status ?? 200, ms }, "request");
+    });
+}
+
+/** "email must be a valid email address; items.0.quantity: Expected integer" — the first few problems, for people. */
+function describe(error: Readonly<ValidationError> | ValidationError): string {
+  const problems = error.all.slice(0, 5).map((e) => {
+    const custom = (e.schema as { error?: unknown }).error;
+    if (typeof custom === "string") return custom;
+    const where = e.path ? e.path.slice(1).replaceAll("/", ".") : error.type;
+    return `${where}: ${"summary" in e && e.summary ? e.summary : e.message}`;
+  });
+  const unique = [...new Set(problems)];
+  return unique.length ? `invalid ${error.type}: ${unique.join("; ")}` : `invalid ${error.type}`;
+}

@@ -1,0 +1,64 @@
+import { isServiceError, REASON_KEY, status } from "@evented/core";
+import { t } from "elysia";
+
+/** The one error body of the API. */
+export const ErrorBody = t.Object(
+  {
+    error: t.Object({
+      code: t.String({ description: "Machine-readable: a gRPC status name (NOT_FOUND, ...) or a finer reason (IDEMPOTENCY_KEY_REUSED)." }),
+      message: t.String({ description: "What is wrong, for people." }),
+      request_id: t.String({ description: "Quote it when asking about this request; it is in every log line it caused." }),
+    }),
+  },
+  { title: "Error" },
+);
+export type ErrorBody = typeof ErrorBody.static;
+
+/** gRPC status -> HTTP status, after grpc-gateway's table: the one place it is decided. */
+const HTTP_OF_GRPC: Partial<Record<status, number>> = {
+  [status.INVALID_ARGUMENT]: 400,
+  [status.FAILED_PRECONDITION]: 400,
+  [status.OUT_OF_RANGE]: 400,
+  [status.UNAUTHENTICATED]: 401,
+  [status.PERMISSION_DENIED]: 403,
+  [status.NOT_FOUND]: 404,
+  [status.ALREADY_EXISTS]: 409,
+  [status.ABORTED]: 409,
+  [status.RESOURCE_EXHAUSTED]: 429,
+  [status.CANCELLED]: 499,
+  [status.UNIMPLEMENTED]: 501,
+  [status.UNAVAILABLE]: 503,
+  [status.DEADLINE_EXCEEDED]: 504,
+};
+
+/** Reasons that refine the status: HTTP has a word for them that gRPC lacks. */
+const HTTP_OF_REASON: Record<string, number> = {
+  IDEMPOTENCY_KEY_REUSED: 422,
+};
+
+/** Messages a client gets instead of the transport's own, which may name internal hosts. */
+const SAFE_MESSAGE: Partial<Record<status, string>> = {
+  [status.UNAVAILABLE]: "a service this request needs is unavailable; retry later",
+  [status.DEADLINE_EXCEEDED]: "a service this request needs did not answer in time; retry later",
+  [status.INTERNAL]: "internal error",
+  [status.UNKNOWN]: "internal error",
+  [status.DATA_LOSS]: "internal error",
+};
+
+export interface HttpError {
+  status: number;
+  code: string;
+  message: string;
+}
+
+/** Maps whatever a handler threw to an HTTP status and the error body fields. */
+export function toHttpError(err: unknown): HttpError {
+  if (isServiceError(err)) {
+    const reason = err.metadata?.get(REASON_KEY)[0]?.toString();
+    const code = reason ?? status[err.code] ?? "UNKNOWN";
+    const http = (reason && HTTP_OF_REASON[reason]) || HTTP_OF_GRPC[err.code as status] || 500;
+    // A service's own UNAVAILABLE (e.g. "user service unreachable") has no reason and is sanitised too: it is infrastructure.
+    return { status: http, code, message: SAFE_MESSAGE[err.code as status] ?? err.details };
+  }
+  return { status: 500, code: "INTERNAL", message: "internal error" };
+}

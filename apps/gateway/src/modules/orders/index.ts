@@ -1,0 +1,62 @@
+import { Elysia } from "elysia";
+import type { Clients } from "../../clients.ts";
+import { ErrorBody } from "../../errors.ts";
+import { requestMeta } from "../../context.ts";
+import { IdempotencyHeaders, IdParams } from "../shared.ts";
+import { CancelBody, CreateOrderBody, ListOrdersQuery, Order, OrderPage, statusToProto, toOrder, UpdateStatusBody } from "./model.ts";
+
+const failures = { 400: ErrorBody, 503: ErrorBody, 504: ErrorBody };
+
+export const orders = ({ orders }: Clients) =>
+  new Elysia({ prefix: "/orders", tags: ["orders"] })
+    .use(requestMeta)
+    .post(
+      "",
+      async ({ body, headers, meta, status }) => {
+        const items = body.items.map((i) => ({ productId: i.product_id, quantity: i.quantity, unitPrice: i.unit_price ?? 0 }));
+        const request = { userId: body.user_id, items, currency: body.currency ?? "USD", idempotencyKey: headers["idempotency-key"] ?? "" };
+        return status(201, toOrder((await orders.createOrder(request, meta)).order));
+      },
+      {
+        body: CreateOrderBody,
+        headers: IdempotencyHeaders,
+        response: { 201: Order, ...failures, 422: ErrorBody },
+        detail: { summary: "Place an order", description: "The user must exist (400 otherwise). Publishes OrderCreated." },
+      },
+    )
+    .get(
+      "",
+      async ({ query, meta }) => {
+        const page = await orders.listOrders({ userId: query.user_id ?? "", pageSize: query.page_size ?? 0, pageToken: query.page_token ?? "" }, meta);
+        return { orders: page.orders.map(toOrder), next_page_token: page.nextPageToken };
+      },
+      { query: ListOrdersQuery, response: { 200: OrderPage, ...failures }, detail: { summary: "List orders, newest first" } },
+    )
+    .get("/:id", async ({ params, meta }) => toOrder((await orders.getOrder({ id: params.id }, meta)).order), {
+      params: IdParams,
+      response: { 200: Order, ...failures, 404: ErrorBody },
+      detail: { summary: "Get an order" },
+    })
+    .patch(
+      "/:id/status",
+      async ({ params, body, meta }) => toOrder((await orders.updateOrderStatus({ id: params.id, status: statusToProto(body.status) }, meta)).order),
+      {
+        params: IdParams,
+        body: UpdateStatusBody,
+        response: { 200: Order, ...failures, 404: ErrorBody, 409: ErrorBody },
+        detail: {
+          summary: "Move an order along its lifecycle",
+          description: "pending → confirmed → shipped → completed; cancelled from pending or confirmed. Any other move is 409. Publishes OrderStatusUpdated (or OrderCancelled).",
+        },
+      },
+    )
+    .post(
+      "/:id/cancel",
+      async ({ params, body, meta }) => toOrder((await orders.cancelOrder({ id: params.id, reason: body?.reason ?? "" }, meta)).order),
+      {
+        params: IdParams,
+        body: CancelBody,
+        response: { 200: Order, ...failures, 404: ErrorBody, 409: ErrorBody },
+        detail: { summary: "Cancel an order", description: "Allowed before the order ships; 409 after. Publishes OrderCancelled." },
+      },
+    );

@@ -1,0 +1,75 @@
+import { CURRENCY_PATTERN, LIMITS } from "@evented/core";
+import { orderV1 } from "@evented/proto";
+import { t } from "elysia";
+import { Id, PageQuery } from "../shared.ts";
+
+export const STATUSES = ["pending", "confirmed", "shipped", "completed", "cancelled"] as const;
+export type Status = (typeof STATUSES)[number];
+const Status = t.UnionEnum(STATUSES, { error: `status must be one of ${STATUSES.join(", ")}` });
+
+const TO_PROTO: Record<Status, orderV1.OrderStatus> = {
+  pending: orderV1.OrderStatus.ORDER_STATUS_PENDING,
+  confirmed: orderV1.OrderStatus.ORDER_STATUS_CONFIRMED,
+  shipped: orderV1.OrderStatus.ORDER_STATUS_SHIPPED,
+  completed: orderV1.OrderStatus.ORDER_STATUS_COMPLETED,
+  cancelled: orderV1.OrderStatus.ORDER_STATUS_CANCELLED,
+};
+const FROM_PROTO = new Map(Object.entries(TO_PROTO).map(([k, v]) => [v, k as Status]));
+export const statusToProto = (s: Status) => TO_PROTO[s];
+
+export const OrderItem = t.Object({
+  product_id: t.String({ minLength: 1, maxLength: LIMITS.productIdMax, error: `product_id must be 1 to ${LIMITS.productIdMax} characters`, examples: ["456"] }),
+  quantity: t.Integer({ minimum: 1, maximum: LIMITS.quantityMax, error: `quantity must be a whole number from 1 to ${LIMITS.quantityMax}`, examples: [2] }),
+  unit_price: t.Optional(
+    t.Integer({
+      minimum: 0,
+      maximum: LIMITS.unitPriceMax,
+      default: 0,
+      description: "Price of one unit in minor units of the currency (cents for USD)",
+      error: `unit_price must be a whole number of minor units from 0 to ${LIMITS.unitPriceMax}`,
+    }),
+  ),
+});
+
+export const Order = t.Object(
+  {
+    id: Id(),
+    user_id: Id("user_id"),
+    items: t.Array(t.Object({ product_id: t.String(), quantity: t.Integer(), unit_price: t.Integer() })),
+    status: t.UnionEnum(STATUSES),
+    currency: t.String({ examples: ["USD"] }),
+    total: t.Integer({ description: "Sum of quantity * unit_price, in minor units" }),
+    cancel_reason: t.String(),
+    created_at: t.String({ format: "date-time" }),
+    updated_at: t.String({ format: "date-time" }),
+  },
+  { title: "Order" },
+);
+
+export const CreateOrderBody = t.Object(
+  {
+    user_id: Id("user_id"),
+    items: t.Array(OrderItem, { minItems: 1, maxItems: LIMITS.itemsMax, error: `items must hold 1 to ${LIMITS.itemsMax} items` }),
+    currency: t.Optional(t.String({ pattern: CURRENCY_PATTERN, default: "USD", error: "currency must be a three-letter ISO 4217 code such as USD" })),
+  },
+  { title: "CreateOrder" },
+);
+export const UpdateStatusBody = t.Object({ status: Status }, { title: "UpdateOrderStatus" });
+export const CancelBody = t.Optional(t.Object({ reason: t.Optional(t.String({ maxLength: LIMITS.reasonMax, error: `reason must be at most ${LIMITS.reasonMax} characters` })) }));
+export const OrderPage = t.Object({ orders: t.Array(Order), next_page_token: t.String() }, { title: "OrderPage" });
+export const ListOrdersQuery = t.Object({ user_id: t.Optional(Id("user_id")), ...PageQuery });
+
+export function toOrder(o: orderV1.Order | undefined): typeof Order.static {
+  if (!o) throw new Error("service answered without an order");
+  return {
+    id: o.id,
+    user_id: o.userId,
+    items: o.items.map((i) => ({ product_id: i.productId, quantity: i.quantity, unit_price: i.unitPrice })),
+    status: FROM_PROTO.get(o.status) ?? "pending",
+    currency: o.currency,
+    total: o.total,
+    cancel_reason: o.cancelReason,
+    created_at: o.createdAt ?? "",
+    updated_at: o.updatedAt ?? "",
+  };
+}

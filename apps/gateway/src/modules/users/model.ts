@@ -1,0 +1,73 @@
+import { LIMITS, PHONE_PATTERN } from "@evented/core";
+import type { notificationV1, userV1 } from "@evented/proto";
+import { t } from "elysia";
+import { Email, Id, PageQuery } from "../shared.ts";
+
+const Name = t.String({ minLength: 1, maxLength: LIMITS.nameMax, error: `name must be 1 to ${LIMITS.nameMax} characters`, examples: ["John Doe"] });
+const Phone = t.String({ pattern: `${PHONE_PATTERN}|^$`, error: "phone must be in E.164 form, e.g. +14155550123", examples: ["+14155550123"] });
+
+export const User = t.Object(
+  {
+    id: Id(),
+    name: t.String(),
+    email: t.String(),
+    phone: t.String({ description: "E.164, or empty" }),
+    created_at: t.String({ format: "date-time" }),
+    updated_at: t.String({ format: "date-time" }),
+  },
+  { title: "User" },
+);
+
+export const CreateUserBody = t.Object({ name: Name, email: Email, phone: t.Optional(Phone) }, { title: "CreateUser" });
+export const UpdateUserBody = t.Object({ name: t.Optional(Name), email: t.Optional(Email), phone: t.Optional(Phone) }, { title: "UpdateUser" });
+export const UserPage = t.Object({ users: t.Array(User), next_page_token: t.String() }, { title: "UserPage" });
+export const ListUsersQuery = t.Object(PageQuery);
+
+export const Delivery = t.Object({
+  channel: t.Union([t.Literal("email"), t.Literal("sms"), t.Literal("push")]),
+  status: t.Union([t.Literal("pending"), t.Literal("sent"), t.Literal("failed"), t.Literal("suppressed")]),
+  attempts: t.Integer(),
+  last_error: t.String(),
+  sent_at: t.Union([t.String({ format: "date-time" }), t.Null()]),
+});
+
+export const Notification = t.Object(
+  {
+    id: Id(),
+    user_id: Id("user_id"),
+    kind: t.String({ examples: ["welcome"] }),
+    subject: t.String(),
+    body: t.String(),
+    event_id: t.String(),
+    event_type: t.String({ examples: ["UserCreated"] }),
+    deliveries: t.Array(Delivery),
+    created_at: t.String({ format: "date-time" }),
+  },
+  { title: "Notification" },
+);
+export const NotificationPage = t.Object({ notifications: t.Array(Notification), next_page_token: t.String() }, { title: "NotificationPage" });
+
+export function toUser(u: userV1.User | undefined): typeof User.static {
+  if (!u) throw new Error("service answered without a user");
+  return { id: u.id, name: u.name, email: u.email, phone: u.phone, created_at: u.createdAt ?? "", updated_at: u.updatedAt ?? "" };
+}
+
+export function toNotification(n: notificationV1.Notification): typeof Notification.static {
+  return {
+    id: n.id,
+    user_id: n.userId,
+    kind: n.kind,
+    subject: n.subject,
+    body: n.body,
+    event_id: n.eventId,
+    event_type: n.eventType,
+    created_at: n.createdAt ?? "",
+    deliveries: n.deliveries.map((d) => ({
+      channel: d.channel as "email" | "sms" | "push",
+      status: d.status as "pending" | "sent" | "failed" | "suppressed",
+      attempts: d.attempts,
+      last_error: d.lastError,
+      sent_at: d.sentAt ?? null,
+    })),
+  };
+}

@@ -1,0 +1,102 @@
+import type { Logger } from "@evented/core";
+import type { Channel } from "./channels.ts";
+import { claimDue, finishDelivery, type DueDelivery } from "./repository.ts";
+import type { ChannelName } from "./schema.ts";
+import type { Executor } from "@evented/core";
+
+export interface DelivererOptions {
+  maxAttempts?: number;
+  /** Wait before each retry, by attempt (the last repeats). */
+  backoffMs?: number[];
+  /** How long an attempt may take before another replica may retry it. */
+  leaseMs?: number;
+  batchSize?: number;
+  pollMs?: number;
+}
+
+/**
+ * Sends pending deliveries in the background, each on its channel, with retries and backoff;
+ * every delivery ends as sent, failed (after the last attempt, with the error) or suppressed
+ * (nobody to send to, or the user deleted their account and this is not the goodbye).
+ */
+export class Deliverer {
+  private running: Promise<void> | undefined;
+  private again = false;
+  private timer: Timer | undefined;
+  private readonly o: Required<DelivererOptions>;
+
+  constructor(
+    private readonly db: Executor,
+    private readonly channels: Record<ChannelName, Channel>,
+    private readonly log: Logger,
+    options: DelivererOptions = {},
+  ) {
+    this.o = { maxAttempts: 5, backoffMs: [1000, 5000, 30_000, 120_000], leaseMs: 60_000, batchSize: 50, pollMs: 1000, ...options };
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => this.kick(), this.o.pollMs);
+    this.kick();
+  }
+
+  kick(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.again = false;
+    await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      for (;;) {
+        const due = await claimDue(this.db, this.o.batchSize, this.o.leaseMs);
+        if (due.length === 0) return;
+        await Promise.all(due.map((d) => this.deliver(d)));
+      }
+    } catch (err) {
+      this.log.warn({ err }, "delivery pass failed; will retry");
+    }
+  }
+
+  private async deliver(d: DueDelivery): Promise<void> {
+    const { notification: n, recipient: r } = d;
+    const log = this.log.child({ deliveryId: d.id, channel: d.channel, notificationId: n.id, kind: n.kind });
+    if (r?.deletedAt && n.kind !== "account_deleted") {
+      return finishDelivery(this.db, d.id, { status: "suppressed", error: "the user deleted their account" });
+    }
+    if (!r) return this.retryOrFail(d, "no contact details for this user yet", log);
+    const channel = this.channels[d.channel];
+    const to = channel.address(r);
+    if (!to) return finishDelivery(this.db, d.id, { status: "suppressed", error: `no ${d.channel} address for this user` });
+    try {
+      await channel.send({ deliveryId: d.id, userId: n.userId, kind: n.kind, to, name: r.name, subject: n.subject, body: n.body });
+      await finishDelivery(this.db, d.id, { status: "sent", address: to });
+    } catch (err) {
+      await this.retryOrFail(d, err instanceof Error ? err.message : String(err), log);
+    }
+  }
+
+  private async retryOrFail(d: DueDelivery, error: string, log: Logger): Promise<void> {
+    if (d.attempts >= this.o.maxAttempts) {
+      log.error({ attempts: d.attempts, error }, "delivery failed for good");
+      return finishDelivery(this.db, d.id, { status: "failed", error });
+    }
+    const retryInMs = this.o.backoffMs[Math.min(d.attempts, this.o.backoffMs.length) - 1] ?? 1000;
+    log.warn({ attempts: d.attempts, error, retryInMs }, "delivery failed; will retry");
+    return finishDelivery(this.db, d.id, { status: "pending", error, retryInMs });
+  }
+}

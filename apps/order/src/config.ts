@@ -1,0 +1,15 @@
+import { hostPort, int, logConfig, natsConfig, port, url } from "@evented/core";
+
+export function readConfig(env: Record<string, string | undefined>) {
+  return {
+    port: port(env, "ORDER_PORT", 50052),
+    dbConn: url(env, "ORDER_DB_CONN", "postgres://postgres@127.0.0.1:5432/orders", ["postgres:", "postgresql:"]),
+    dbPoolSize: int(env, "ORDER_DB_POOL_SIZE", 10, { min: 1, max: 200 }),
+    userServiceUrl: hostPort(env, "USER_SERVICE_URL", "127.0.0.1:50051"),
+    userServiceTimeoutMs: int(env, "USER_SERVICE_TIMEOUT_MS", 2000, { min: 1 }),
+    ...natsConfig(env),
+    log: logConfig(env),
+  };
+}
+
+export type Config = ReturnType<typeof readConfig>;

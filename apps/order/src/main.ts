@@ -1,0 +1,25 @@
+import { Bus, createLogger, loadConfig, onShutdown, openDatabase, Outbox, pruneIdempotencyKeys, startConsumers, startGrpcServer } from "@evented/core";
+import { orderV1 } from "@evented/proto";
+import { readConfig } from "./config.ts";
+import * as schema from "./schema.ts";
+import { orderServer } from "./server.ts";
+import { OrderService } from "./service.ts";
+import { subscriptions } from "./subscriptions.ts";
+import { userDirectory } from "./users.ts";
+
+const config = loadConfig("order", readConfig);
+const log = createLogger("order", config.log);
+const migrationsFolder = new URL("../../../drizzle/order", import.meta.url).pathname;
+
+const { db, close: closeDb } = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: config.dbPoolSize });
+const bus = await Bus.connect({ url: config.natsUrl, name: "order", stream: config.stream, prefix: config.subjectPrefix, log });
+const outbox = new Outbox(db, bus, log);
+outbox.start();
+const users = userDirectory(config.userServiceUrl, config.userServiceTimeoutMs);
+const orders = new OrderService(db, outbox, users);
+const consumers = await startConsumers(subscriptions(orders), { bus, db, log });
+const janitor = setInterval(() => pruneIdempotencyKeys(db).catch((err) => log.warn({ err }, "prune failed")), 3600_000);
+
+const grpc = await startGrpcServer(config.port, [[orderV1.OrderServiceService, orderServer(orders, log)]], log);
+
+onShutdown(log, [() => grpc.stop(), () => consumers.stop(), () => clearInterval(janitor), () => outbox.stop(), () => bus.close(), () => users.close(), closeDb]);

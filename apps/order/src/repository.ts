@@ -1,0 +1,75 @@
+import type { Executor } from "@evented/core";
+import { and, asc, desc, eq, inArray, lt, notInArray, sql } from "drizzle-orm";
+import { deletedUsers, orderItems, orders, type Order, type OrderItem, type OrderStatus } from "./schema.ts";
+
+type OrderRow = typeof orders.$inferSelect;
+
+export async function insertOrder(tx: Executor, order: typeof orders.$inferInsert, items: OrderItem[]): Promise<Order> {
+  const [row] = await tx.insert(orders).values(order).returning();
+  await tx.insert(orderItems).values(items.map((item, line) => ({ orderId: order.id, line, ...item })));
+  return { ...row!, items };
+}
+
+export async function findOrder(db: Executor, id: string, forUpdate = false): Promise<Order | undefined> {
+  const query = db.select().from(orders).where(eq(orders.id, id));
+  const [row] = forUpdate ? await query.for("update") : await query;
+  return row && (await withItems(db, [row]))[0];
+}
+
+export async function setStatus(tx: Executor, id: string, status: OrderStatus, cancelReason?: string): Promise<OrderRow> {
+  const [row] = await tx
+    .update(orders)
+    .set({ status, updatedAt: new Date(), ...(cancelReason !== undefined && { cancelReason }) })
+    .where(eq(orders.id, id))
+    .returning();
+  return row!;
+}
+
+/** Newest first, optionally of one user; `before` is the last id of the previous page. */
+export async function listOrders(db: Executor, limit: number, userId?: string, before?: string): Promise<Order[]> {
+  const rows = await db
+    .select()
+    .from(orders)
+    .where(and(userId ? eq(orders.userId, userId) : undefined, before ? lt(orders.id, before) : undefined))
+    .orderBy(desc(orders.id))
+    .limit(limit);
+  return withItems(db, rows);
+}
+
+/** A user's orders that may still be cancelled, locked for this transaction. */
+export async function openOrdersOfUser(tx: Executor, userId: string): Promise<Order[]> {
+  const rows = await tx
+    .select()
+    .from(orders)
+    .where(and(eq(orders.userId, userId), notInArray(orders.status, ["shipped", "completed", "cancelled"])))
+    .orderBy(asc(orders.id))
+    .for("update");
+  return withItems(tx, rows);
+}
+
+/** Serialises order creation against that user's deletion, for this transaction. */
+export async function lockUser(tx: Executor, userId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${userId}, 0))`);
+}
+
+export async function isUserDeleted(tx: Executor, userId: string): Promise<boolean> {
+  return (await tx.select().from(deletedUsers).where(eq(deletedUsers.userId, userId))).length > 0;
+}
+
+export async function markUserDeleted(tx: Executor, userId: string): Promise<void> {
+  await tx.insert(deletedUsers).values({ userId }).onConflictDoNothing();
+}
+
+async function withItems(db: Executor, rows: OrderRow[]): Promise<Order[]> {
+  if (rows.length === 0) return [];
+  const items = await db
+    .select()
+    .from(orderItems)
+    .where(inArray(orderItems.orderId, rows.map((r) => r.id)))
+    .orderBy(asc(orderItems.orderId), asc(orderItems.line));
+  const byOrder = Map.groupBy(items, (i) => i.orderId);
+  return rows.map((row) => ({
+    ...row,
+    items: (byOrder.get(row.id) ?? []).map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice })),
+  }));
+}

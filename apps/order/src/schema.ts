@@ -1,0 +1,51 @@
+import { relations } from "drizzle-orm";
+import { bigint, index, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+
+export { deadLetters, idempotencyKeys, outbox, processedEvents } from "@evented/core/tables";
+
+export const STATUSES = ["pending", "confirmed", "shipped", "completed", "cancelled"] as const;
+export type OrderStatus = (typeof STATUSES)[number];
+
+export const orders = pgTable(
+  "orders",
+  {
+    id: uuid("id").primaryKey(),
+    userId: uuid("user_id").notNull(),
+    status: text("status").$type<OrderStatus>().notNull(),
+    currency: text("currency").notNull(),
+    /** Minor units (cents), never a float. */
+    total: bigint("total", { mode: "number" }).notNull(),
+    cancelReason: text("cancel_reason").notNull().default(""),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("orders_user_id_idx").on(t.userId, t.id)],
+);
+
+export const orderItems = pgTable(
+  "order_items",
+  {
+    orderId: uuid("order_id")
+      .notNull()
+      .references(() => orders.id, { onDelete: "cascade" }),
+    line: integer("line").notNull(),
+    productId: text("product_id").notNull(),
+    quantity: integer("quantity").notNull(),
+    unitPrice: bigint("unit_price", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.line] })],
+);
+
+/** Users this service has seen deleted (from UserDeleted): no new order may name them. */
+export const deletedUsers = pgTable("deleted_users", {
+  userId: uuid("user_id").primaryKey(),
+  deletedAt: timestamp("deleted_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const ordersRelations = relations(orders, ({ many }) => ({ items: many(orderItems) }));
+export const orderItemsRelations = relations(orderItems, ({ one }) => ({
+  order: one(orders, { fields: [orderItems.orderId], references: [orders.id] }),
+}));
+
+export type OrderItem = Pick<typeof orderItems.$inferSelect, "productId" | "quantity" | "unitPrice">;
+export type Order = typeof orders.$inferSelect & { items: OrderItem[] };

@@ -1,0 +1,33 @@
+import { invalid, unaryHandlers, type Logger } from "@evented/core";
+import { orderV1 } from "@evented/proto";
+import type { Order, OrderService } from "./service.ts";
+import { STATUS_FROM_PROTO, STATUS_TO_PROTO } from "./status.ts";
+
+/** gRPC <-> domain: nothing else lives here. */
+export function orderServer(orders: OrderService, log: Logger): orderV1.OrderServiceServer {
+  return unaryHandlers<orderV1.OrderServiceServer>(log, {
+    createOrder: async (req, ctx) => ({
+      order: toProto(await orders.create(req, { ...ctx, idempotencyKey: req.idempotencyKey || undefined })),
+    }),
+    getOrder: async (req) => ({ order: toProto(await orders.get(req.id)) }),
+    listOrders: async (req) => {
+      const page = await orders.list(req.userId, req.pageSize, req.pageToken);
+      return { orders: page.orders.map(toProto), nextPageToken: page.nextPageToken };
+    },
+    updateOrderStatus: async (req, ctx) => {
+      const status = STATUS_FROM_PROTO.get(req.status);
+      if (!status) throw invalid("status must be one of pending, confirmed, shipped, completed, cancelled");
+      return { order: toProto(await orders.updateStatus(req.id, status, ctx)) };
+    },
+    cancelOrder: async (req, ctx) => ({ order: toProto(await orders.cancel(req.id, req.reason, ctx)) }),
+  });
+}
+
+function toProto(order: Order): orderV1.Order {
+  return {
+    ...order,
+    status: STATUS_TO_PROTO[order.status],
+    createdAt: order.createdAt.toISOString(),
+    updatedAt: order.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,13 @@
+import { int, logConfig, natsConfig, port, url } from "@evented/core";
+
+export function readConfig(env: Record<string, string | undefined>) {
+  return {
+    port: port(env, "USER_PORT", 50051),
+    dbConn: url(env, "USER_DB_CONN", "postgres://postgres@127.0.0.1:5432/users", ["postgres:", "postgresql:"]),
+    dbPoolSize: int(env, "USER_DB_POOL_SIZE", 10, { min: 1, max: 200 }),
+    ...natsConfig(env),
+    log: logConfig(env),
+  };
+}
+
+export type Config = ReturnType<typeof readConfig>;

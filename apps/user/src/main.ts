@@ -1,0 +1,20 @@
+import { Bus, createLogger, loadConfig, onShutdown, openDatabase, Outbox, pruneIdempotencyKeys, startGrpcServer } from "@evented/core";
+import { userV1 } from "@evented/proto";
+import { readConfig } from "./config.ts";
+import * as schema from "./schema.ts";
+import { userServer } from "./server.ts";
+import { UserService } from "./service.ts";
+
+const config = loadConfig("user", readConfig);
+const log = createLogger("user", config.log);
+const migrationsFolder = new URL("../../../drizzle/user", import.meta.url).pathname;
+
+const { db, close: closeDb } = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: config.dbPoolSize });
+const bus = await Bus.connect({ url: config.natsUrl, name: "user", stream: config.stream, prefix: config.subjectPrefix, log });
+const outbox = new Outbox(db, bus, log);
+outbox.start();
+const janitor = setInterval(() => pruneIdempotencyKeys(db).catch((err) => log.warn({ err }, "prune failed")), 3600_000);
+
+const grpc = await startGrpcServer(config.port, [[userV1.UserServiceService, userServer(new UserService(db, outbox), log)]], log);
+
+onShutdown(log, [() => grpc.stop(), () => clearInterval(janitor), () => outbox.stop(), () => bus.close(), closeDb]);

@@ -1,0 +1,132 @@
+import {
+  AckPolicy,
+  connect,
+  DeliverPolicy,
+  DiscardPolicy,
+  headers as natsHeaders,
+  nanos,
+  RetentionPolicy,
+  StorageType,
+  type ConsumerConfig,
+  type JetStreamClient,
+  type JetStreamManager,
+  type NatsConnection,
+  type PubAck,
+  type StreamConfig,
+} from "nats";
+import type { Logger } from "./logger.ts";
+
+export interface BusOptions {
+  url: string;
+  /** Connection name, shown by the server's monitoring. */
+  name: string;
+  /** The JetStream stream that holds every event, e.g. "EVENTS". */
+  stream: string;
+  /** Subject prefix of every event, e.g. "events" for "events.user.created". */
+  prefix: string;
+  log: Logger;
+  /** How long JetStream remembers a message id to drop a re-publish. */
+  duplicateWindowMs?: number;
+  /** How long events stay in the stream. */
+  maxAgeMs?: number;
+}
+
+/** One NATS connection with JetStream: the stream as code, publish with ack, and connection state. */
+export class Bus {
+  private connected = true;
+
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly js: JetStreamClient,
+    readonly jsm: JetStreamManager,
+    readonly options: BusOptions,
+  ) {
+    void this.watch();
+  }
+
+  static async connect(options: BusOptions): Promise<Bus> {
+    const { log } = options;
+    log.info({ url: options.url }, "connecting to NATS");
+    const nc = await connect({
+      servers: options.url,
+      name: options.name,
+      // Never give up: outages are waited out, and the outbox keeps events meanwhile.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      waitOnFirstConnect: true,
+    });
+    const jsm = await nc.jetstreamManager();
+    const bus = new Bus(nc, nc.jetstream(), jsm, options);
+    await bus.ensureStream();
+    return bus;
+  }
+
+  get isConnected(): boolean {
+    return this.connected && !this.nc.isClosed();
+  }
+
+  /** Creates the stream, or brings an existing one to this configuration; safe from every replica at once. */
+  async ensureStream(): Promise<void> {
+    const { stream, prefix, duplicateWindowMs = 120_000, maxAgeMs = 7 * 24 * 3600_000 } = this.options;
+    const config: Partial<StreamConfig> & { name: string } = {
+      name: stream,
+      subjects: [`${prefix}.>`],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
+      duplicate_window: nanos(duplicateWindowMs),
+      max_age: nanos(maxAgeMs),
+    };
+    try {
+      await this.jsm.streams.info(stream);
+      await this.jsm.streams.update(stream, config);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await this.jsm.streams.add(config);
+    }
+  }
+
+  /** Creates or updates a durable pull consumer. */
+  async ensureConsumer(config: Partial<ConsumerConfig> & { durable_name: string }): Promise<void> {
+    const full: Partial<ConsumerConfig> = {
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      ...config,
+    };
+    try {
+      await this.jsm.consumers.info(this.options.stream, config.durable_name);
+      await this.jsm.consumers.update(this.options.stream, config.durable_name, full);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await this.jsm.consumers.add(this.options.stream, full);
+    }
+  }
+
+  /** Publishes and waits for JetStream's ack. The message id makes a re-publish a no-op within the window. */
+  publish(subject: string, data: Uint8Array, msgId: string, headers: Record<string, string>, timeout = 5000): Promise<PubAck> {
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(headers)) if (v) h.set(k, v);
+    return this.js.publish(subject, data, { msgID: msgId, headers: h, timeout });
+  }
+
+  async close(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
+  }
+
+  private async watch(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === "disconnect") {
+        this.connected = false;
+        this.options.log.warn("NATS disconnected; events wait in the outbox");
+      } else if (s.type === "reconnect") {
+        this.connected = true;
+        this.options.log.info("NATS reconnected");
+      }
+    }
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { code?: string | number; api_error?: { err_code?: number }; message?: string };
+  return e?.code === "404" || e?.code === 404 || /not found/i.test(e?.message ?? "");
+}

@@ -1,0 +1,103 @@
+// Each app reads its environment once, at start-up, through these helpers; a bad value stops
+// the app with a message that names the variable.
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === "" ? undefined : value;
+}
+
+export function str(env: Env, name: string, fallback?: string): string {
+  const value = raw(env, name) ?? fallback;
+  if (value === undefined) throw new ConfigError(`${name} is required`);
+  return value;
+}
+
+export function optional(env: Env, name: string): string | undefined {
+  return raw(env, name);
+}
+
+export function int(env: Env, name: string, fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+export function port(env: Env, name: string, fallback: number): number {
+  return int(env, name, fallback, { min: 0, max: 65535 });
+}
+
+export function oneOf<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const value = raw(env, name) ?? fallback;
+  if (!choices.includes(value as T)) throw new ConfigError(`${name} must be one of ${choices.join(", ")}, got "${value}"`);
+  return value as T;
+}
+
+export function url(env: Env, name: string, fallback: string | undefined, protocols: readonly string[]): string {
+  const value = str(env, name, fallback);
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be a URL (${protocols.join(" or ")}), got "${redactUrl(value)}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(" or ")}, got "${parsed.protocol}"`);
+  }
+  return value;
+}
+
+/** host:port, as gRPC clients take it (the seed's USER_SERVICE_URL=localhost:50051). */
+export function hostPort(env: Env, name: string, fallback: string): string {
+  const value = str(env, name, fallback).replace(/^(grpc|http|dns):\/\/\/?/, "");
+  if (!/^[\w.-]+:\d{1,5}$|^\[[\d:a-f]+\]:\d{1,5}$/i.test(value)) {
+    throw new ConfigError(`${name} must be host:port, got "${value}"`);
+  }
+  return value;
+}
+
+/** A connection string with its password replaced, safe to log. */
+export function redactUrl(value: string): string {
+  try {
+    const parsed = new URL(value);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return value.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+  }
+}
+
+/** Runs `read` and turns a ConfigError into one clear line and exit code 78 (EX_CONFIG). */
+export function loadConfig<T>(service: string, read: (env: Env) => T, env: Env = process.env): T {
+  try {
+    return read(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`${service}: invalid configuration: ${err.message}`);
+    process.exit(78);
+  }
+}
+
+/** Settings every service shares: NATS, the event stream, logs. */
+export function natsConfig(env: Env) {
+  return {
+    natsUrl: url(env, "NATS_URL", "nats://127.0.0.1:4222", ["nats:", "tls:", "ws:", "wss:"]),
+    stream: str(env, "NATS_STREAM", "EVENTS"),
+    subjectPrefix: str(env, "NATS_SUBJECT_PREFIX", "events"),
+  };
+}
+
+export function logConfig(env: Env) {
+  return {
+    level: oneOf(env, "LOG_LEVEL", ["trace", "debug", "info", "warn", "error", "fatal", "silent"], "info"),
+    format: oneOf(env, "LOG_FORMAT", ["json", "pretty"], "json"),
+  };
+}

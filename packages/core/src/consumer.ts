@@ -1,0 +1,161 @@
+import type { ConsumerMessages, JsMsg } from "nats";
+import { nanos } from "nats";
+import type { Bus } from "./bus.ts";
+import type { Executor } from "./db.ts";
+import { isUnreachable } from "./errors.ts";
+import { decodeEvent, subjectFor, type Envelope, type EventCase } from "./events.ts";
+import type { Logger } from "./logger.ts";
+import { deadLetters, processedEvents } from "./tables.ts";
+
+/** One durable subscription of a service: which events, under which consumer name, handled how. */
+export interface Subscription {
+  /** Durable consumer name; also the key under which processed events are recorded. */
+  durable: string;
+  events: EventCase[];
+  /** Applies the event's effect inside `tx`; the event is recorded as processed in the same transaction. */
+  handle(event: Envelope, tx: Executor, log: Logger): Promise<void>;
+  /** Runs after the handler's transaction committed, e.g. to wake an outbox relay. */
+  afterCommit?(): void;
+}
+
+export interface ConsumerOptions {
+  bus: Bus;
+  db: Executor;
+  log: Logger;
+  /** Handler runs before a message is dead-lettered. */
+  maxAttempts?: number;
+  /** Delay before each retry, by attempt (the last one repeats). */
+  backoffMs?: number[];
+  /** How long JetStream waits for an ack before it redelivers (a crashed worker's messages). */
+  ackWaitMs?: number;
+  /** Messages handled at once; events of one aggregate are still handled one after another. */
+  concurrency?: number;
+}
+
+export interface RunningConsumers {
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs each subscription as a durable JetStream pull consumer. Delivery is at least once;
+ * effects are exactly once because each handler runs in a transaction that also inserts
+ * (consumer, event id) into processed_events, and a duplicate finds that row and does nothing.
+ * A handler that keeps failing is retried with backoff, then stored in dead_letters and
+ * terminated, so the messages behind it keep flowing. An outage of the service's own database
+ * is never counted against a message: it is retried until the database is back.
+ */
+export async function startConsumers(subscriptions: Subscription[], options: ConsumerOptions): Promise<RunningConsumers> {
+  const running = await Promise.all(subscriptions.map((s) => runSubscription(s, options)));
+  return { stop: async () => void (await Promise.all(running.map((stop) => stop()))) };
+}
+
+async function runSubscription(sub: Subscription, options: ConsumerOptions): Promise<() => Promise<void>> {
+  const { bus, db, maxAttempts = 5, backoffMs = [1000, 5000, 15000, 30000], ackWaitMs = 30_000, concurrency = 16 } = options;
+  const log = options.log.child({ consumer: sub.durable });
+  const prefix = bus.options.prefix;
+  await bus.ensureConsumer({
+    durable_name: sub.durable,
+    // One filter subject (servers before 2.10 take no list): the event's own, or all events,
+    // with the ones this subscription does not want acked unseen below.
+    filter_subject: sub.events.length === 1 ? subjectFor(prefix, sub.events[0]!) : `${prefix}.>`,
+    ack_wait: nanos(ackWaitMs),
+    // Unlimited at the server: this code decides when to give up (dead letter), so JetStream
+    // never drops a message silently, not even one whose handler crashed the process.
+    max_deliver: -1,
+    max_ack_pending: Math.max(concurrency * 4, 64),
+  });
+  const consumer = await bus.js.consumers.get(bus.options.stream, sub.durable);
+
+  async function deadLetter(m: JsMsg, eventId: string | null, reason: string): Promise<void> {
+    const headers: Record<string, string> = {};
+    for (const [k, v] of m.headers ?? []) headers[k] = v.join(",");
+    await db.insert(deadLetters).values({
+      consumer: sub.durable,
+      subject: m.subject,
+      eventId,
+      payload: m.data,
+      headers,
+      reason,
+      deliveries: m.info.deliveryCount,
+    });
+    m.term(reason);
+    log.error({ eventId, subject: m.subject, reason, deliveries: m.info.deliveryCount }, "event dead-lettered");
+  }
+
+  async function process(m: JsMsg, event: Envelope): Promise<void> {
+    const elog = log.child({ eventId: event.id, eventType: event.type, requestId: event.correlationId || undefined });
+    try {
+      const applied = await db.transaction(async (tx) => {
+        const fresh = await tx
+          .insert(processedEvents)
+          .values({ consumer: sub.durable, eventId: event.id })
+          .onConflictDoNothing()
+          .returning({ id: processedEvents.eventId });
+        if (fresh.length === 0) return false;
+        await sub.handle(event, tx, elog);
+        return true;
+      });
+      m.ack();
+      if (applied) sub.afterCommit?.();
+      elog.debug({ applied }, applied ? "event handled" : "duplicate event skipped");
+    } catch (err) {
+      const attempt = m.info.deliveryCount;
+      if (!isUnreachable(err) && attempt >= maxAttempts) {
+        await deadLetter(m, event.id, errorMessage(err)).catch((e) => {
+          elog.warn({ err: e }, "could not store dead letter; will retry");
+          m.nak(backoffMs.at(-1));
+        });
+        return;
+      }
+      const delay = backoffMs[Math.min(attempt, backoffMs.length) - 1] ?? 1000;
+      elog.warn({ err, attempt, retryInMs: delay }, "event handler failed; will retry");
+      m.nak(delay);
+    }
+  }
+
+  const wanted = new Set(sub.events);
+  let messages: ConsumerMessages | undefined;
+  const inflight = new Set<Promise<void>>();
+  const tails = new Map<string, Promise<void>>();
+
+  const loop = (async () => {
+    messages = await consumer.consume({ max_messages: concurrency * 2 });
+    for await (const m of messages) {
+      let event: Envelope;
+      try {
+        event = decodeEvent(m.data);
+      } catch (err) {
+        await deadLetter(m, m.headers?.get("Nats-Msg-Id") || null, `undecodable event: ${errorMessage(err)}`).catch((e) => {
+          log.warn({ err: e }, "could not store dead letter; will retry");
+          m.nak(backoffMs[0]);
+        });
+        continue;
+      }
+      if (!wanted.has(event.payload!.$case)) {
+        m.ack();
+        continue;
+      }
+      while (inflight.size >= concurrency) await Promise.race(inflight);
+      // Chain per aggregate: one order's events are applied in the order they were published.
+      const key = event.aggregateId;
+      const task = (tails.get(key) ?? Promise.resolve()).then(() => process(m, event));
+      tails.set(key, task);
+      inflight.add(task);
+      void task.finally(() => {
+        inflight.delete(task);
+        if (tails.get(key) === task) tails.delete(key);
+      });
+    }
+  })();
+  loop.catch((err) => log.error({ err }, "consumer loop stopped"));
+
+  log.info({ events: sub.events }, "consuming");
+  return async () => {
+    await messages?.close();
+    await Promise.allSettled(inflight);
+  };
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

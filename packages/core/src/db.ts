@@ -1,0 +1,77 @@
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import { migrate } from "drizzle-orm/postgres-js/migrator";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import postgres from "postgres";
+import { redactUrl } from "./config.ts";
+import type { Logger } from "./logger.ts";
+
+/** A database or a transaction: what repositories and the outbox write through. */
+// biome-ignore lint: drizzle's own generic parameters
+export type Executor = PgDatabase<PgQueryResultHKT, any, any>;
+
+export interface Database<S extends Record<string, unknown>> {
+  db: PostgresJsDatabase<S>;
+  /** The raw driver, for health checks. */
+  client: postgres.Sql;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  log: Logger;
+  /** Folder of drizzle-kit migrations, applied before the service takes traffic. */
+  migrationsFolder: string;
+  poolSize?: number;
+}
+
+export async function openDatabase<S extends Record<string, unknown>>(
+  url: string,
+  schema: S,
+  { log, migrationsFolder, poolSize = 10 }: OpenOptions,
+): Promise<Database<S>> {
+  await createDatabaseIfMissing(url, log);
+  await migrateLocked(url, migrationsFolder, log);
+  const client = postgres(url, {
+    max: poolSize,
+    // Fail fast when the server is gone: callers get UNAVAILABLE instead of a hang.
+    connect_timeout: 3,
+    idle_timeout: 30,
+    onnotice: () => {},
+  });
+  const db = drizzle(client, { schema });
+  return { db, client, close: () => client.end({ timeout: 5 }) };
+}
+
+/** Runs migrations under an advisory lock, so replicas starting together apply them once. */
+async function migrateLocked(url: string, migrationsFolder: string, log: Logger): Promise<void> {
+  const client = postgres(url, { max: 1, connect_timeout: 10, onnotice: () => {} });
+  try {
+    await client`select pg_advisory_lock(hashtext('evented:migrations'))`;
+    await migrate(drizzle(client), { migrationsFolder });
+    log.debug({ migrationsFolder }, "migrations applied");
+  } finally {
+    await client.end({ timeout: 5 }); // ending the session releases the lock
+  }
+}
+
+/** Creates the service's own database on first start, when the role may; harmless otherwise. */
+async function createDatabaseIfMissing(url: string, log: Logger): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  if (!name) return;
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  const client = postgres(admin.toString(), { max: 1, connect_timeout: 10, onnotice: () => {} });
+  try {
+    const found = await client`select 1 from pg_database where datname = ${name}`;
+    if (found.length === 0) {
+      await client.unsafe(`create database "${name.replaceAll('"', '""')}"`);
+      log.info({ database: name }, "database created");
+    }
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    // 42P04: created by a replica in the meantime. Anything else: let the real connection say what is wrong.
+    if (code !== "42P04") log.debug({ err, url: redactUrl(url) }, "could not check or create the database");
+  } finally {
+    await client.end({ timeout: 5 });
+  }
+}

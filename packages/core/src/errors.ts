@@ -1,0 +1,83 @@
+import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
+import type { Logger } from "./logger.ts";
+
+export { status };
+
+/** Metadata key that carries AppError.reason from a service to the gateway. */
+export const REASON_KEY = "x-error-reason";
+
+/**
+ * The one error type of the system. Services throw it; the gRPC layer turns it into a status
+ * (toServiceError) and the gateway turns that status into HTTP (apps/gateway/src/errors.ts).
+ * `reason` is an optional machine-readable refinement for clients, e.g. IDEMPOTENCY_KEY_REUSED.
+ */
+export class AppError extends Error {
+  override name = "AppError";
+  constructor(
+    readonly code: status,
+    message: string,
+    readonly reason?: string,
+  ) {
+    super(message);
+  }
+}
+
+export const invalid = (message: string) => new AppError(status.INVALID_ARGUMENT, message);
+export const notFound = (message: string) => new AppError(status.NOT_FOUND, message);
+export const alreadyExists = (message: string) => new AppError(status.ALREADY_EXISTS, message);
+/** The request conflicts with the resource's current state (an illegal status transition). */
+export const conflict = (message: string) => new AppError(status.ABORTED, message);
+export const failedPrecondition = (message: string) => new AppError(status.FAILED_PRECONDITION, message);
+export const unavailable = (message: string) => new AppError(status.UNAVAILABLE, message);
+
+// postgres.js and socket errors that mean "the database is not there right now".
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENOTFOUND",
+  "EPIPE",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now
+  "53300", // too_many_connections
+]);
+
+export function isUnreachable(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && UNREACHABLE.has(code)) return true;
+    if (e instanceof AppError) return e.code === status.UNAVAILABLE;
+  }
+  return false;
+}
+
+/** What a gRPC handler answers for any error: AppErrors as they are, outages as UNAVAILABLE, the rest as INTERNAL. */
+export function toServiceError(err: unknown, log: Logger): Partial<ServiceError> {
+  if (err instanceof AppError) {
+    const metadata = new Metadata();
+    if (err.reason) metadata.set(REASON_KEY, err.reason);
+    return { code: err.code, details: err.message, metadata };
+  }
+  if (isUnreachable(err)) {
+    log.warn({ err }, "dependency unreachable");
+    return { code: status.UNAVAILABLE, details: "a dependency of this service is unavailable; retry later" };
+  }
+  // A bug: the caller gets no internals, the log gets everything.
+  log.error({ err }, "unhandled error");
+  return { code: status.INTERNAL, details: "internal error" };
+}
+
+/** The SQLSTATE of a database error, looking through drizzle's wrapper. */
+export function pgCode(err: unknown): string | undefined {
+  for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}

@@ -1,0 +1,66 @@
+import { eventsV1 } from "@evented/proto";
+
+export type Envelope = eventsV1.Envelope;
+export type Payload = NonNullable<Envelope["payload"]>;
+export type EventCase = Payload["$case"];
+/** The payload of one kind of event, e.g. PayloadOf<"orderCreated">. */
+export type PayloadOf<C extends EventCase> = Extract<Payload, { $case: C }>["value"];
+
+/**
+ * Every event the system publishes: its name and the subject below the stream's prefix.
+ * The one list that publishers, consumers and docs read.
+ */
+export const EVENTS = {
+  userCreated: { type: "UserCreated", subject: "user.created" },
+  userUpdated: { type: "UserUpdated", subject: "user.updated" },
+  userDeleted: { type: "UserDeleted", subject: "user.deleted" },
+  orderCreated: { type: "OrderCreated", subject: "order.created" },
+  orderStatusUpdated: { type: "OrderStatusUpdated", subject: "order.status_updated" },
+  orderCancelled: { type: "OrderCancelled", subject: "order.cancelled" },
+} as const satisfies Record<EventCase, { type: string; subject: string }>;
+
+export const EVENT_VERSION = 1;
+
+/** Where the request that caused an event came from, carried into the event for tracing. */
+export interface EventContext {
+  requestId?: string;
+  traceparent?: string;
+}
+
+export function newEvent(source: string, aggregateId: string, payload: Payload, ctx: EventContext = {}): Envelope {
+  return {
+    id: Bun.randomUUIDv7(),
+    type: EVENTS[payload.$case].type,
+    version: EVENT_VERSION,
+    occurredAt: new Date().toISOString(),
+    source,
+    aggregateId,
+    correlationId: ctx.requestId ?? "",
+    traceparent: ctx.traceparent ?? "",
+    payload,
+  };
+}
+
+export function subjectFor(prefix: string, event: EventCase | Envelope): string {
+  const key = typeof event === "string" ? event : caseOf(event);
+  return `${prefix}.${EVENTS[key].subject}`;
+}
+
+export function encodeEvent(event: Envelope): Uint8Array {
+  return eventsV1.Envelope.encode(event).finish();
+}
+
+/** Decodes and checks an event; throws an Error that says what is wrong with it. */
+export function decodeEvent(data: Uint8Array): Envelope {
+  const event = eventsV1.Envelope.decode(data);
+  if (!event.id) throw new Error("event has no id");
+  const key = caseOf(event);
+  if (event.type !== EVENTS[key].type) throw new Error(`event type "${event.type}" does not match its payload (${key})`);
+  if (event.version !== EVENT_VERSION) throw new Error(`event version ${event.version} is not supported`);
+  return event;
+}
+
+function caseOf(event: Envelope): EventCase {
+  if (!event.payload) throw new Error(`event ${event.id || "(no id)"} of type "${event.type}" has no payload`);
+  return event.payload.$case;
+}

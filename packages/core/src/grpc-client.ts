@@ -1,0 +1,89 @@
+import {
+  credentials,
+  Metadata,
+  type CallOptions,
+  type Client,
+  type ClientOptions,
+  type ClientUnaryCall,
+  type ServiceDefinition,
+  type ServiceError,
+} from "@grpc/grpc-js";
+import type { EventContext } from "./events.ts";
+
+type Unary<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => ClientUnaryCall;
+
+export interface CallMeta extends EventContext {
+  deadlineMs?: number;
+}
+
+/** A generated grpc-js client with each unary method as `(request, meta?) => Promise<response>`. */
+// `any` in the key filter: a callback typed with `never` would reject every real method.
+export type PromiseClient<C> = {
+  [K in keyof C as C[K] extends Unary<any, any> ? K : never]: C[K] extends Unary<infer Req, infer Res>
+    ? (request: Req, meta?: CallMeta) => Promise<Res>
+    : never;
+} & { close(): void };
+
+type ClientConstructor<C> = (new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: Partial<ClientOptions>) => C) & {
+  service: ServiceDefinition;
+};
+
+export interface ConnectOptions {
+  /** Deadline of every call unless the call gives its own. */
+  deadlineMs?: number;
+  /** Methods that may be retried on UNAVAILABLE: reads, and writes made safe by an idempotency key. */
+  retryable?: string[];
+}
+
+/**
+ * Connects a generated client: keepalive so dead connections are noticed, a deadline on every
+ * call so nothing hangs, request id and trace context passed on as metadata.
+ */
+export function connectService<C extends Client>(Ctor: ClientConstructor<C>, address: string, options: ConnectOptions = {}): PromiseClient<C> {
+  const { deadlineMs = 5000, retryable = [] } = options;
+  const service = Object.values(Ctor.service)[0]?.path.split("/")[1];
+  const serviceConfig = {
+    methodConfig: retryable.length
+      ? [
+          {
+            name: retryable.map((method) => ({ service, method })),
+            retryPolicy: {
+              maxAttempts: 3,
+              initialBackoff: "0.05s",
+              maxBackoff: "0.5s",
+              backoffMultiplier: 2,
+              retryableStatusCodes: ["UNAVAILABLE"],
+            },
+          },
+        ]
+      : [],
+  };
+  const client = new Ctor(address, credentials.createInsecure(), {
+    "grpc.keepalive_time_ms": 30_000,
+    "grpc.keepalive_timeout_ms": 5_000,
+    "grpc.keepalive_permit_without_calls": 1,
+    "grpc.service_config": JSON.stringify(serviceConfig),
+  });
+  const promised: Record<string, unknown> = { close: () => client.close() };
+  for (const [name, def] of Object.entries(Ctor.service)) {
+    if (def.requestStream || def.responseStream) continue;
+    const method = (client as unknown as Record<string, Unary<unknown, unknown>>)[name]!.bind(client);
+    promised[name] = (request: unknown, meta: CallMeta = {}) =>
+      new Promise((resolve, reject) => {
+        const metadata = new Metadata();
+        if (meta.requestId) metadata.set("x-request-id", meta.requestId);
+        if (meta.traceparent) metadata.set("traceparent", meta.traceparent);
+        method(request, metadata, { deadline: Date.now() + (meta.deadlineMs ?? deadlineMs) }, (err, res) => (err ? reject(err) : resolve(res)));
+      });
+  }
+  return promised as PromiseClient<C>;
+}
+
+export function isServiceError(err: unknown): err is ServiceError {
+  return typeof err === "object" && err !== null && typeof (err as ServiceError).code === "number" && "details" in err;
+}

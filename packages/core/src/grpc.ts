@@ -1,0 +1,88 @@
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  status,
+  type handleUnaryCall,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import { toServiceError } from "./errors.ts";
+import type { EventContext } from "./events.ts";
+import type { Logger } from "./logger.ts";
+
+/** What a handler knows about the call: who asked, for tracing and logs. */
+export interface CallContext extends EventContext {
+  requestId: string;
+  log: Logger;
+}
+
+// Mapped over the named methods only: generated servers also carry a string index signature.
+type AsyncHandlers<S> = {
+  [K in keyof S as string extends K ? never : K]: S[K] extends handleUnaryCall<infer Req, infer Res> ? (req: Req, ctx: CallContext) => Promise<Res> : never;
+};
+
+/**
+ * Turns async handlers into grpc-js callbacks: one log line per call, the request id taken from
+ * metadata, and every error mapped to a status by toServiceError.
+ */
+export function unaryHandlers<S extends UntypedServiceImplementation>(log: Logger, handlers: AsyncHandlers<S>): S {
+  const impl: Record<string, handleUnaryCall<unknown, unknown>> = {};
+  for (const [method, handler] of Object.entries(handlers) as [string, (req: unknown, ctx: CallContext) => Promise<unknown>][]) {
+    impl[method] = (call, callback) => {
+      const started = performance.now();
+      const requestId = first(call.metadata, "x-request-id") ?? Bun.randomUUIDv7();
+      const ctx: CallContext = { requestId, traceparent: first(call.metadata, "traceparent"), log: log.child({ requestId }) };
+      handler(call.request, ctx).then(
+        (response) => {
+          ctx.log.info({ method, code: "OK", ms: elapsed(started) }, "rpc");
+          callback(null, response);
+        },
+        (err: unknown) => {
+          const error = toServiceError(err, ctx.log);
+          ctx.log.info({ method, code: status[error.code ?? status.UNKNOWN], ms: elapsed(started), message: error.details }, "rpc");
+          callback(error);
+        },
+      );
+    };
+  }
+  return impl as S;
+}
+
+export async function startGrpcServer(
+  port: number,
+  services: [ServiceDefinition, UntypedServiceImplementation][],
+  log: Logger,
+): Promise<{ server: Server; port: number; stop(timeoutMs?: number): Promise<void> }> {
+  const server = new Server({ "grpc.keepalive_permit_without_calls": 1 });
+  for (const [definition, impl] of services) server.addService(definition, impl);
+  const bound = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`0.0.0.0:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  log.info({ port: bound }, "gRPC server listening");
+  return {
+    server,
+    port: bound,
+    // Finish in-flight calls, but not forever.
+    stop: (timeoutMs = 10_000) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, timeoutMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
+
+function first(metadata: Metadata, key: string): string | undefined {
+  const value = metadata.get(key)[0];
+  return value === undefined ? undefined : value.toString();
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 100) / 100;
+}

@@ -1,0 +1,156 @@
+import { and, eq, inArray, isNull, lt, notExists, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import type { Bus } from "./bus.ts";
+import type { Executor } from "./db.ts";
+import { encodeEvent, subjectFor, type Envelope } from "./events.ts";
+import type { Logger } from "./logger.ts";
+import { outbox } from "./tables.ts";
+
+export interface OutboxOptions {
+  /** Rows per relay transaction. */
+  batchSize?: number;
+  /** How often the sweep looks for rows the fast path missed (crash after commit, NATS down). */
+  sweepMs?: number;
+  /** How long published rows are kept before they are pruned. */
+  retentionMs?: number;
+}
+
+/**
+ * Transactional outbox. `add` writes events in the caller's transaction; after commit, `kick`
+ * wakes the relay (fast path), and a sweep catches whatever the fast path missed.
+ *
+ * The relay claims rows with FOR UPDATE SKIP LOCKED, so replicas never publish the same row at
+ * once, and only the oldest unpublished row of each aggregate, so one order's events go out in
+ * order. It publishes with the event id as Nats-Msg-Id and marks a row only after JetStream acks.
+ */
+export class Outbox {
+  private running: Promise<void> | undefined;
+  private again = false;
+  private timer: Timer | undefined;
+  private lastPrune = 0;
+  private readonly batchSize: number;
+  private readonly sweepMs: number;
+  private readonly retentionMs: number;
+
+  constructor(
+    private readonly db: Executor,
+    private readonly bus: Bus,
+    private readonly log: Logger,
+    options: OutboxOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 200;
+    this.sweepMs = options.sweepMs ?? 1000;
+    this.retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
+  }
+
+  /** Writes events into the outbox inside `tx`; they are published only if `tx` commits. */
+  async add(tx: Executor, ...events: Envelope[]): Promise<void> {
+    if (events.length === 0) return;
+    const prefix = this.bus.options.prefix;
+    await tx.insert(outbox).values(
+      events.map((e) => ({
+        eventId: e.id,
+        subject: subjectFor(prefix, e),
+        aggregateId: e.aggregateId,
+        payload: encodeEvent(e),
+        headers: { "x-request-id": e.correlationId, traceparent: e.traceparent, "event-type": e.type },
+      })),
+    );
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => this.kick(), this.sweepMs);
+    this.kick();
+  }
+
+  /** Wakes the relay; calls while it runs coalesce into one more pass. */
+  kick(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().then(() => undefined).finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  /** Stops the sweep and waits for the batch in flight. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.again = false;
+    await this.running;
+  }
+
+  /** Relays until nothing is left or publishing fails; returns how many rows were published. */
+  async drain(): Promise<number> {
+    let total = 0;
+    try {
+      while (this.bus.isConnected) {
+        const n = await this.relayBatch();
+        if (n <= 0) break;
+        total += n;
+      }
+      await this.prune();
+    } catch (err) {
+      this.log.warn({ err }, "outbox relay failed; the sweep will retry");
+    }
+    return total;
+  }
+
+  /** Publishes one batch; returns the rows published, or -1 when a publish failed. */
+  private async relayBatch(): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const earlier = alias(outbox, "earlier");
+      const rows = await tx
+        .select({ id: outbox.id, eventId: outbox.eventId, subject: outbox.subject, payload: outbox.payload, headers: outbox.headers })
+        .from(outbox)
+        .where(
+          and(
+            isNull(outbox.publishedAt),
+            notExists(
+              tx
+                .select({ one: sql`1` })
+                .from(earlier)
+                .where(and(isNull(earlier.publishedAt), eq(earlier.aggregateId, outbox.aggregateId), lt(earlier.id, outbox.id))),
+            ),
+          ),
+        )
+        .orderBy(outbox.id)
+        .limit(this.batchSize)
+        .for("update", { skipLocked: true });
+      if (rows.length === 0) return 0;
+
+      // Rows of one batch belong to different aggregates, so they may go out concurrently.
+      const results = await Promise.allSettled(rows.map((r) => this.bus.publish(r.subject, r.payload, r.eventId, r.headers)));
+      const published = rows.filter((_, i) => results[i]?.status === "fulfilled").map((r) => r.id);
+      if (published.length > 0) {
+        await tx.update(outbox).set({ publishedAt: sql`now()` }).where(inArray(outbox.id, published));
+      }
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) {
+        // Keep what was acked; the rest stays for the sweep. Stop this drain: NATS is struggling.
+        this.log.warn({ err: failed.reason, failed: rows.length - published.length }, "outbox publish failed");
+        return -1;
+      }
+      return published.length;
+    });
+  }
+
+  private async prune(): Promise<void> {
+    if (Date.now() - this.lastPrune < 60_000) return;
+    this.lastPrune = Date.now();
+    const cutoff = new Date(Date.now() - this.retentionMs);
+    await this.db.delete(outbox).where(lt(outbox.publishedAt, cutoff));
+  }
+
+  /** Unpublished rows: the backlog, for health and metrics. */
+  async backlog(): Promise<number> {
+    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(outbox).where(isNull(outbox.publishedAt));
+    return row?.n ?? 0;
+  }
+}
