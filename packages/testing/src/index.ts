@@ -1,0 +1,3 @@
+export * from "./infra.ts";
+export * from "./system.ts";
+export * from "./wait.ts";

@@ -1,0 +1,83 @@
+// Real infrastructure for tests: the PostgreSQL and NATS running on this machine (or the ones
+// named by TEST_PG_URL / TEST_NATS_URL), with a fresh database and stream per test run.
+import { connect } from "nats";
+import postgres from "postgres";
+
+export const PG_URL = process.env.TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+export const NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
+
+export const uniqueName = (prefix: string) => `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+
+/** A database that exists for one test run; `drop()` removes it. */
+export async function createDatabase(prefix: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const name = uniqueName(`t_${prefix}`);
+  const admin = postgres(PG_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database "${name}"`);
+  await admin.end();
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    async drop() {
+      const sql = postgres(PG_URL, { max: 1, onnotice: () => {} });
+      await sql.unsafe(`drop database if exists "${name}" with (force)`);
+      await sql.end();
+    },
+  };
+}
+
+/** A stream name and subject prefix no other run uses; `remove()` deletes the stream. */
+export function uniqueStream(natsUrl = NATS_URL) {
+  const id = uniqueName("t").toUpperCase();
+  return {
+    stream: id,
+    prefix: id.toLowerCase(),
+    async remove() {
+      const nc = await connect({ servers: natsUrl });
+      try {
+        const jsm = await nc.jetstreamManager();
+        await jsm.streams.delete(id).catch(() => false);
+      } finally {
+        await nc.close();
+      }
+    },
+  };
+}
+
+/** A TCP port that was free a moment ago. */
+export function freePort(): number {
+  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const { port } = server;
+  server.stop(true);
+  return port;
+}
+
+/** A nats-server with JetStream of the test's own, on a free port, that the test may stop and restart. */
+export async function startNatsServer(): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void> }> {
+  const port = freePort();
+  const dir = `/tmp/${uniqueName("nats")}`;
+  let proc: ReturnType<typeof Bun.spawn> | undefined;
+  const url = `nats://127.0.0.1:${port}`;
+  const start = async () => {
+    proc = Bun.spawn([process.env.NATS_SERVER_BIN ?? Bun.which("nats-server") ?? "/usr/sbin/nats-server", "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir], {
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    const { waitFor } = await import("./wait.ts");
+    await waitFor(`nats-server on ${port}`, async () => {
+      const nc = await connect({ servers: url, reconnect: false, timeout: 500 }).catch(() => undefined);
+      await nc?.close();
+      return nc !== undefined;
+    });
+  };
+  await start();
+  return {
+    url,
+    start,
+    async stop() {
+      proc?.kill("SIGKILL");
+      await proc?.exited;
+    },
+  };
+}
