@@ -1,0 +1,49 @@
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
+import { createDatabase, uniqueName, PG_URL } from "@evented/testing";
+import postgres from "postgres";
+import { openDatabase } from "./db.ts";
+import { createLogger } from "./logger.ts";
+
+setDefaultTimeout(30_000);
+
+const log = createLogger("test", { level: "silent" });
+const migrationsFolder = new URL("../../../drizzle/user", import.meta.url).pathname;
+const cleanup: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const step of cleanup) await step();
+});
+
+async function tables(url: string): Promise<string[]> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const rows = await sql`select tablename from pg_tables where schemaname = 'public' order by tablename`;
+  const applied = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`;
+  await sql.end();
+  return [...rows.map((r) => r.tablename as string), `migrations:${applied[0]!.n}`];
+}
+
+test("two replicas starting at once on a fresh database apply the migrations once", async () => {
+  const db = await createDatabase("migrate");
+  cleanup.push(db.drop);
+  const replicas = await Promise.all([1, 2, 3].map(() => openDatabase(db.url, {}, { log, migrationsFolder, poolSize: 1 })));
+  await Promise.all(replicas.map((r) => r.close()));
+  expect(await tables(db.url)).toEqual(["idempotency_keys", "outbox", "users", "migrations:1"]);
+
+  // And again, as after a restart: nothing changes.
+  const again = await openDatabase(db.url, {}, { log, migrationsFolder, poolSize: 1 });
+  await again.close();
+  expect(await tables(db.url)).toEqual(["idempotency_keys", "outbox", "users", "migrations:1"]);
+});
+
+test("a service creates its own database on first start, even when replicas race to do it", async () => {
+  const name = uniqueName("t_created");
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  cleanup.push(async () => {
+    const sql = postgres(PG_URL, { max: 1, onnotice: () => {} });
+    await sql.unsafe(`drop database if exists "${name}" with (force)`);
+    await sql.end();
+  });
+  const replicas = await Promise.all([1, 2].map(() => openDatabase(url.toString(), {}, { log, migrationsFolder, poolSize: 1 })));
+  await Promise.all(replicas.map((r) => r.close()));
+  expect(await tables(url.toString())).toEqual(["idempotency_keys", "outbox", "users", "migrations:1"]);
+});
