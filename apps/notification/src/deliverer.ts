@@ -1,8 +1,7 @@
-import type { Logger } from "@evented/core";
-import type { Channel } from "./channels.ts";
+import type { Executor, Logger } from "@evented/core";
+import { PermanentError, type Channel } from "./channels.ts";
 import { claimDue, finishDelivery, type DueDelivery } from "./repository.ts";
 import type { ChannelName } from "./schema.ts";
-import type { Executor } from "@evented/core";
 
 export interface DelivererOptions {
   maxAttempts?: number;
@@ -16,8 +15,10 @@ export interface DelivererOptions {
 
 /**
  * Sends pending deliveries in the background, each on its channel, with retries and backoff;
- * every delivery ends as sent, failed (after the last attempt, with the error) or suppressed
- * (nobody to send to, or the user deleted their account and this is not the goodbye).
+ * every delivery ends as sent, failed (after the last attempt, or at once when the provider
+ * refused it for good, with the error) or suppressed (nobody to send to, or the user deleted
+ * their account and this is not the goodbye). Each claim takes a lease (see claimDue): a worker
+ * that dies mid-send leaves the delivery to be attempted again when the lease ends.
  */
 export class Deliverer {
   private running: Promise<void> | undefined;
@@ -75,6 +76,11 @@ export class Deliverer {
   private async deliver(d: DueDelivery): Promise<void> {
     const { notification: n, recipient: r } = d;
     const log = this.log.child({ deliveryId: d.id, channel: d.channel, notificationId: n.id, kind: n.kind });
+    // Claimed past the last attempt only when that attempt never finished (crash or hang past
+    // its lease): give up rather than let a message that kills the worker loop forever.
+    if (d.attempts > this.o.maxAttempts) {
+      return this.fail(d, `gave up after ${d.attempts - 1} attempts; the last one never finished (worker stopped mid-send?)`, log);
+    }
     if (r?.deletedAt && n.kind !== "account_deleted") {
       return finishDelivery(this.db, d.id, { status: "suppressed", error: "the user deleted their account" });
     }
@@ -83,20 +89,26 @@ export class Deliverer {
     const to = channel.address(r);
     if (!to) return finishDelivery(this.db, d.id, { status: "suppressed", error: `no ${d.channel} address for this user` });
     try {
-      await channel.send({ deliveryId: d.id, userId: n.userId, kind: n.kind, to, name: r.name, subject: n.subject, body: n.body });
-      await finishDelivery(this.db, d.id, { status: "sent", address: to });
+      await channel.send({ deliveryId: d.id, notificationId: n.id, userId: n.userId, kind: n.kind, to, name: r.name, subject: n.subject, body: n.body });
     } catch (err) {
-      await this.retryOrFail(d, err instanceof Error ? err.message : String(err), log);
+      const error = err instanceof Error ? err.message : String(err);
+      return err instanceof PermanentError ? this.fail(d, error, log) : this.retryOrFail(d, error, log);
     }
+    // If this write fails, the lease runs out and the message is sent again with the same
+    // delivery id, which receivers use to drop the duplicate.
+    await finishDelivery(this.db, d.id, { status: "sent", address: to });
+    log.debug({ attempts: d.attempts }, "notification delivered");
   }
 
   private async retryOrFail(d: DueDelivery, error: string, log: Logger): Promise<void> {
-    if (d.attempts >= this.o.maxAttempts) {
-      log.error({ attempts: d.attempts, error }, "delivery failed for good");
-      return finishDelivery(this.db, d.id, { status: "failed", error });
-    }
+    if (d.attempts >= this.o.maxAttempts) return this.fail(d, error, log);
     const retryInMs = this.o.backoffMs[Math.min(d.attempts, this.o.backoffMs.length) - 1] ?? 1000;
     log.warn({ attempts: d.attempts, error, retryInMs }, "delivery failed; will retry");
     return finishDelivery(this.db, d.id, { status: "pending", error, retryInMs });
+  }
+
+  private async fail(d: DueDelivery, error: string, log: Logger): Promise<void> {
+    log.error({ attempts: d.attempts, error }, "delivery failed for good");
+    return finishDelivery(this.db, d.id, { status: "failed", error });
   }
 }

@@ -1,7 +1,7 @@
 import { Bus, createLogger, loadConfig, onShutdown, openDatabase, startConsumers, startGrpcServer } from "@evented/core";
 import { notificationV1 } from "@evented/proto";
-import { logChannel } from "./channels.ts";
 import { readConfig } from "./config.ts";
+import { createChannels } from "./create-channels.ts";
 import { Deliverer } from "./deliverer.ts";
 import * as schema from "./schema.ts";
 import { notificationServer } from "./server.ts";
@@ -13,11 +13,12 @@ const migrationsFolder = new URL("../../../drizzle/notification", import.meta.ur
 
 const { db, close: closeDb } = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: config.dbPoolSize });
 const bus = await Bus.connect({ url: config.natsUrl, name: "notification", stream: config.stream, prefix: config.subjectPrefix, log });
-const channels = { email: logChannel("email", log), sms: logChannel("sms", log), push: logChannel("push", log) };
-const deliverer = new Deliverer(db, channels, log, { maxAttempts: config.maxAttempts });
+const channels = createChannels(config.channels, log);
+const deliverer = new Deliverer(db, channels, log, config.delivery);
 deliverer.start();
 const consumers = await startConsumers(subscriptions(deliverer), { bus, db, log, ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts });
 
 const grpc = await startGrpcServer(config.port, [[notificationV1.NotificationServiceService, notificationServer(db, log)]], log);
 
-onShutdown(log, [() => grpc.stop(), () => consumers.stop(), () => deliverer.stop(), () => bus.close(), closeDb]);
+const closeChannels = () => Object.values(channels).forEach((c) => c.close?.());
+onShutdown(log, [() => grpc.stop(), () => consumers.stop(), () => deliverer.stop(), closeChannels, () => bus.close(), closeDb]);

@@ -1,0 +1,247 @@
+// The Deliverer against the real PostgreSQL, sending through the real channels to a real SMTP
+// server and real HTTP receivers: what arrives, retries, final states, suppression, leases.
+import { afterAll, afterEach, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { createLogger, openDatabase } from "@evented/core";
+import { createDatabase, waitFor } from "@evented/testing";
+import { eq } from "drizzle-orm";
+import type { Channel } from "./channels.ts";
+import { readConfig } from "./config.ts";
+import { createChannels } from "./create-channels.ts";
+import { Deliverer, type DelivererOptions } from "./deliverer.ts";
+import { claimDue, insertNotification, saveRecipient } from "./repository.ts";
+import * as schema from "./schema.ts";
+import { deliveries, type ChannelName, type Delivery } from "./schema.ts";
+import { SMTP_USER, startSmtpReceiver, startWebhookReceiver } from "./test-receivers.ts";
+
+setDefaultTimeout(30_000);
+
+const log = createLogger("test", { level: "silent" });
+const migrationsFolder = new URL("../../../drizzle/notification", import.meta.url).pathname;
+const fast: DelivererOptions = { maxAttempts: 3, backoffMs: [50, 100], leaseMs: 5000, pollMs: 50 };
+
+let database: Awaited<ReturnType<typeof createDatabase>>;
+let db: Awaited<ReturnType<typeof openDatabase<typeof schema>>>["db"];
+let closeDb: () => Promise<void>;
+const cleanup: (() => unknown)[] = [];
+
+beforeAll(async () => {
+  database = await createDatabase("notification_delivery");
+  ({ db, close: closeDb } = await openDatabase(database.url, schema, { log, migrationsFolder }));
+});
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+afterAll(async () => {
+  await closeDb?.();
+  await database?.drop();
+});
+
+/** Channels as the worker builds them from its environment, pointed at the test's receivers. */
+function channelsFor(env: Record<string, string>): Record<ChannelName, Channel> {
+  const channels = createChannels(readConfig({ NOTIFICATION_SEND_TIMEOUT_MS: "2000", ...env }).channels, log);
+  cleanup.push(() => Object.values(channels).forEach((c) => c.close?.()));
+  return channels;
+}
+
+function startDeliverer(channels: Record<ChannelName, Channel>, options: DelivererOptions = fast): Deliverer {
+  const deliverer = new Deliverer(db, channels, log, options);
+  deliverer.start();
+  cleanup.push(() => deliverer.stop());
+  return deliverer;
+}
+
+async function addUser(fields: { name?: string; email?: string; phone?: string; deleted?: boolean } = {}): Promise<string> {
+  const userId = Bun.randomUUIDv7();
+  const { name = "Ada Lovelace", email = `ada.${userId.slice(-6)}@example.com`, phone = "+15550100", deleted = false } = fields;
+  await saveRecipient(db, { userId, name, email, phone }, deleted);
+  return userId;
+}
+
+async function notify(userId: string, kind: string, channels: ChannelName[], subject = `About ${kind}`): Promise<string> {
+  const id = Bun.randomUUIDv7();
+  const body = `Hi,\n\nthis is the ${kind} message.`;
+  await insertNotification(db, { id, userId, kind, subject, body, eventId: Bun.randomUUIDv7(), eventType: "Test" }, channels);
+  return id;
+}
+
+const deliveriesOf = (notificationId: string): Promise<Delivery[]> =>
+  db.select().from(deliveries).where(eq(deliveries.notificationId, notificationId)).orderBy(deliveries.id);
+
+/** Waits until every delivery of the notification has left "pending". */
+const settled = (notificationId: string) =>
+  waitFor(`deliveries of ${notificationId} to settle`, async () => {
+    const ds = await deliveriesOf(notificationId);
+    return ds.length > 0 && ds.every((d) => d.status !== "pending") && ds;
+  });
+
+test("email goes out over SMTP with auth: recipient, sender, subject, body and a Message-ID from the delivery", async () => {
+  const smtp = await startSmtpReceiver();
+  cleanup.push(smtp.close);
+  startDeliverer(channelsFor({ SMTP_URL: smtp.url, EMAIL_FROM: "Evented Shop <notifications@shop.example>" }));
+  const userId = await addUser({ name: "Ada Lovelace", email: "ada@example.com" });
+  const id = await notify(userId, "welcome", ["email"], "Welcome aboard");
+
+  const [d] = await settled(id);
+  expect(d).toMatchObject({ channel: "email", status: "sent", attempts: 1, address: "ada@example.com", lastError: "" });
+  expect(smtp.received).toHaveLength(1);
+  const { to, user, mail } = smtp.received[0]!;
+  expect(to).toEqual(["ada@example.com"]);
+  expect(user).toBe(SMTP_USER);
+  expect(mail.from?.value).toEqual([{ name: "Evented Shop", address: "notifications@shop.example" }]);
+  expect(mail.to).toMatchObject({ value: [{ name: "Ada Lovelace", address: "ada@example.com" }] });
+  expect(mail.subject).toBe("Welcome aboard");
+  expect(mail.text?.trim()).toBe("Hi,\n\nthis is the welcome message.");
+  expect(mail.messageId).toBe(`<delivery-${d!.id}.${id}@shop.example>`);
+  expect(mail.headers.get("x-delivery-id")).toBe(String(d!.id));
+});
+
+test("SMS and push go to their webhooks as JSON with Idempotency-Key = delivery id and the bearer token", async () => {
+  const sms = startWebhookReceiver();
+  const push = startWebhookReceiver();
+  cleanup.push(sms.stop, push.stop);
+  startDeliverer(channelsFor({ SMS_WEBHOOK_URL: sms.url, SMS_WEBHOOK_TOKEN: "sms-token", PUSH_WEBHOOK_URL: push.url }));
+  const userId = await addUser({ name: "Grace", phone: "+15550123" });
+  const id = await notify(userId, "order_status", ["push", "sms"], "Order 42 is shipped");
+
+  const ds = await settled(id);
+  expect(ds.map((d) => [d.channel, d.status, d.attempts])).toEqual([
+    ["push", "sent", 1],
+    ["sms", "sent", 1],
+  ]);
+  const smsDelivery = ds.find((d) => d.channel === "sms")!;
+  expect(sms.received).toHaveLength(1);
+  const [smsReq] = sms.received;
+  expect(smsReq!.headers.get("content-type")).toBe("application/json");
+  expect(smsReq!.headers.get("idempotency-key")).toBe(String(smsDelivery.id));
+  expect(smsReq!.headers.get("authorization")).toBe("Bearer sms-token");
+  expect(smsReq!.body).toEqual({
+    delivery_id: String(smsDelivery.id),
+    notification_id: id,
+    channel: "sms",
+    to: "+15550123",
+    user_id: userId,
+    name: "Grace",
+    kind: "order_status",
+    subject: "Order 42 is shipped",
+    body: "Hi,\n\nthis is the order_status message.",
+  });
+  expect(push.received).toHaveLength(1);
+  expect(push.received[0]!.body).toMatchObject({ channel: "push", to: userId, kind: "order_status" });
+  expect(push.received[0]!.headers.get("authorization")).toBeNull();
+});
+
+test("a provider that fails twice and then accepts: sent on the third attempt, same Idempotency-Key each time", async () => {
+  const sms = startWebhookReceiver((n) => (n <= 2 ? 503 : 200));
+  cleanup.push(sms.stop);
+  startDeliverer(channelsFor({ SMS_WEBHOOK_URL: sms.url }));
+  const id = await notify(await addUser(), "order_cancelled", ["sms"]);
+
+  const [d] = await settled(id);
+  expect(d).toMatchObject({ status: "sent", attempts: 3, lastError: "" });
+  expect(sms.received.map((r) => r.headers.get("idempotency-key"))).toEqual([String(d!.id), String(d!.id), String(d!.id)]);
+});
+
+test("a provider that always fails: failed after maxAttempts, with the error, and never tried again", async () => {
+  const push = startWebhookReceiver(() => 500);
+  cleanup.push(push.stop);
+  startDeliverer(channelsFor({ PUSH_WEBHOOK_URL: push.url }));
+  const id = await notify(await addUser(), "order_confirmation", ["push"]);
+
+  const [d] = await settled(id);
+  expect(d).toMatchObject({ status: "failed", attempts: 3 });
+  expect(d!.lastError).toBe('push webhook answered 500: {"error":"provider says no"}');
+  expect(push.received).toHaveLength(3);
+  await Bun.sleep(500); // ten poll intervals: a failed delivery is not picked up again
+  expect(push.received).toHaveLength(3);
+});
+
+test("a provider that refuses the request (4xx) or an SMTP server that refuses the mailbox (550): failed at once", async () => {
+  const sms = startWebhookReceiver(() => 422);
+  const smtp = await startSmtpReceiver((address) => (address.startsWith("gone") ? 550 : undefined));
+  cleanup.push(sms.stop, smtp.close);
+  startDeliverer(channelsFor({ SMS_WEBHOOK_URL: sms.url, SMTP_URL: smtp.url, EMAIL_FROM: "notifications@shop.example" }));
+  const id = await notify(await addUser({ email: "gone@example.com" }), "order_cancelled", ["email", "sms"]);
+
+  const ds = await settled(id);
+  expect(ds.map((d) => [d.channel, d.status, d.attempts])).toEqual([
+    ["email", "failed", 1],
+    ["sms", "failed", 1],
+  ]);
+  expect(ds[0]!.lastError).toContain("550");
+  expect(ds[1]!.lastError).toContain("sms webhook answered 422");
+  expect(smtp.received).toHaveLength(0);
+  expect(sms.received).toHaveLength(1);
+});
+
+test("an unreachable SMTP server is retried, then failed with the connection error", async () => {
+  const smtp = await startSmtpReceiver();
+  await smtp.close(); // nothing listens on its port any more
+  startDeliverer(channelsFor({ SMTP_URL: smtp.url, EMAIL_FROM: "notifications@shop.example" }));
+  const id = await notify(await addUser(), "welcome", ["email"]);
+
+  const [d] = await settled(id);
+  expect(d).toMatchObject({ status: "failed", attempts: 3 });
+  expect(d!.lastError).toMatch(/^smtp (ECONNECTION|ESOCKET)/);
+});
+
+test("after UserDeleted only the goodbye is delivered; everything else is suppressed", async () => {
+  const smtp = await startSmtpReceiver();
+  const sms = startWebhookReceiver();
+  cleanup.push(smtp.close, sms.stop);
+  startDeliverer(channelsFor({ SMTP_URL: smtp.url, EMAIL_FROM: "notifications@shop.example", SMS_WEBHOOK_URL: sms.url }));
+  const userId = await addUser({ email: "leaving@example.com", deleted: true });
+  const goodbye = await notify(userId, "account_deleted", ["email"], "Your account was deleted");
+  const cancelled = await notify(userId, "order_cancelled", ["email", "sms"]);
+
+  expect((await settled(goodbye))[0]).toMatchObject({ status: "sent" });
+  expect((await settled(cancelled)).map((d) => [d.status, d.lastError])).toEqual([
+    ["suppressed", "the user deleted their account"],
+    ["suppressed", "the user deleted their account"],
+  ]);
+  expect(smtp.received.map((r) => r.mail.subject)).toEqual(["Your account was deleted"]);
+  expect(sms.received).toHaveLength(0);
+});
+
+test("a worker that dies mid-send: the lease runs out and another attempt delivers it", async () => {
+  const push = startWebhookReceiver();
+  cleanup.push(push.stop);
+  const id = await notify(await addUser(), "order_confirmation", ["push"]);
+  // A worker claims it with a short lease and then never finishes (it crashed).
+  const claimed = await claimDue(db, 50, 300);
+  expect(claimed.map((d) => d.notificationId)).toContain(id);
+
+  startDeliverer(channelsFor({ PUSH_WEBHOOK_URL: push.url }));
+  const [d] = await settled(id);
+  expect(d).toMatchObject({ status: "sent", attempts: 2 });
+  expect(push.received).toHaveLength(1);
+});
+
+test("a delivery whose last attempt never finished is failed, not sent again and again", async () => {
+  const push = startWebhookReceiver();
+  cleanup.push(push.stop);
+  const id = await notify(await addUser(), "order_confirmation", ["push"]);
+  for (let i = 0; i < fast.maxAttempts!; i++) {
+    await claimDue(db, 50, 0); // each claim is one attempt that crashed mid-send
+  }
+
+  startDeliverer(channelsFor({ PUSH_WEBHOOK_URL: push.url }));
+  const [d] = await settled(id);
+  expect(d).toMatchObject({ status: "failed", attempts: 4 });
+  expect(d!.lastError).toContain("the last one never finished");
+  expect(push.received).toHaveLength(0);
+});
+
+test("no duplicates: two workers draining many deliveries send each one exactly once", async () => {
+  const push = startWebhookReceiver();
+  cleanup.push(push.stop);
+  const users = await Promise.all(Array.from({ length: 5 }, () => addUser()));
+  const ids = await Promise.all(Array.from({ length: 40 }, (_, i) => notify(users[i % users.length]!, "order_status", ["push"])));
+  const channels = channelsFor({ PUSH_WEBHOOK_URL: push.url });
+  startDeliverer(channels, { ...fast, batchSize: 7 });
+  startDeliverer(channels, { ...fast, batchSize: 7 });
+
+  for (const id of ids) expect((await settled(id))[0]).toMatchObject({ status: "sent", attempts: 1 });
+  const keys = push.received.map((r) => r.headers.get("idempotency-key"));
+  expect(keys).toHaveLength(40);
+  expect(new Set(keys).size).toBe(40);
+});

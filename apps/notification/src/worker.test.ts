@@ -1,0 +1,126 @@
+// The worker end to end, in-process: events published to a fresh JetStream stream are consumed,
+// recorded in a fresh database and delivered to a real SMTP server and real HTTP receivers.
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { Bus, createLogger, encodeEvent, newEvent, openDatabase, startConsumers, subjectFor, type Payload, type RunningConsumers } from "@evented/core";
+import { orderV1 } from "@evented/proto";
+import { createDatabase, NATS_URL, uniqueStream, waitFor } from "@evented/testing";
+import { readConfig } from "./config.ts";
+import { createChannels } from "./create-channels.ts";
+import { Deliverer } from "./deliverer.ts";
+import { listNotifications } from "./repository.ts";
+import * as schema from "./schema.ts";
+import { subscriptions } from "./subscriptions.ts";
+import { startSmtpReceiver, startWebhookReceiver } from "./test-receivers.ts";
+
+setDefaultTimeout(30_000);
+
+const log = createLogger("test", { level: "silent" });
+const migrationsFolder = new URL("../../../drizzle/notification", import.meta.url).pathname;
+const stream = uniqueStream();
+const S = orderV1.OrderStatus;
+
+let database: Awaited<ReturnType<typeof createDatabase>>;
+let db: Awaited<ReturnType<typeof openDatabase<typeof schema>>>["db"];
+let closeDb: () => Promise<void>;
+let bus: Bus;
+let deliverer: Deliverer;
+let consumers: RunningConsumers;
+let closeChannels: () => void;
+const smtp = await startSmtpReceiver();
+const sms = startWebhookReceiver();
+const push = startWebhookReceiver();
+
+beforeAll(async () => {
+  database = await createDatabase("notification_worker");
+  ({ db, close: closeDb } = await openDatabase(database.url, schema, { log, migrationsFolder }));
+  bus = await Bus.connect({ url: NATS_URL, name: "notification-test", stream: stream.stream, prefix: stream.prefix, log });
+  // The worker's own configuration path, with the channels pointed at this test's receivers.
+  const config = readConfig({
+    SMTP_URL: smtp.url,
+    EMAIL_FROM: "Evented <notifications@shop.example>",
+    SMS_WEBHOOK_URL: sms.url,
+    PUSH_WEBHOOK_URL: push.url,
+    NOTIFICATION_DELIVERY_POLL_MS: "100",
+    NOTIFICATION_DELIVERY_BACKOFF_MS: "100",
+  });
+  const channels = createChannels(config.channels, log);
+  closeChannels = () => Object.values(channels).forEach((c) => c.close?.());
+  deliverer = new Deliverer(db, channels, log, config.delivery);
+  deliverer.start();
+  consumers = await startConsumers(subscriptions(deliverer), { bus, db, log, ackWaitMs: 5000 });
+});
+
+afterAll(async () => {
+  await consumers?.stop();
+  await deliverer?.stop();
+  closeChannels?.();
+  await bus?.close();
+  await closeDb?.();
+  await Promise.all([database?.drop(), stream.remove(), smtp.close(), push.stop(), sms.stop()]);
+});
+
+async function publish(aggregateId: string, payload: Payload): Promise<void> {
+  const event = newEvent("test", aggregateId, payload);
+  await bus.publish(subjectFor(stream.prefix, event), encodeEvent(event), event.id, {});
+}
+
+const mailsTo = (address: string) => smtp.received.filter((m) => m.to.includes(address)).map((m) => m.mail.subject);
+const requestsFor = (receiver: typeof sms, userId: string) => receiver.received.filter((r) => r.body.user_id === userId).map((r) => r.body.kind);
+
+async function createUser(name: string, phone: string) {
+  const userId = Bun.randomUUIDv7();
+  const email = `${name.toLowerCase()}.${userId.slice(-8)}@example.com`;
+  await publish(userId, { $case: "userCreated", value: { userId, name, email, phone } });
+  // Order events travel apart from user events; wait for the contact details to be known.
+  await waitFor("the welcome email", () => mailsTo(email).includes("Welcome aboard"));
+  return { userId, name, email, phone };
+}
+
+test("every event becomes its notification for its user, delivered on its channels", async () => {
+  const user = await createUser("Ada", "+15550111");
+  const { userId, email } = user;
+  const [order, other] = [Bun.randomUUIDv7(), Bun.randomUUIDv7()];
+  await publish(userId, { $case: "userUpdated", value: { ...user, changedFields: ["phone"] } });
+  await publish(order, { $case: "orderCreated", value: { orderId: order, userId, items: [{ productId: "456", quantity: 2, unitPrice: 1000 }], currency: "USD", total: 2000 } });
+  await publish(order, { $case: "orderStatusUpdated", value: { orderId: order, userId, oldStatus: S.ORDER_STATUS_CONFIRMED, newStatus: S.ORDER_STATUS_SHIPPED } });
+  await publish(other, { $case: "orderCancelled", value: { orderId: other, userId, previousStatus: S.ORDER_STATUS_PENDING, reason: "out of stock" } });
+
+  const all = await waitFor("five notifications, all delivered", async () => {
+    const ns = await listNotifications(db, userId, 50);
+    return ns.length === 5 && ns.every((n) => n.deliveries.every((d) => d.status === "sent" && d.attempts === 1)) && ns;
+  });
+  expect(Object.fromEntries(all.map((n) => [n.kind, n.deliveries.map((d) => d.channel).sort()]))).toEqual({
+    welcome: ["email"],
+    profile_updated: ["email"],
+    order_confirmation: ["email", "push"],
+    order_status: ["push", "sms"],
+    order_cancelled: ["email", "sms"],
+  });
+  expect(mailsTo(email).sort()).toEqual(["Order " + order + " received", "Order " + other + " was cancelled", "Welcome aboard", "Your profile was updated"].sort());
+  const confirmation = smtp.received.find((m) => m.mail.subject === `Order ${order} received`)!.mail;
+  expect(confirmation.text).toContain("Hi Ada,");
+  expect(confirmation.text).toContain("2 item(s), total $20.00");
+  expect(requestsFor(push, userId).sort()).toEqual(["order_confirmation", "order_status"]);
+  expect(requestsFor(sms, userId).sort()).toEqual(["order_cancelled", "order_status"]);
+  expect(sms.received.filter((r) => r.body.user_id === userId).map((r) => r.body.to)).toEqual(["+15550111", "+15550111"]);
+});
+
+test("a deleted user gets the goodbye and nothing after it", async () => {
+  const user = await createUser("Bob", "+15550122");
+  const { userId, email } = user;
+  await publish(userId, { $case: "userDeleted", value: user });
+  await waitFor("the goodbye email", () => mailsTo(email).includes("Your account was deleted"));
+  const order = Bun.randomUUIDv7();
+  await publish(order, { $case: "orderCancelled", value: { orderId: order, userId, previousStatus: S.ORDER_STATUS_PENDING, reason: "user account deleted" } });
+
+  const cancelled = await waitFor("the cancellation to be recorded and settled", async () => {
+    const n = (await listNotifications(db, userId, 50)).find((n) => n.kind === "order_cancelled");
+    return n && n.deliveries.every((d) => d.status !== "pending") && n;
+  });
+  expect(cancelled.deliveries.map((d) => [d.channel, d.status])).toEqual([
+    ["email", "suppressed"],
+    ["sms", "suppressed"],
+  ]);
+  expect(mailsTo(email)).toEqual(["Welcome aboard", "Your account was deleted"]);
+  expect(requestsFor(sms, userId)).toEqual([]);
+});
