@@ -16,7 +16,7 @@ const COLORS: Record<Scenario, string> = {
 };
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const fmt = (n: number) => (n >= 1000 ? `${Math.round(n / 100) / 10}k` : String(Math.round(n * 10) / 10));
+const fmt = (n: number) => (n >= 1000 ? `${Math.round(n / 100) / 10}k` : String(n >= 1 ? Math.round(n * 10) / 10 : n));
 
 /** Log-scale axis over [min, max], rounded out to powers of ten. */
 function logScale(values: number[], from: number, to: number) {
