@@ -18,7 +18,7 @@ export async function writeResults(results: Results, dir: string, name: string):
 const table = (head: string[], rows: (string | number)[][]) =>
   [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 
-const errors = (r: Run) => r.errors.socket + r.errors.non2xx;
+const errors = (r: Run) => (r.errors.socket + r.errors.non2xx === 0 ? "0" : `${r.errors.socket} socket, ${r.errors.non2xx} non-2xx`);
 const events = (r: Run) => (r.events ? `${r.events.p50Ms} / ${r.events.p99Ms} (${r.events.lost} lost of ${r.events.events})` : "");
 
 export function markdown(results: Results, svgFile: string): string {
