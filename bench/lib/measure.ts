@@ -1,0 +1,49 @@
+// One measured run: a load generator process, sampled together with the system's processes.
+import { PG_URL } from "@evented/testing";
+import postgres from "postgres";
+import type { Load } from "./load.ts";
+import type { Run, Scenario } from "./results.ts";
+import { findPids, startSampler, type PidSource } from "./sampler.ts";
+
+/**
+ * The pids of the PostgreSQL backends serving `databases` (but not the bench's own queries),
+ * refreshed every second: pools open and close connections during a run.
+ */
+export async function backendTracker(databases: string[]) {
+  const sql = postgres(PG_URL, { max: 1, onnotice: () => {}, connection: { application_name: "bench" } });
+  let pids: number[] = [];
+  const refresh = async () => {
+    const rows = await sql<{ pid: number }[]>`
+      select pid from pg_stat_activity where datname = any(${databases}) and application_name <> 'bench'`;
+    pids = rows.map((r) => r.pid);
+  };
+  await refresh();
+  const timer = setInterval(() => void refresh().catch(() => {}), 1000);
+  return {
+    pids: () => pids,
+    async close() {
+      clearInterval(timer);
+      await sql.end();
+    },
+  };
+}
+
+export const sharedNatsPids = () => findPids((cmd) => /nats-server\b/.test(cmd) && /-p 4222\b/.test(cmd));
+
+/** Runs `load`, sampling `groups` and the generator itself ("load"). */
+export async function measure(scenario: Scenario, concurrency: number, load: Load, groups: Record<string, PidSource>): Promise<Run> {
+  const sampler = startSampler({ ...groups, load: load.pid });
+  try {
+    const result = await load.result;
+    return { scenario, concurrency, ...result, processes: await sampler.stop() };
+  } catch (err) {
+    await sampler.stop();
+    throw err;
+  }
+}
+
+export function describe(r: Run): string {
+  const ev = r.events ? `  events p50 ${r.events.p50Ms} ms p99 ${r.events.p99Ms} ms, ${r.events.lost} lost of ${r.events.events}` : "";
+  const errors = r.errors.socket + r.errors.non2xx;
+  return `${r.scenario.padEnd(24)} c=${String(r.concurrency).padEnd(4)} ${String(r.rps).padStart(8)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  max ${r.maxMs} ms  errors ${errors}${ev}`;
+}

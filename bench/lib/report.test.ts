@@ -1,0 +1,80 @@
+// The result writer: JSON, Markdown and SVG from one fixture, and the targets computed from it.
+import { expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeResults } from "./report.ts";
+import { targets, type Results, type Run, type Scenario } from "./results.ts";
+
+const usage = (mb: number) => ({ cpuSeconds: 1, peakRssMb: mb });
+const run = (scenario: Scenario, concurrency: number, rps: number, extra: Partial<Run> = {}): Run => ({
+  scenario,
+  concurrency,
+  requests: rps * 2,
+  durationS: 2,
+  rps,
+  p50Ms: 1,
+  p99Ms: 5,
+  maxMs: 9,
+  errors: { socket: 0, non2xx: 0 },
+  processes: { gateway: usage(90), user: usage(80), order: usage(70), notification: usage(60), load: usage(5) },
+  ...extra,
+});
+
+function fixture(): Results {
+  const events = { events: 100, p50Ms: 4, p99Ms: 20, maxMs: 30, lost: 0, drainMs: 100 };
+  return {
+    mode: "quick",
+    startedAt: "2026-11-27T00:00:00.000Z",
+    durationS: 60,
+    machine: { cpus: 2, bun: "1.4.4", postgres: "PostgreSQL 15", wrk: "wrk 4.1.0" },
+    settings: { concurrencies: [1, 64], runS: 2, warmupS: 1 },
+    runs: [
+      run("GET /users/{id}", 1, 1000),
+      run("GET /users/{id}", 64, 3000),
+      run("gRPC GetUser direct", 1, 2000),
+      run("gRPC GetUser direct", 64, 5000),
+      run("POST /orders", 1, 300, { events }),
+      run("POST /orders", 64, 700, { events }),
+    ],
+    halfRate: { ...run("POST /orders", 64, 350, { events }), targetRps: 350 },
+    pgbench: [{ script: "create-order.sql", clients: 16, tps: 1000, latencyAvgMs: 16, failed: 0 }],
+    appWarnings: { user: 0, order: 0, notification: 0, gateway: 0 },
+  };
+}
+
+test("writes JSON, Markdown and SVG with every run, ratio and target", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "bench-report-"));
+  try {
+    const files = await writeResults(fixture(), dir, "run");
+    const json = await Bun.file(files.json).json();
+    expect(json.runs).toHaveLength(6);
+    expect(json.ratios).toContainEqual({ scenario: "GET /users/{id}", against: "gRPC GetUser direct", concurrency: 64, ratio: 0.6 });
+    expect(json.ratios).toContainEqual({ scenario: "POST /orders", against: "pgbench create-order.sql (c16)", concurrency: "best", ratio: 0.7 });
+
+    const md = await Bun.file(files.md).text();
+    expect(md).toContain("| POST /orders | 64 | 700 | 1 | 5 | 9 | 0 | 4 / 20 (0 lost of 100) |");
+    expect(md).toContain("![throughput and latency against concurrency](run.svg)");
+
+    const svg = await Bun.file(files.svg).text();
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
+    // One throughput line per series, and a p99 and a p50 line per series.
+    expect(svg.match(/<polyline/g)).toHaveLength(3 + 3 * 2);
+    expect(svg).not.toContain("NaN");
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+});
+
+test("targets are met only by numbers that meet them", () => {
+  const good = fixture();
+  expect(targets(good).map((t) => t.met)).toEqual([true, true, true, true, true]);
+
+  const bad = fixture();
+  bad.runs[5] = run("POST /orders", 64, 500, { errors: { socket: 1, non2xx: 2 }, processes: { order: usage(200) } });
+  bad.halfRate!.events = { events: 100, p50Ms: 40, p99Ms: 80, maxMs: 90, lost: 1, drainMs: 100 };
+  bad.runs[1] = run("GET /users/{id}", 64, 2000);
+  // orders 500/1000 < 0.6, reads 2000/5000 < 0.5, p99 80 ms and one lost, 200 MB, 3 errors
+  expect(targets(bad).map((t) => t.met)).toEqual([false, false, false, false, false]);
+});

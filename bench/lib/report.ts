@@ -1,0 +1,70 @@
+// Writes a run's results as JSON, a Markdown report and an SVG chart into one folder.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { ratios, targets, type Results, type Run } from "./results.ts";
+import { chart } from "./svg.ts";
+
+const PROCESS_COLUMNS = ["gateway", "user", "order", "notification", "postgres", "nats (shared)", "elysia", "load"];
+
+export async function writeResults(results: Results, dir: string, name: string): Promise<{ json: string; md: string; svg: string }> {
+  await mkdir(dir, { recursive: true });
+  const files = { json: join(dir, `${name}.json`), md: join(dir, `${name}.md`), svg: join(dir, `${name}.svg`) };
+  await Bun.write(files.json, `${JSON.stringify({ ...results, ratios: ratios(results), targets: targets(results) }, null, 2)}\n`);
+  await Bun.write(files.md, markdown(results, `${name}.svg`));
+  await Bun.write(files.svg, chart(results));
+  return files;
+}
+
+const table = (head: string[], rows: (string | number)[][]) =>
+  [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+
+const errors = (r: Run) => (r.errors.socket + r.errors.non2xx === 0 ? "0" : `${r.errors.socket} socket, ${r.errors.non2xx} non-2xx`);
+const events = (r: Run) => (r.events ? `${r.events.p50Ms} / ${r.events.p99Ms} (${r.events.lost} lost of ${r.events.events})` : "");
+
+export function markdown(results: Results, svgFile: string): string {
+  const { machine, settings } = results;
+  const parts = [
+    `# Bench results (${results.mode})`,
+    `${results.startedAt}, ${results.durationS} s in all. ${machine.cpus} CPUs, Bun ${machine.bun}, ${machine.postgres}, ${machine.wrk}. ` +
+      `Each run ${settings.runS} s after a ${settings.warmupS} s warm-up per scenario, \`wrk -t1\`, concurrencies ${settings.concurrencies.join(", ")}.`,
+    `![throughput and latency against concurrency](${svgFile})`,
+    "## Targets",
+    table(["goal", "this run", "target", "met"], targets(results).map((t) => [t.name, t.value, t.goal, t.met ? "yes" : "**no**"])),
+    "## Throughput and latency",
+    table(
+      ["scenario", "c", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "event p50 / p99 ms"],
+      results.runs.map((r) => [r.scenario, r.concurrency, r.rps, r.p50Ms, r.p99Ms, r.maxMs, errors(r), events(r)]),
+    ),
+  ];
+  if (results.halfRate) {
+    const h = results.halfRate;
+    parts.push(
+      "## Event latency at half the maximum POST /orders rate (wrk paced by its Lua script, 64 connections)",
+      table(
+        ["target req/s", "achieved req/s", "p50 ms", "p99 ms", "errors", "event p50 ms", "event p99 ms", "event max ms", "lost", "drain ms"],
+        [[h.targetRps, h.rps, h.p50Ms, h.p99Ms, errors(h), h.events?.p50Ms ?? "", h.events?.p99Ms ?? "", h.events?.maxMs ?? "", h.events?.lost ?? "", h.events?.drainMs ?? ""]],
+      ),
+    );
+  }
+  parts.push(
+    "## Ratios against the baselines",
+    table(["scenario", "against", "c", "ratio"], ratios(results).map((r) => [r.scenario, r.against, r.concurrency, r.ratio.toFixed(3)])),
+    "## pgbench (-M prepared -j2)",
+    table(["script", "clients", "tps", "latency avg ms", "failed"], results.pgbench.map((p) => [p.script, p.clients, p.tps, p.latencyAvgMs, p.failed])),
+    "## CPU seconds / peak RSS MB per process",
+    "`postgres` is the backends of this run's databases; `nats (shared)` is the machine's nats-server, which others may use too; `load` is wrk, pgbench or the gRPC client.",
+    table(
+      ["scenario", "c", ...PROCESS_COLUMNS],
+      [...results.runs, ...(results.halfRate ? [{ ...results.halfRate, scenario: "POST /orders (half rate)" }] : [])].map((r) => [
+        r.scenario,
+        r.concurrency,
+        ...PROCESS_COLUMNS.map((p) => (r.processes[p] ? `${r.processes[p].cpuSeconds} / ${r.processes[p].peakRssMb}` : "")),
+      ]),
+    ),
+    "## Warnings logged by the apps",
+    Object.entries(results.appWarnings)
+      .map(([app, n]) => `${app}: ${n}`)
+      .join(", "),
+  );
+  return `${parts.join("\n\n")}\n`;
+}

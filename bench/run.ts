@@ -1,0 +1,78 @@
+// `bun run bench [--quick]`: the whole system under load against its physical limits, in one run.
+// See bench/README.md for what is measured and how to read it.
+import { PG_URL, ROOT } from "@evented/testing";
+import postgres from "postgres";
+import { requireTools } from "./lib/load.ts";
+import { backendTracker, sharedNatsPids } from "./lib/measure.ts";
+import { elysiaPhase, pgbenchPhase, seedUsers, systemPhase, type Settings } from "./lib/phases.ts";
+import { writeResults } from "./lib/report.ts";
+import { targets, type Results } from "./lib/results.ts";
+import { startSystem } from "./lib/system.ts";
+
+const quick = process.argv.includes("--quick");
+const settings: Settings = quick
+  ? { concurrencies: [1, 64], runS: 2, warmupS: 1, pgbenchS: 3, halfRateS: 3, eventWaitMs: 15_000 }
+  : { concurrencies: [1, 16, 64, 256], runS: 8, warmupS: 3, pgbenchS: 10, halfRateS: 10, eventWaitMs: 30_000 };
+
+requireTools({ wrk: "apt-get install -y wrk", pgbench: "apt-get install -y postgresql-client" });
+
+const started = new Date();
+console.log(`bench (${quick ? "quick" : "full"}): starting the system (LOG_LEVEL=warn, NODE_ENV=production)`);
+const system = await startSystem();
+let cleaning: Promise<void> | undefined;
+const cleanup = () => (cleaning ??= system.cleanup());
+process.on("SIGINT", () => void cleanup().then(() => process.exit(130)));
+
+const databases = Object.values(system.databases).map((d) => d.name);
+const backends = await backendTracker(databases);
+let results: Results;
+try {
+  const userIds = await seedUsers(system.gatewayUrl, quick ? 20 : 100);
+  const nats = await sharedNatsPids();
+  const { apps } = system;
+  const groups = {
+    gateway: apps.gateway.proc.pid,
+    user: apps.user.proc.pid,
+    order: apps.order.proc.pid,
+    notification: apps.notification.proc.pid,
+    postgres: backends.pids,
+    "nats (shared)": () => nats,
+  };
+  const { runs, halfRate } = await systemPhase(system, settings, groups, userIds);
+  await system.stop();
+  const appWarnings = Object.fromEntries(Object.values(apps).map((a) => [a.name, a.warnings]));
+  const pgbench = await pgbenchPhase(system, settings, userIds, backends.pids);
+  runs.push(...(await elysiaPhase(settings)));
+  results = {
+    mode: quick ? "quick" : "full",
+    startedAt: started.toISOString(),
+    durationS: Math.round((Date.now() - started.getTime()) / 1000),
+    machine: await machine(),
+    settings: { concurrencies: settings.concurrencies, runS: settings.runS, warmupS: settings.warmupS },
+    runs,
+    halfRate,
+    pgbench,
+    appWarnings,
+  };
+} finally {
+  await backends.close();
+  await cleanup();
+}
+
+const files = await writeResults(results, `${ROOT}bench/results`, quick ? "quick" : "latest");
+console.log(`\nTargets (goals, from this run):`);
+for (const t of targets(results)) console.log(`  ${t.met ? "met " : "MISS"}  ${t.name}: ${t.value} (goal ${t.goal})`);
+console.log(`\nwrote ${files.json}\n      ${files.md}\n      ${files.svg}`);
+
+async function machine(): Promise<Results["machine"]> {
+  const sql = postgres(PG_URL, { max: 1, onnotice: () => {} });
+  const [row] = await sql`select version()`;
+  await sql.end();
+  const wrkVersion = (await new Response(Bun.spawn(["wrk", "-v"], { stdout: "pipe", stderr: "pipe" }).stdout).text()).split("\n")[0] ?? "";
+  return {
+    cpus: navigator.hardwareConcurrency,
+    bun: Bun.version,
+    postgres: String(row?.version ?? "").split(" on ")[0] ?? "",
+    wrk: wrkVersion.split(" Copyright")[0]!.trim(),
+  };
+}
