@@ -21,12 +21,12 @@ const directory = {
   known: new Set<string>(),
   down: false,
   asked: 0,
-  async exists(userId: string) {
-    this.asked++;
-    if (this.down) throw unavailable(`the user service could not be asked about user ${userId}`);
-    return this.known.has(userId);
+  async exists(userId: string): Promise<boolean> {
+    directory.asked++;
+    if (directory.down) throw unavailable(`the user service could not be asked about user ${userId}`);
+    return directory.known.has(userId);
   },
-} satisfies UserDirectory & Record<string, unknown>;
+};
 
 let database: Awaited<ReturnType<typeof createDatabase>>;
 let stream: ReturnType<typeof uniqueStream>;
