@@ -2,7 +2,7 @@ import { swagger } from "@elysiajs/swagger";
 import type { Logger } from "@evented/core";
 import { Elysia } from "elysia";
 import type { Clients } from "./clients.ts";
-import { errorsAndLogs, requestMeta } from "./context.ts";
+import { errorsAndLogs, objectBodies, requestMeta } from "./context.ts";
 import { orders } from "./modules/orders/index.ts";
 import { system } from "./modules/system/index.ts";
 import { users } from "./modules/users/index.ts";
@@ -20,6 +20,7 @@ export function createApp(clients: Clients, log: Logger) {
     )
     .use(requestMeta)
     .use(errorsAndLogs(log))
+    .use(objectBodies)
     .use(system())
     .use(users(clients))
     .use(orders(clients));

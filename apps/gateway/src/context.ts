@@ -1,4 +1,4 @@
-import type { Logger } from "@evented/core";
+import { invalid, type Logger } from "@evented/core";
 import { Elysia, ValidationError } from "elysia";
 import { toHttpError, type ErrorBody, type HttpError } from "./errors.ts";
 
@@ -27,6 +27,14 @@ export const requestMeta = new Elysia({ name: "request-meta" })
   .derive({ as: "global" }, ({ request }) => ({
     meta: { requestId: idOf(request), traceparent: request.headers.get("traceparent") ?? undefined },
   }));
+
+/**
+ * A request body, when there is one, must be a JSON object. Elysia's normaliser turns an array or
+ * a string into `{}` before validating, so `[]` would pass a schema whose fields are all optional.
+ */
+export const objectBodies = new Elysia({ name: "object-bodies" }).onTransform({ as: "global" }, ({ body }) => {
+  if (body !== undefined && Object.prototype.toString.call(body) !== "[object Object]") throw invalid("the request body must be a JSON object");
+});
 
 /** One log line per request and the one error body, for the whole app. */
 export function errorsAndLogs(log: Logger) {

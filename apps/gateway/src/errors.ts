@@ -1,4 +1,4 @@
-import { isServiceError, REASON_KEY, status } from "@evented/core";
+import { AppError, isServiceError, REASON_KEY, status } from "@evented/core";
 import { t } from "elysia";
 
 /** The one error body of the API. */
@@ -59,6 +59,10 @@ export function toHttpError(err: unknown): HttpError {
     const http = (reason && HTTP_OF_REASON[reason]) || HTTP_OF_GRPC[err.code as status] || 500;
     // A service's own UNAVAILABLE (e.g. "user service unreachable") has no reason and is sanitised too: it is infrastructure.
     return { status: http, code, message: SAFE_MESSAGE[err.code as status] ?? err.details };
+  }
+  // The gateway's own refusals (e.g. a body that is not an object), before any service is asked.
+  if (err instanceof AppError) {
+    return { status: HTTP_OF_GRPC[err.code] ?? 500, code: err.reason ?? status[err.code] ?? "UNKNOWN", message: err.message };
   }
   return { status: 500, code: "INTERNAL", message: "internal error" };
 }

@@ -90,9 +90,10 @@ export class OrderService {
   }
 
   /** Moves an order along its lifecycle; "cancelled" is the same as cancel(). */
-  async updateStatus(id: string, to: OrderStatus, ctx: Context = {}): Promise<Order> {
-    if (to === "cancelled") return this.cancel(id, "", ctx);
-    checkId("id", id);
+  async updateStatus(rawId: string, to: OrderStatus, ctx: Context = {}): Promise<Order> {
+    if (to === "cancelled") return this.cancel(rawId, "", ctx);
+    // The canonical (lower-case) id: events name the aggregate one way only.
+    const id = checkId("id", rawId);
     const order = await this.db.transaction(async (tx) => {
       const current = await repo.findOrder(tx, id, true);
       if (!current) throw notFound(`order ${id} not found`);
@@ -107,8 +108,8 @@ export class OrderService {
     return order;
   }
 
-  async cancel(id: string, reason: string, ctx: Context = {}): Promise<Order> {
-    checkId("id", id);
+  async cancel(rawId: string, reason: string, ctx: Context = {}): Promise<Order> {
+    const id = checkId("id", rawId);
     if (reason.length > LIMITS.reasonMax) throw invalid(`reason must be at most ${LIMITS.reasonMax} characters`);
     const order = await this.db.transaction(async (tx) => {
       const current = await repo.findOrder(tx, id, true);

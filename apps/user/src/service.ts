@@ -63,8 +63,9 @@ export class UserService {
     return user;
   }
 
-  async update(id: string, input: UpdateUser, ctx: Context = {}): Promise<User> {
-    checkId("id", id);
+  async update(rawId: string, input: UpdateUser, ctx: Context = {}): Promise<User> {
+    // The canonical (lower-case) id: events name the aggregate one way only.
+    const id = checkId("id", rawId);
     const patch: UpdateUser = {};
     if (input.name !== undefined) patch.name = checkName(input.name);
     if (input.email !== undefined) patch.email = checkEmail(input.email);
@@ -83,8 +84,8 @@ export class UserService {
     });
   }
 
-  async delete(id: string, ctx: Context = {}): Promise<void> {
-    checkId("id", id);
+  async delete(rawId: string, ctx: Context = {}): Promise<void> {
+    const id = checkId("id", rawId);
     await this.write(async (tx) => {
       const user = await repo.deleteUser(tx, id);
       if (!user) throw notFound(`user ${id} not found`);

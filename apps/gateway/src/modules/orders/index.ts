@@ -1,4 +1,4 @@
-import { Elysia } from "elysia";
+import { Elysia, ParseError } from "elysia";
 import type { Clients } from "../../clients.ts";
 import { ErrorBody } from "../../errors.ts";
 import { requestMeta } from "../../context.ts";
@@ -55,6 +55,17 @@ export const orders = ({ orders }: Clients) =>
       async ({ params, body, meta }) => toOrder((await orders.cancelOrder({ id: params.id, reason: body?.reason ?? "" }, meta)).order),
       {
         params: IdParams,
+        // The body is optional, but what is sent must be JSON: Elysia's parser for optional
+        // bodies drops what it cannot parse, which would cancel the order on any garbage.
+        parse: async ({ request }) => {
+          const text = await request.text();
+          if (text.trim() === "") return {};
+          try {
+            return JSON.parse(text);
+          } catch {
+            throw new ParseError();
+          }
+        },
         body: CancelBody,
         response: { 200: Order, ...failures, 404: ErrorBody, 409: ErrorBody },
         detail: { summary: "Cancel an order", description: "Allowed before the order ships; 409 after. Publishes OrderCancelled." },

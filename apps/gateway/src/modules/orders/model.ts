@@ -1,11 +1,17 @@
 import { CURRENCY_PATTERN, LIMITS } from "@evented/core";
 import { orderV1 } from "@evented/proto";
+import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
 import { Id, PageQuery } from "../shared.ts";
 
 export const STATUSES = ["pending", "confirmed", "shipped", "completed", "cancelled"] as const;
 export type Status = (typeof STATUSES)[number];
-const Status = t.UnionEnum(STATUSES, { error: `status must be one of ${STATUSES.join(", ")}` });
+// Literals, not t.UnionEnum: Elysia 1.4 fills a missing UnionEnum field with its first member,
+// so a body without `status` would have meant "pending".
+// A tuple, not STATUSES.map(...): from an array Eden would type the field as `never`.
+const Status = t.Union([t.Literal("pending"), t.Literal("confirmed"), t.Literal("shipped"), t.Literal("completed"), t.Literal("cancelled")], {
+  error: `status must be one of ${STATUSES.join(", ")}`,
+});
 
 const TO_PROTO: Record<Status, orderV1.OrderStatus> = {
   pending: orderV1.OrderStatus.ORDER_STATUS_PENDING,
@@ -19,9 +25,10 @@ export const statusToProto = (s: Status) => TO_PROTO[s];
 
 export const OrderItem = t.Object({
   product_id: t.String({ minLength: 1, maxLength: LIMITS.productIdMax, error: `product_id must be 1 to ${LIMITS.productIdMax} characters`, examples: ["456"] }),
-  quantity: t.Integer({ minimum: 1, maximum: LIMITS.quantityMax, error: `quantity must be a whole number from 1 to ${LIMITS.quantityMax}`, examples: [2] }),
+  // TypeBox's own Integer: Elysia's t.Integer also accepts "2" (a string) in a JSON body.
+  quantity: Type.Integer({ minimum: 1, maximum: LIMITS.quantityMax, error: `quantity must be a whole number from 1 to ${LIMITS.quantityMax}`, examples: [2] }),
   unit_price: t.Optional(
-    t.Integer({
+    Type.Integer({
       minimum: 0,
       maximum: LIMITS.unitPriceMax,
       default: 0,

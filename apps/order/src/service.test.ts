@@ -1,0 +1,412 @@
+// OrderService against the real PostgreSQL (fresh database, real migrations) and a real outbox on
+// a JetStream stream of its own. The user service is a fake UserDirectory here: the real gRPC
+// path (deadline, outage -> 503) is covered end to end in e2e/domain.test.ts.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { AppError, Bus, createLogger, decodeEvent, openDatabase, Outbox, status, unavailable, type Envelope } from "@evented/core";
+import { orderV1 } from "@evented/proto";
+import { createDatabase, uniqueStream } from "@evented/testing";
+import { and, asc, eq, sql } from "drizzle-orm";
+import * as schema from "./schema.ts";
+import { OrderService, type CreateOrder, type OrderStatus, type UserDirectory } from "./service.ts";
+
+setDefaultTimeout(30_000);
+
+const log = createLogger("order-test", { level: "silent" });
+const migrationsFolder = new URL("../../../drizzle/order", import.meta.url).pathname;
+const MISSING = "01900000-0000-7000-8000-000000000000";
+const P = orderV1.OrderStatus;
+
+/** Users that "exist" for the fake directory; `down` makes it fail like an unreachable user service. */
+const directory = {
+  known: new Set<string>(),
+  down: false,
+  asked: 0,
+  async exists(userId: string): Promise<boolean> {
+    directory.asked++;
+    if (directory.down) throw unavailable(`the user service could not be asked about user ${userId}`);
+    return directory.known.has(userId);
+  },
+};
+
+let database: Awaited<ReturnType<typeof createDatabase>>;
+let stream: ReturnType<typeof uniqueStream>;
+let db: Awaited<ReturnType<typeof openDatabase<typeof schema>>>;
+let bus: Bus;
+let orders: OrderService;
+
+beforeAll(async () => {
+  database = await createDatabase("order_svc");
+  stream = uniqueStream();
+  db = await openDatabase(database.url, schema, { log, migrationsFolder, poolSize: 20 });
+  bus = await Bus.connect({ url: "nats://127.0.0.1:4222", name: "order-test", stream: stream.stream, prefix: stream.prefix, log });
+  orders = new OrderService(db.db, new Outbox(db.db, bus, log), directory);
+});
+
+afterAll(async () => {
+  await bus?.close();
+  await db?.close();
+  await database?.drop();
+  await stream?.remove();
+});
+
+const newUser = () => {
+  const id = Bun.randomUUIDv7();
+  directory.known.add(id);
+  return id;
+};
+
+const seedOrder = (userId: string): CreateOrder => ({ userId, items: [{ productId: "456", quantity: 2 }] });
+
+const failure = async (p: Promise<unknown>): Promise<AppError> => {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof AppError)) throw new Error(`expected an AppError, got ${String(err)}`);
+  return err;
+};
+
+/** Every event in the outbox about one order, oldest first, decoded. */
+async function eventsOf(orderId: string): Promise<Envelope[]> {
+  const rows = await db.db.select().from(schema.outbox).where(eq(schema.outbox.aggregateId, orderId)).orderBy(asc(schema.outbox.id));
+  return rows.map((r) => decodeEvent(r.payload));
+}
+
+const count = async (table: typeof schema.orders | typeof schema.outbox) =>
+  (await db.db.select({ n: sql<number>`count(*)::int` }).from(table))[0]!.n;
+
+describe("create", () => {
+  test("the seed's order works: pending, USD, free items, and OrderCreated in the outbox", async () => {
+    const userId = newUser();
+    const order = await orders.create(seedOrder(userId), { requestId: "req-order" });
+    expect(order).toMatchObject({ userId, status: "pending", currency: "USD", total: 0, cancelReason: "", items: [{ productId: "456", quantity: 2, unitPrice: 0 }] });
+    expect(await orders.get(order.id)).toEqual(order);
+
+    const [event, ...rest] = await eventsOf(order.id);
+    expect(rest).toEqual([]);
+    expect(event).toMatchObject({ type: "OrderCreated", source: "order", aggregateId: order.id, correlationId: "req-order" });
+    expect(event!.payload).toEqual({
+      $case: "orderCreated",
+      value: { orderId: order.id, userId, items: [{ productId: "456", quantity: 2, unitPrice: 0 }], currency: "USD", total: 0 },
+    });
+  });
+
+  test("the total is the sum of quantity x unit price, in integer minor units, in the order's currency", async () => {
+    const order = await orders.create({
+      userId: newUser(),
+      currency: "EUR",
+      items: [
+        { productId: "a", quantity: 3, unitPrice: 1999 },
+        { productId: " b ", quantity: 1, unitPrice: 1 },
+        { productId: "c", quantity: 1000, unitPrice: 100_000_000 },
+      ],
+    });
+    expect(order.total).toBe(3 * 1999 + 1 + 1000 * 100_000_000);
+    expect(Number.isInteger(order.total)).toBe(true);
+    expect(order.currency).toBe("EUR");
+    expect(order.items.map((i) => i.productId)).toEqual(["a", "b", "c"]);
+    expect((await orders.get(order.id)).total).toBe(order.total);
+  });
+
+  test("an unknown user is FAILED_PRECONDITION and nothing is written", async () => {
+    const [ordersBefore, eventsBefore] = [await count(schema.orders), await count(schema.outbox)];
+    const err = await failure(orders.create(seedOrder(MISSING)));
+    expect(err.code).toBe(status.FAILED_PRECONDITION);
+    expect(err.message).toBe(`user ${MISSING} does not exist`);
+    expect([await count(schema.orders), await count(schema.outbox)]).toEqual([ordersBefore, eventsBefore]);
+  });
+
+  test("when the user service cannot be asked, the answer is UNAVAILABLE, not 'no such user'", async () => {
+    const userId = newUser();
+    directory.down = true;
+    try {
+      const err = await failure(orders.create(seedOrder(userId)));
+      expect(err.code).toBe(status.UNAVAILABLE);
+    } finally {
+      directory.down = false;
+    }
+    expect((await orders.list(userId, 10, "")).orders).toEqual([]);
+  });
+
+  const item = { productId: "p", quantity: 1 };
+  test.each<[string, Partial<CreateOrder>, string]>([
+    ["no items", { items: [] }, "items must contain at least one item"],
+    ["too many items", { items: Array.from({ length: 101 }, () => item) }, "items must contain at most 100 items"],
+    ["an empty product id", { items: [{ productId: "  ", quantity: 1 }] }, "items[0].product_id must be 1 to 64 characters"],
+    ["a long product id", { items: [item, { productId: "x".repeat(65), quantity: 1 }] }, "items[1].product_id must be 1 to 64 characters"],
+    ["quantity 0", { items: [{ productId: "p", quantity: 0 }] }, "items[0].quantity must be a whole number from 1 to 1000"],
+    ["a negative quantity", { items: [{ productId: "p", quantity: -2 }] }, "items[0].quantity must be a whole number from 1 to 1000"],
+    ["a fractional quantity", { items: [{ productId: "p", quantity: 1.5 }] }, "items[0].quantity must be a whole number from 1 to 1000"],
+    ["a huge quantity", { items: [{ productId: "p", quantity: 1001 }] }, "items[0].quantity must be a whole number from 1 to 1000"],
+    ["a negative price", { items: [{ productId: "p", quantity: 1, unitPrice: -1 }] }, "items[0].unit_price must be a whole number of minor units from 0 to 100000000"],
+    ["a fractional price", { items: [{ productId: "p", quantity: 1, unitPrice: 9.99 }] }, "items[0].unit_price must be a whole number"],
+    ["a huge price", { items: [{ productId: "p", quantity: 1, unitPrice: 100_000_001 }] }, "items[0].unit_price must be a whole number"],
+    ["a lower-case currency", { currency: "usd" }, 'currency must be a three-letter ISO 4217 code such as "USD", got "usd"'],
+    ["a two-letter currency", { currency: "US" }, "currency must be a three-letter ISO 4217 code"],
+    ["a malformed user id", { userId: "123" }, 'user_id must be a UUID, got "123"'],
+  ])("refuses %s", async (_, change, message) => {
+    const asked = directory.asked;
+    const err = await failure(orders.create({ ...seedOrder(newUser()), ...change }));
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.message).toStartWith(message);
+    expect(directory.asked).toBe(asked); // bad input never costs a call to the user service
+  });
+});
+
+describe("get and list", () => {
+  test("an unknown order is NOT_FOUND, a malformed id INVALID_ARGUMENT", async () => {
+    const missing = await failure(orders.get(MISSING));
+    expect([missing.code, missing.message]).toEqual([status.NOT_FOUND, `order ${MISSING} not found`]);
+    expect((await failure(orders.get("1"))).code).toBe(status.INVALID_ARGUMENT);
+  });
+
+  test("lists one user's orders, newest first, every one once across pages", async () => {
+    const userId = newUser();
+    await orders.create(seedOrder(newUser())); // someone else's
+    const placed: string[] = [];
+    for (let i = 0; i < 5; i++) placed.push((await orders.create(seedOrder(userId))).id);
+
+    const seen: string[] = [];
+    let token = "";
+    do {
+      const page = await orders.list(userId, 2, token);
+      expect(page.orders.length).toBeLessThanOrEqual(2);
+      for (const o of page.orders) expect(o.items).toEqual([{ productId: "456", quantity: 2, unitPrice: 0 }]);
+      seen.push(...page.orders.map((o) => o.id));
+      token = page.nextPageToken;
+    } while (token);
+    expect(seen).toEqual(placed.reverse());
+  });
+
+  test("a user without orders has an empty page; bad page sizes, tokens and user ids are INVALID_ARGUMENT", async () => {
+    expect(await orders.list(newUser(), 0, "")).toEqual({ orders: [], nextPageToken: "" });
+    expect((await failure(orders.list(newUser(), 101, ""))).message).toBe("page_size must be from 1 to 100");
+    expect((await failure(orders.list(newUser(), 10, "bogus"))).message).toBe("page_token is not valid; use next_page_token from a previous page");
+    expect((await failure(orders.list("bogus", 10, ""))).message).toBe('user_id must be a UUID, got "bogus"');
+  });
+});
+
+/** The legal way to bring a new order to `status`. */
+const PATH: Record<OrderStatus, OrderStatus[]> = {
+  pending: [],
+  confirmed: ["confirmed"],
+  shipped: ["confirmed", "shipped"],
+  completed: ["confirmed", "shipped", "completed"],
+  cancelled: ["cancelled"],
+};
+
+async function orderIn(state: OrderStatus) {
+  const order = await orders.create(seedOrder(newUser()));
+  for (const step of PATH[state]) await orders.updateStatus(order.id, step);
+  return order;
+}
+
+const STATUSES: OrderStatus[] = ["pending", "confirmed", "shipped", "completed", "cancelled"];
+const LEGAL = new Set(["pending>confirmed", "pending>cancelled", "confirmed>shipped", "confirmed>cancelled", "shipped>completed"]);
+const NEXT_WORDS: Record<OrderStatus, string> = {
+  pending: "it can become confirmed or cancelled",
+  confirmed: "it can become shipped or cancelled",
+  shipped: "it can become completed",
+  completed: "it is final",
+  cancelled: "it is final",
+};
+
+describe("status transitions", () => {
+  const cases = STATUSES.flatMap((from) => STATUSES.map((to) => [from, to, from === to ? "same" : LEGAL.has(`${from}>${to}`) ? "legal" : "illegal"] as const));
+
+  test.each(cases)("%s -> %s is %s", async (from, to, kind) => {
+    const order = await orderIn(from);
+    const eventsBefore = (await eventsOf(order.id)).length;
+
+    if (kind === "illegal") {
+      const err = await failure(orders.updateStatus(order.id, to));
+      expect(err.code).toBe(status.ABORTED);
+      expect(err.message).toBe(`order ${order.id} is ${from} and cannot become ${to}; ${NEXT_WORDS[from]}`);
+      expect((await orders.get(order.id)).status).toBe(from);
+      expect(await eventsOf(order.id)).toHaveLength(eventsBefore);
+      return;
+    }
+
+    const updated = await orders.updateStatus(order.id, to, { requestId: `req-${from}-${to}` });
+    expect(updated.status).toBe(to);
+    expect(updated.items).toEqual(order.items);
+    expect((await orders.get(order.id)).status).toBe(to);
+    const events = await eventsOf(order.id);
+    if (kind === "same") {
+      // Setting the status an order already has is a no-op (a retried PATCH), not a new event.
+      expect(events).toHaveLength(eventsBefore);
+      return;
+    }
+    expect(events).toHaveLength(eventsBefore + 1);
+    const event = events.at(-1)!;
+    expect(event.correlationId).toBe(`req-${from}-${to}`);
+    if (to === "cancelled") {
+      expect(event.payload).toEqual({
+        $case: "orderCancelled",
+        value: { orderId: order.id, userId: order.userId, previousStatus: P[`ORDER_STATUS_${from.toUpperCase()}` as keyof typeof P], reason: "" },
+      });
+    } else {
+      expect(event.payload).toEqual({
+        $case: "orderStatusUpdated",
+        value: {
+          orderId: order.id,
+          userId: order.userId,
+          oldStatus: P[`ORDER_STATUS_${from.toUpperCase()}` as keyof typeof P],
+          newStatus: P[`ORDER_STATUS_${to.toUpperCase()}` as keyof typeof P],
+        },
+      });
+    }
+  });
+
+  test("an unknown order is NOT_FOUND, a malformed id INVALID_ARGUMENT", async () => {
+    expect((await failure(orders.updateStatus(MISSING, "confirmed"))).code).toBe(status.NOT_FOUND);
+    expect((await failure(orders.updateStatus("x", "confirmed"))).code).toBe(status.INVALID_ARGUMENT);
+  });
+
+  test("an id in capitals moves the order, and the event names it in canonical form", async () => {
+    const order = await orderIn("pending");
+    await orders.updateStatus(order.id.toUpperCase(), "confirmed");
+    const events = await eventsOf(order.id);
+    expect(events.map((e) => e.type)).toEqual(["OrderCreated", "OrderStatusUpdated"]);
+    expect(events[1]!.payload).toMatchObject({ value: { orderId: order.id } });
+  });
+
+  test("concurrent moves are serialised: of confirm and cancel racing, both apply in some order or one is refused", async () => {
+    const order = await orderIn("pending");
+    const results = await Promise.allSettled([orders.updateStatus(order.id, "confirmed"), orders.cancel(order.id, "race")]);
+    const final = await orders.get(order.id);
+    const events = (await eventsOf(order.id)).map((e) => e.type);
+    expect(results.filter((r) => r.status === "fulfilled").length).toBeGreaterThanOrEqual(1);
+    expect(final.status).toBe("cancelled"); // cancel wins either way: after confirm it is still allowed
+    expect(events.at(-1)).toBe("OrderCancelled");
+    expect(events.filter((e) => e === "OrderCancelled")).toHaveLength(1);
+  });
+});
+
+describe("cancel", () => {
+  test("keeps the reason and says what the order was", async () => {
+    const order = await orderIn("confirmed");
+    const cancelled = await orders.cancel(order.id, "changed my mind");
+    expect(cancelled).toMatchObject({ status: "cancelled", cancelReason: "changed my mind" });
+    expect((await eventsOf(order.id)).at(-1)!.payload).toMatchObject({
+      $case: "orderCancelled",
+      value: { previousStatus: P.ORDER_STATUS_CONFIRMED, reason: "changed my mind" },
+    });
+  });
+
+  test("after shipping is ABORTED, with the current status in the message", async () => {
+    for (const state of ["shipped", "completed"] as const) {
+      const order = await orderIn(state);
+      const err = await failure(orders.cancel(order.id, "too late"));
+      expect(err.code).toBe(status.ABORTED);
+      expect(err.message).toContain(`is ${state} and cannot become cancelled`);
+    }
+  });
+
+  test("twice is harmless: the same order back, one event", async () => {
+    const order = await orderIn("pending");
+    const first = await orders.cancel(order.id, "once");
+    expect(await orders.cancel(order.id, "twice")).toEqual(first);
+    expect((await eventsOf(order.id)).filter((e) => e.type === "OrderCancelled")).toHaveLength(1);
+  });
+
+  test("a reason over 500 characters, an unknown or malformed id are refused", async () => {
+    const order = await orderIn("pending");
+    expect((await failure(orders.cancel(order.id, "x".repeat(501)))).message).toBe("reason must be at most 500 characters");
+    expect((await failure(orders.cancel(MISSING, ""))).code).toBe(status.NOT_FOUND);
+    expect((await failure(orders.cancel("x", ""))).code).toBe(status.INVALID_ARGUMENT);
+  });
+});
+
+describe("a deleted user", () => {
+  const cancelOrdersOf = (userId: string) => db.db.transaction((tx) => orders.cancelOrdersOfUser(tx, userId, { requestId: "req-user-deleted" }));
+
+  test("has every open order cancelled, each with OrderCancelled; shipped and finished ones stay", async () => {
+    const userId = newUser();
+    const byState = {} as Record<OrderStatus, string>;
+    for (const state of STATUSES) {
+      const order = await orders.create(seedOrder(userId));
+      for (const step of PATH[state]) await orders.updateStatus(order.id, step);
+      byState[state] = order.id;
+    }
+    const bystander = await orders.create(seedOrder(newUser()));
+
+    expect(await cancelOrdersOf(userId)).toBe(2);
+
+    for (const state of ["pending", "confirmed"] as const) {
+      const order = await orders.get(byState[state]);
+      expect(order).toMatchObject({ status: "cancelled", cancelReason: "user account deleted" });
+      const event = (await eventsOf(order.id)).at(-1)!;
+      expect(event).toMatchObject({ type: "OrderCancelled", correlationId: "req-user-deleted" });
+      expect(event.payload).toMatchObject({ value: { userId, reason: "user account deleted" } });
+    }
+    for (const state of ["shipped", "completed"] as const) expect((await orders.get(byState[state])).status).toBe(state);
+    expect((await orders.get(byState.cancelled)).cancelReason).toBe("");
+    expect((await orders.get(bystander.id)).status).toBe("pending");
+
+    const [gone] = await db.db.select().from(schema.deletedUsers).where(eq(schema.deletedUsers.userId, userId));
+    expect(gone).toBeDefined();
+  });
+
+  test("handled twice (a redelivered event) cancels nothing more", async () => {
+    const userId = newUser();
+    await orders.create(seedOrder(userId));
+    expect(await cancelOrdersOf(userId)).toBe(1);
+    expect(await cancelOrdersOf(userId)).toBe(0);
+  });
+
+  test("can never get a new order, even while the user service still says they exist", async () => {
+    const userId = newUser();
+    await cancelOrdersOf(userId);
+    const err = await failure(orders.create(seedOrder(userId)));
+    expect(err.code).toBe(status.FAILED_PRECONDITION);
+    expect(err.message).toBe(`user ${userId} does not exist`);
+    expect((await orders.list(userId, 10, "")).orders).toEqual([]);
+  });
+
+  test("an order racing the deletion is either refused or cancelled: never left live", async () => {
+    for (let round = 0; round < 15; round++) {
+      const userId = newUser();
+      const [placed] = await Promise.allSettled([orders.create(seedOrder(userId)), cancelOrdersOf(userId)]);
+      if (placed.status === "rejected") expect((placed.reason as AppError).code).toBe(status.FAILED_PRECONDITION);
+      const live = await db.db
+        .select()
+        .from(schema.orders)
+        .where(and(eq(schema.orders.userId, userId), eq(schema.orders.status, "pending")));
+      expect(live).toEqual([]);
+    }
+  });
+});
+
+describe("idempotency", () => {
+  test("a retry with the same key returns the first order and creates nothing", async () => {
+    const userId = newUser();
+    const key = `key-${Bun.randomUUIDv7()}`;
+    const first = await orders.create(seedOrder(userId), { idempotencyKey: key });
+    const retry = await orders.create(seedOrder(userId), { idempotencyKey: key });
+    expect(retry).toEqual(first);
+    expect(retry.createdAt).toBeInstanceOf(Date);
+    expect((await orders.list(userId, 10, "")).orders).toHaveLength(1);
+    expect(await eventsOf(first.id)).toHaveLength(1);
+  });
+
+  test("ten concurrent creates with one key make one order, and all ten get it", async () => {
+    const userId = newUser();
+    const key = `key-${Bun.randomUUIDv7()}`;
+    const results = await Promise.all(Array.from({ length: 10 }, () => orders.create(seedOrder(userId), { idempotencyKey: key })));
+    const stored = (await orders.list(userId, 100, "")).orders;
+    expect(stored).toHaveLength(1);
+    for (const r of results) expect(r).toEqual(results[0]!);
+    expect(results[0]!.id).toBe(stored[0]!.id);
+    expect(await eventsOf(stored[0]!.id)).toHaveLength(1);
+  });
+
+  test("the same key with a different body is refused with IDEMPOTENCY_KEY_REUSED", async () => {
+    const userId = newUser();
+    const key = `key-${Bun.randomUUIDv7()}`;
+    await orders.create(seedOrder(userId), { idempotencyKey: key });
+    const err = await failure(orders.create({ userId, items: [{ productId: "456", quantity: 3 }] }, { idempotencyKey: key }));
+    expect([err.code, err.reason]).toEqual([status.INVALID_ARGUMENT, "IDEMPOTENCY_KEY_REUSED"]);
+    expect((await orders.list(userId, 10, "")).orders).toHaveLength(1);
+  });
+});
