@@ -47,8 +47,16 @@ export async function openOrdersOfUser(tx: Executor, userId: string): Promise<Or
   return withItems(tx, rows);
 }
 
-/** Serialises order creation against that user's deletion, for this transaction. */
-export async function lockUser(tx: Executor, userId: string): Promise<void> {
+/**
+ * Orders of one user against that user's deletion: creating takes the user's lock shared (creates
+ * run side by side), applying UserDeleted takes it exclusive, so a create either commits before the
+ * deletion cancels open orders or sees the user in deleted_users. Held until the transaction ends.
+ */
+export async function lockUserShared(tx: Executor, userId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock_shared(hashtextextended(${userId}, 0))`);
+}
+
+export async function lockUserExclusive(tx: Executor, userId: string): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${userId}, 0))`);
 }
 

@@ -62,7 +62,7 @@ export class OrderService {
     if (!(await this.users.exists(userId, ctx))) throw failedPrecondition(`user ${userId} does not exist`);
     const order = await this.db.transaction((tx) =>
       once(tx, ctx.idempotencyKey, { userId, items, currency }, async () => {
-        await repo.lockUser(tx, userId);
+        await repo.lockUserShared(tx, userId);
         if (await repo.isUserDeleted(tx, userId)) throw failedPrecondition(`user ${userId} does not exist`);
         const created = await repo.insertOrder(tx, { id: Bun.randomUUIDv7(), userId, status: "pending", currency, total }, items);
         await this.outbox.add(
@@ -124,7 +124,7 @@ export class OrderService {
 
   /** UserDeleted: remember the user is gone and cancel every open order, inside the consumer's transaction. */
   async cancelOrdersOfUser(tx: Executor, userId: string, ctx: EventContext): Promise<number> {
-    await repo.lockUser(tx, userId);
+    await repo.lockUserExclusive(tx, userId);
     await repo.markUserDeleted(tx, userId);
     const open = await repo.openOrdersOfUser(tx, userId);
     for (const order of open) await this.cancelIn(tx, order, "user account deleted", ctx);
