@@ -1,4 +1,4 @@
-import { int, logConfig, natsConfig, port, url } from "@evented/core";
+import { int, logConfig, natsConfig, port, telemetryConfig, url } from "@evented/core";
 
 export function readConfig(env: Record<string, string | undefined>) {
   return {
@@ -8,7 +8,10 @@ export function readConfig(env: Record<string, string | undefined>) {
     /** How long JetStream waits for an ack before redelivering a message a crashed worker held. */
     ackWaitMs: int(env, "NOTIFICATION_ACK_WAIT_MS", 30_000, { min: 1000 }),
     maxAttempts: int(env, "NOTIFICATION_MAX_ATTEMPTS", 5, { min: 1, max: 100 }),
+    /** Port of the Prometheus /metrics listener; 0 = none. */
+    metricsPort: port(env, "NOTIFICATION_METRICS_PORT", 0),
     ...natsConfig(env),
+    telemetry: telemetryConfig(env),
     log: logConfig(env),
   };
 }
