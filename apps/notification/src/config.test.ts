@@ -1,0 +1,15 @@
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { runUntilExit } from "@evented/testing";
+
+setDefaultTimeout(30_000);
+
+test.each([
+  [{ NOTIFICATION_PORT: "abc" }, 'notification: invalid configuration: NOTIFICATION_PORT must be a whole number from 0 to 65535, got "abc"'],
+  [{ NATS_URL: "http://x" }, "notification: invalid configuration: NATS_URL must use nats:"],
+  [{ NOTIFICATION_DB_CONN: "not a url" }, 'NOTIFICATION_DB_CONN must be a URL (postgres: or postgresql:), got "not a url"'],
+  [{ NOTIFICATION_METRICS_PORT: "x" }, "NOTIFICATION_METRICS_PORT must be a whole number"],
+])("%o stops the notification service with 78", async (env, message) => {
+  const { code, output } = await runUntilExit("notification", env);
+  expect(code).toBe(78);
+  expect(output).toContain(message);
+});

@@ -1,0 +1,15 @@
+import { expect, setDefaultTimeout, test } from "bun:test";
+import { runUntilExit } from "@evented/testing";
+
+setDefaultTimeout(30_000);
+
+test.each([
+  [{ ORDER_PORT: "abc" }, 'order: invalid configuration: ORDER_PORT must be a whole number from 0 to 65535, got "abc"'],
+  [{ NATS_URL: "http://x" }, "order: invalid configuration: NATS_URL must use nats:"],
+  [{ USER_SERVICE_URL: "not a host" }, 'USER_SERVICE_URL must be host:port, got "not a host"'],
+  [{ ORDER_METRICS_PORT: "70000" }, "ORDER_METRICS_PORT must be a whole number from 0 to 65535"],
+])("%o stops the order service with 78", async (env, message) => {
+  const { code, output } = await runUntilExit("order", env);
+  expect(code).toBe(78);
+  expect(output).toContain(message);
+});

@@ -1,0 +1,15 @@
+import { ROOT, type AppName } from "./system.ts";
+
+/** Starts an app with `env` and returns how it exited and what it printed, for bad-configuration tests. */
+export async function runUntilExit(name: AppName, env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
+  const proc = Bun.spawn(["bun", `apps/${name}/src/main.ts`], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_FORMAT: "json", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  clearTimeout(timer);
+  return { code, output: stdout + stderr };
+}
