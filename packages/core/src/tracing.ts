@@ -57,13 +57,6 @@ export function startSpan(name: string, kind: SpanKind, parent: string | undefin
   return { span, traceparent: carrier.traceparent, traceId: carrier.traceparent ? context.traceId : undefined };
 }
 
-/** The trace id inside a traceparent header, if it is a valid one. */
-export function traceIdOf(traceparent: string | undefined): string | undefined {
-  if (!traceparent) return undefined;
-  const context = trace.getSpanContext(propagator.extract(ROOT_CONTEXT, { traceparent }, getter));
-  return context?.traceId;
-}
-
 const getter = {
   get: (carrier: Record<string, string>, key: string) => carrier[key],
   keys: (carrier: Record<string, string>) => Object.keys(carrier),
