@@ -1,5 +1,6 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
-import { runUntilExit } from "@evented/testing";
+import { runUntilExit, variablesDocumented, variablesRead } from "@evented/testing";
+import { readConfig } from "./config.ts";
 
 setDefaultTimeout(30_000);
 
@@ -12,4 +13,8 @@ test.each([
   const { code, output } = await runUntilExit("notification", env);
   expect(code).toBe(78);
   expect(output).toContain(message);
+});
+
+test(".env.example documents every variable the notification reads, and no other", async () => {
+  expect(await variablesDocumented("notification")).toEqual(variablesRead(readConfig));
 });

@@ -1,5 +1,6 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
-import { runUntilExit } from "@evented/testing";
+import { runUntilExit, variablesDocumented, variablesRead } from "@evented/testing";
+import { readConfig } from "./config.ts";
 
 setDefaultTimeout(30_000);
 
@@ -16,4 +17,8 @@ test.each([
   expect(code).toBe(78);
   expect(output).toContain(message);
   expect(output).not.toContain("hunter2");
+});
+
+test(".env.example documents every variable the user reads, and no other", async () => {
+  expect(await variablesDocumented("user")).toEqual(variablesRead(readConfig));
 });

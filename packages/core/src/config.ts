@@ -107,5 +107,6 @@ export function telemetryConfig(env: Env) {
   return {
     otlpEndpoint: raw(env, "OTEL_EXPORTER_OTLP_ENDPOINT") && url(env, "OTEL_EXPORTER_OTLP_ENDPOINT", undefined, ["http:", "https:"]),
     exportDelayMs: int(env, "OTEL_BSP_SCHEDULE_DELAY", 5000, { min: 1 }),
+    serviceName: optional(env, "OTEL_SERVICE_NAME"),
   };
 }

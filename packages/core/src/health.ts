@@ -135,7 +135,7 @@ export interface HealthChecker {
 }
 
 export function connectHealth(address: string): HealthChecker {
-  const c = new HealthClient(address, credentials.createInsecure());
+  const c = new HealthClient(address, credentials.createInsecure(), { "grpc.initial_reconnect_backoff_ms": 250, "grpc.max_reconnect_backoff_ms": 5_000 });
   const check = c.check!.bind(c) as (req: object, opts: object, cb: (err: { code: number; details: string } | null, res?: { status: string }) => void) => void;
   return {
     check: (service = "", deadlineMs = 1000) =>

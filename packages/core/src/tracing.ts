@@ -18,10 +18,12 @@ export interface TracingOptions {
   otlpEndpoint?: string;
   /** How long spans are batched before export. */
   exportDelayMs?: number;
+  /** service.name of the spans, when not the app's own name. */
+  serviceName?: string;
 }
 
 /** Installs the OpenTelemetry SDK when an OTLP endpoint is configured; returns a flush-and-stop for shutdown. */
-export async function initTracing(service: string, { otlpEndpoint, exportDelayMs = 5000 }: TracingOptions): Promise<() => Promise<void>> {
+export async function initTracing(service: string, { otlpEndpoint, exportDelayMs = 5000, serviceName = service }: TracingOptions): Promise<() => Promise<void>> {
   if (!otlpEndpoint) return async () => {};
   // Loaded only when switched on: the SDK and exporter cost nothing when tracing is off.
   const [{ TracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }] = await Promise.all([
@@ -32,7 +34,7 @@ export async function initTracing(service: string, { otlpEndpoint, exportDelayMs
   // The exporter reads OTEL_EXPORTER_OTLP_ENDPOINT (and _HEADERS, ...) itself, as the spec says.
   const exporter = new OTLPTraceExporter();
   const provider = new TracerProvider({
-    resource: resourceFromAttributes({ "service.name": process.env.OTEL_SERVICE_NAME || service }),
+    resource: resourceFromAttributes({ "service.name": serviceName }),
     spanProcessors: [new BatchSpanProcessor({ exporter, scheduledDelayMillis: exportDelayMs })],
   });
   trace.setGlobalTracerProvider(provider);

@@ -13,3 +13,16 @@ export async function runUntilExit(name: AppName, env: Record<string, string>, t
   clearTimeout(timer);
   return { code, output: stdout + stderr };
 }
+
+/** Every environment variable `read` looks at, found by giving it an environment that records reads. */
+export function variablesRead(read: (env: Record<string, string | undefined>) => unknown): string[] {
+  const seen = new Set<string>();
+  read(new Proxy({}, { get: (_, name) => void seen.add(String(name)) }));
+  return [...seen].sort();
+}
+
+/** The variables an app's .env.example names, set or commented out (`NAME=` or `# NAME=`). */
+export async function variablesDocumented(app: AppName): Promise<string[]> {
+  const text = await Bun.file(`${ROOT}apps/${app}/.env.example`).text();
+  return [...text.matchAll(/^(?:# ?)?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!).sort();
+}
