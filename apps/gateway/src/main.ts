@@ -1,4 +1,4 @@
-import { createLogger, initTracing, loadConfig, onShutdown } from "@evented/core";
+import { collectProcessMetrics, createLogger, initTracing, loadConfig, onShutdown } from "@evented/core";
 import { createApp } from "./app.ts";
 import { connectClients, connectHealthChecks } from "./clients.ts";
 import { readConfig } from "./config.ts";
@@ -6,6 +6,7 @@ import { readConfig } from "./config.ts";
 const config = loadConfig("gateway", readConfig);
 const log = createLogger("gateway", config.log);
 const stopTracing = await initTracing("gateway", config.telemetry);
+collectProcessMetrics();
 const clients = connectClients(config);
 const health = connectHealthChecks(config);
 const app = createApp(clients, log, health).listen(config.port);

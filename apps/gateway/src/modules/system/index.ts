@@ -1,4 +1,4 @@
-import { collectProcessMetrics, registry, type HealthChecker } from "@evented/core";
+import { registry, type HealthChecker } from "@evented/core";
 import { Elysia, t } from "elysia";
 
 /** The services the gateway needs, by name, each asked with the standard grpc.health.v1 Check. */
@@ -11,9 +11,8 @@ const Readiness = t.Object({
 });
 
 /** Liveness (/health: the process answers), readiness (/ready: and so does everything behind it), metrics. */
-export const system = (downstream: Downstream = {}) => {
-  collectProcessMetrics();
-  return new Elysia({ tags: ["system"] })
+export const system = (downstream: Downstream = {}) =>
+  new Elysia({ tags: ["system"] })
     .get("/health", () => ({ status: "ok" as const }), {
       response: { 200: t.Object({ status: t.Literal("ok") }) },
       detail: { summary: "Liveness" },
@@ -36,4 +35,3 @@ export const system = (downstream: Downstream = {}) => {
       set.headers["content-type"] = registry.contentType;
       return registry.metrics();
     }, { detail: { summary: "Prometheus metrics" } });
-};
