@@ -19,6 +19,8 @@ test.each([
   expect(output).not.toContain("hunter2");
 });
 
-test(".env.example documents every variable the user reads, and no other", async () => {
-  expect(await variablesDocumented("user")).toEqual(variablesRead(readConfig));
+// Containment, not equality: a variable read only when another is set (e.g. a provider's token)
+// is documented without being read with the defaults.
+test(".env.example documents every variable the user reads", async () => {
+  expect(await variablesDocumented("user")).toEqual(expect.arrayContaining(variablesRead(readConfig)));
 });
