@@ -4,10 +4,11 @@ import { Elysia } from "elysia";
 import type { Clients } from "./clients.ts";
 import { errorsAndLogs, objectBodies, requestMeta } from "./context.ts";
 import { orders } from "./modules/orders/index.ts";
-import { system } from "./modules/system/index.ts";
+import { system, type Downstream } from "./modules/system/index.ts";
 import { users } from "./modules/users/index.ts";
 
-export function createApp(clients: Clients, log: Logger) {
+/** `downstream`: the health checks behind /ready (none: always ready, as in unit tests). */
+export function createApp(clients: Clients, log: Logger, downstream: Downstream = {}) {
   return new Elysia()
     .use(
       swagger({
@@ -21,7 +22,7 @@ export function createApp(clients: Clients, log: Logger) {
     .use(requestMeta)
     .use(errorsAndLogs(log))
     .use(objectBodies)
-    .use(system())
+    .use(system(downstream))
     .use(users(clients))
     .use(orders(clients));
 }

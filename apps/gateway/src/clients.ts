@@ -1,4 +1,4 @@
-import { connectService, type PromiseClient } from "@evented/core";
+import { connectHealth, connectService, type HealthChecker, type PromiseClient } from "@evented/core";
 import { notificationV1, orderV1, userV1 } from "@evented/proto";
 import type { Config } from "./config.ts";
 
@@ -19,5 +19,14 @@ export function connectClients(config: Config): Clients {
       deadlineMs,
       retryable: ["ListNotifications"],
     }),
+  };
+}
+
+/** The same services' grpc.health.v1, for /ready. */
+export function connectHealthChecks(config: Config): Record<"user" | "order" | "notification", HealthChecker> {
+  return {
+    user: connectHealth(config.userServiceUrl),
+    order: connectHealth(config.orderServiceUrl),
+    notification: connectHealth(config.notificationServiceUrl),
   };
 }

@@ -1,4 +1,4 @@
-import { hostPort, int, logConfig, port } from "@evented/core";
+import { hostPort, int, logConfig, port, telemetryConfig } from "@evented/core";
 
 export function readConfig(env: Record<string, string | undefined>) {
   return {
@@ -8,6 +8,7 @@ export function readConfig(env: Record<string, string | undefined>) {
     notificationServiceUrl: hostPort(env, "NOTIFICATION_SERVICE_URL", "127.0.0.1:50053"),
     /** Deadline of each gRPC call the gateway makes; past it the client gets 504. */
     grpcDeadlineMs: int(env, "GRPC_DEADLINE_MS", 5000, { min: 1 }),
+    telemetry: telemetryConfig(env),
     log: logConfig(env),
   };
 }

@@ -1,12 +1,14 @@
-import { invalid, type Logger } from "@evented/core";
-import { Elysia, ValidationError } from "elysia";
+import { invalid, SpanKind, SpanStatusCode, startSpan, type Logger, type StartedSpan } from "@evented/core";
+import { Elysia, StatusMap, ValidationError } from "elysia";
 import { toHttpError, type ErrorBody, type HttpError } from "./errors.ts";
+import { observeRequest } from "./metrics.ts";
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 interface Started {
   requestId: string;
   at: number;
+  trace: StartedSpan;
 }
 
 const started = new WeakMap<Request, Started>();
@@ -14,18 +16,20 @@ const idOf = (request: Request) => started.get(request)?.requestId ?? "";
 
 /**
  * The request id comes from `x-request-id` (or is made here), is echoed back, and goes on to
- * every gRPC call as metadata (`meta`), so one grep finds a request's whole story.
+ * every gRPC call as metadata (`meta`), so one grep finds a request's whole story. The request's
+ * span continues the caller's W3C `traceparent` and is handed on the same way.
  * Every module uses this plugin; Elysia applies it once, by name.
  */
 export const requestMeta = new Elysia({ name: "request-meta" })
   .onRequest(({ request, set }) => {
     const incoming = request.headers.get("x-request-id");
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : Bun.randomUUIDv7();
-    started.set(request, { requestId, at: performance.now() });
+    const trace = startSpan(request.method, SpanKind.SERVER, request.headers.get("traceparent") ?? undefined, { "http.request.method": request.method });
+    started.set(request, { requestId, at: performance.now(), trace });
     set.headers["x-request-id"] = requestId;
   })
   .derive({ as: "global" }, ({ request }) => ({
-    meta: { requestId: idOf(request), traceparent: request.headers.get("traceparent") ?? undefined },
+    meta: { requestId: idOf(request), traceparent: started.get(request)?.trace.traceparent },
   }));
 
 /**
@@ -55,8 +59,18 @@ export function errorsAndLogs(log: Logger) {
     })
     .onAfterResponse({ as: "global" }, ({ request, set, route }) => {
       const s = started.get(request);
-      const ms = s ? Math.round((performance.now() - s.at) * 100) / 100 : undefined;
-      log.info({ requestId: s?.requestId, method: request.method, route, status: set.status ?? 200, ms }, "request");
+      if (!s) return;
+      const ms = Math.round((performance.now() - s.at) * 100) / 100;
+      const status = typeof set.status === "number" ? set.status : (StatusMap[set.status as keyof typeof StatusMap] ?? 200);
+      // Unmatched paths share one label: a scanner must not mint a time series per URL.
+      const pattern = route || "unmatched";
+      observeRequest(request.method, pattern, status, ms / 1000);
+      const { span, traceId } = s.trace;
+      span.updateName(`${request.method} ${pattern}`);
+      span.setAttributes({ "http.route": pattern, "http.response.status_code": status });
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+      log.info({ requestId: s.requestId, traceId, method: request.method, route, status, ms }, "request");
     });
 }
 

@@ -1,4 +1,4 @@
-import { ConfigError, int, logConfig, natsConfig, optional, port, url } from "@evented/core";
+import { ConfigError, int, logConfig, natsConfig, optional, port, telemetryConfig, url } from "@evented/core";
 
 type Env = Record<string, string | undefined>;
 
@@ -14,7 +14,10 @@ export function readConfig(env: Env) {
     maxAttempts: int(env, "NOTIFICATION_MAX_ATTEMPTS", 5, { min: 1, max: 100 }),
     delivery,
     channels: channelConfig(env, delivery.sendTimeoutMs),
+    /** Port of the Prometheus /metrics listener; 0 = none. */
+    metricsPort: port(env, "NOTIFICATION_METRICS_PORT", 0),
     ...natsConfig(env),
+    telemetry: telemetryConfig(env),
     log: logConfig(env),
   };
 }

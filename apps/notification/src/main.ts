@@ -1,4 +1,4 @@
-import { Bus, createLogger, loadConfig, onShutdown, openDatabase, startConsumers, startGrpcServer } from "@evented/core";
+import { Bus, createLogger, loadConfig, onShutdown, openDatabase, startConsumers, startGrpcServer, startServiceOps } from "@evented/core";
 import { notificationV1 } from "@evented/proto";
 import { readConfig } from "./config.ts";
 import { createChannels } from "./create-channels.ts";
@@ -11,14 +11,18 @@ const config = loadConfig("notification", readConfig);
 const log = createLogger("notification", config.log);
 const migrationsFolder = new URL("../../../drizzle/notification", import.meta.url).pathname;
 
-const { db, close: closeDb } = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: config.dbPoolSize });
+const database = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: config.dbPoolSize });
+const { db } = database;
 const bus = await Bus.connect({ url: config.natsUrl, name: "notification", stream: config.stream, prefix: config.subjectPrefix, log });
 const channels = createChannels(config.channels, log);
 const deliverer = new Deliverer(db, channels, log, config.delivery);
 deliverer.start();
-const consumers = await startConsumers(subscriptions(deliverer), { bus, db, log, ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts });
+const subs = subscriptions(deliverer);
+const { metricsPort, telemetry } = config;
+const ops = await startServiceOps("notification", { log, database, bus, consumers: subs.map((s) => s.durable), metricsPort, telemetry });
+const consumers = await startConsumers(subs, { bus, db, log, ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts });
 
-const grpc = await startGrpcServer(config.port, [[notificationV1.NotificationServiceService, notificationServer(db, log)]], log);
+const grpc = await startGrpcServer(config.port, [[notificationV1.NotificationServiceService, notificationServer(db, log)]], log, ops.health);
 
 const closeChannels = () => Object.values(channels).forEach((c) => c.close?.());
-onShutdown(log, [() => grpc.stop(), () => consumers.stop(), () => deliverer.stop(), closeChannels, () => bus.close(), closeDb]);
+onShutdown(log, [() => ops.health.shutdown(), () => grpc.stop(), () => consumers.stop(), () => deliverer.stop(), closeChannels, () => bus.close(), () => ops.stop(), database.close]);

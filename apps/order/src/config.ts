@@ -1,4 +1,4 @@
-import { hostPort, int, logConfig, natsConfig, port, url } from "@evented/core";
+import { hostPort, int, logConfig, natsConfig, port, telemetryConfig, url } from "@evented/core";
 
 export function readConfig(env: Record<string, string | undefined>) {
   return {
@@ -7,7 +7,10 @@ export function readConfig(env: Record<string, string | undefined>) {
     dbPoolSize: int(env, "ORDER_DB_POOL_SIZE", 10, { min: 1, max: 200 }),
     userServiceUrl: hostPort(env, "USER_SERVICE_URL", "127.0.0.1:50051"),
     userServiceTimeoutMs: int(env, "USER_SERVICE_TIMEOUT_MS", 2000, { min: 1 }),
+    /** Port of the Prometheus /metrics listener; 0 = none. */
+    metricsPort: port(env, "ORDER_METRICS_PORT", 0),
     ...natsConfig(env),
+    telemetry: telemetryConfig(env),
     log: logConfig(env),
   };
 }

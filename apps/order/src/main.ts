@@ -1,4 +1,4 @@
-import { Bus, createLogger, loadConfig, onShutdown, openDatabase, Outbox, pruneIdempotencyKeys, startConsumers, startGrpcServer } from "@evented/core";
+import { Bus, createLogger, loadConfig, onShutdown, openDatabase, Outbox, pruneIdempotencyKeys, startConsumers, startGrpcServer, startServiceOps } from "@evented/core";
 import { orderV1 } from "@evented/proto";
 import { readConfig } from "./config.ts";
 import * as schema from "./schema.ts";
@@ -11,15 +11,19 @@ const config = loadConfig("order", readConfig);
 const log = createLogger("order", config.log);
 const migrationsFolder = new URL("../../../drizzle/order", import.meta.url).pathname;
 
-const { db, close: closeDb } = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: config.dbPoolSize });
+const database = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: config.dbPoolSize });
+const { db } = database;
 const bus = await Bus.connect({ url: config.natsUrl, name: "order", stream: config.stream, prefix: config.subjectPrefix, log });
 const outbox = new Outbox(db, bus, log);
 outbox.start();
 const users = userDirectory(config.userServiceUrl, config.userServiceTimeoutMs);
 const orders = new OrderService(db, outbox, users);
-const consumers = await startConsumers(subscriptions(orders), { bus, db, log });
+const subs = subscriptions(orders);
+const { metricsPort, telemetry } = config;
+const ops = await startServiceOps("order", { log, database, bus, outbox, consumers: subs.map((s) => s.durable), metricsPort, telemetry });
+const consumers = await startConsumers(subs, { bus, db, log });
 const janitor = setInterval(() => pruneIdempotencyKeys(db).catch((err) => log.warn({ err }, "prune failed")), 3600_000);
 
-const grpc = await startGrpcServer(config.port, [[orderV1.OrderServiceService, orderServer(orders, log)]], log);
+const grpc = await startGrpcServer(config.port, [[orderV1.OrderServiceService, orderServer(orders, log)]], log, ops.health);
 
-onShutdown(log, [() => grpc.stop(), () => consumers.stop(), () => clearInterval(janitor), () => outbox.stop(), () => bus.close(), () => users.close(), closeDb]);
+onShutdown(log, [() => ops.health.shutdown(), () => grpc.stop(), () => consumers.stop(), () => clearInterval(janitor), () => outbox.stop(), () => bus.close(), () => users.close(), () => ops.stop(), database.close]);

@@ -1,4 +1,4 @@
-import { Bus, createLogger, loadConfig, onShutdown, openDatabase, Outbox, pruneIdempotencyKeys, startGrpcServer } from "@evented/core";
+import { Bus, createLogger, loadConfig, onShutdown, openDatabase, Outbox, pruneIdempotencyKeys, startGrpcServer, startServiceOps } from "@evented/core";
 import { userV1 } from "@evented/proto";
 import { readConfig } from "./config.ts";
 import * as schema from "./schema.ts";
@@ -9,12 +9,14 @@ const config = loadConfig("user", readConfig);
 const log = createLogger("user", config.log);
 const migrationsFolder = new URL("../../../drizzle/user", import.meta.url).pathname;
 
-const { db, close: closeDb } = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: config.dbPoolSize });
+const database = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: config.dbPoolSize });
+const { db } = database;
 const bus = await Bus.connect({ url: config.natsUrl, name: "user", stream: config.stream, prefix: config.subjectPrefix, log });
 const outbox = new Outbox(db, bus, log);
 outbox.start();
 const janitor = setInterval(() => pruneIdempotencyKeys(db).catch((err) => log.warn({ err }, "prune failed")), 3600_000);
+const ops = await startServiceOps("user", { log, database, bus, outbox, metricsPort: config.metricsPort, telemetry: config.telemetry });
 
-const grpc = await startGrpcServer(config.port, [[userV1.UserServiceService, userServer(new UserService(db, outbox), log)]], log);
+const grpc = await startGrpcServer(config.port, [[userV1.UserServiceService, userServer(new UserService(db, outbox), log)]], log, ops.health);
 
-onShutdown(log, [() => grpc.stop(), () => clearInterval(janitor), () => outbox.stop(), () => bus.close(), closeDb]);
+onShutdown(log, [() => ops.health.shutdown(), () => grpc.stop(), () => clearInterval(janitor), () => outbox.stop(), () => bus.close(), () => ops.stop(), database.close]);

@@ -14,6 +14,7 @@ import {
   type PubAck,
   type StreamConfig,
 } from "nats";
+import { redactUrl } from "./config.ts";
 import type { Logger } from "./logger.ts";
 
 export interface BusOptions {
@@ -46,7 +47,7 @@ export class Bus {
 
   static async connect(options: BusOptions): Promise<Bus> {
     const { log } = options;
-    log.info({ url: options.url }, "connecting to NATS");
+    log.info({ url: redactUrl(options.url) }, "connecting to NATS"); // a NATS URL may carry a password
     const nc = await connect({
       servers: options.url,
       name: options.name,

@@ -101,3 +101,12 @@ export function logConfig(env: Env) {
     format: oneOf(env, "LOG_FORMAT", ["json", "pretty"], "json"),
   };
 }
+
+/** Tracing: off unless an OTLP endpoint is named (the standard OpenTelemetry variables). */
+export function telemetryConfig(env: Env) {
+  return {
+    otlpEndpoint: raw(env, "OTEL_EXPORTER_OTLP_ENDPOINT") && url(env, "OTEL_EXPORTER_OTLP_ENDPOINT", undefined, ["http:", "https:"]),
+    exportDelayMs: int(env, "OTEL_BSP_SCHEDULE_DELAY", 5000, { min: 1 }),
+    serviceName: optional(env, "OTEL_SERVICE_NAME"),
+  };
+}

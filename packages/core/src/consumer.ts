@@ -6,6 +6,7 @@ import { isUnreachable } from "./errors.ts";
 import { decodeEvent, subjectFor, type Envelope, type EventCase } from "./events.ts";
 import type { Logger } from "./logger.ts";
 import { deadLetters, processedEvents } from "./tables.ts";
+import { SpanKind, SpanStatusCode, startSpan } from "./tracing.ts";
 
 /** One durable subscription of a service: which events, under which consumer name, handled how. */
 export interface Subscription {
@@ -83,7 +84,9 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
   }
 
   async function process(m: JsMsg, event: Envelope): Promise<void> {
-    const elog = log.child({ eventId: event.id, eventType: event.type, requestId: event.correlationId || undefined });
+    // The trace goes on from the request that caused the event (the envelope's traceparent).
+    const { span, traceId } = startSpan(`${event.type} process`, SpanKind.CONSUMER, event.traceparent || undefined, { "messaging.consumer.group.name": sub.durable });
+    const elog = log.child({ eventId: event.id, eventType: event.type, requestId: event.correlationId || undefined, traceId });
     try {
       const applied = await db.transaction(async (tx) => {
         const fresh = await tx
@@ -110,6 +113,9 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
       const delay = backoffMs[Math.min(attempt, backoffMs.length) - 1] ?? 1000;
       elog.warn({ err, attempt, retryInMs: delay }, "event handler failed; will retry");
       m.nak(delay);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+    } finally {
+      span.end();
     }
   }
 

@@ -42,7 +42,9 @@ export interface ConnectOptions {
 
 /**
  * Connects a generated client: keepalive so dead connections are noticed, a deadline on every
- * call so nothing hangs, request id and trace context passed on as metadata.
+ * call so nothing hangs, retries only for the methods named safe, request id and trace context
+ * passed on as metadata. Calls fail fast (no wait-for-ready) while the service is down: the
+ * caller gets UNAVAILABLE at once rather than a hang until the deadline.
  */
 export function connectService<C extends Client>(Ctor: ClientConstructor<C>, address: string, options: ConnectOptions = {}): PromiseClient<C> {
   const { deadlineMs = 5000, retryable = [] } = options;
@@ -66,7 +68,12 @@ export function connectService<C extends Client>(Ctor: ClientConstructor<C>, add
   const client = new Ctor(address, credentials.createInsecure(), {
     "grpc.keepalive_time_ms": 30_000,
     "grpc.keepalive_timeout_ms": 5_000,
+    // Our servers are grpc-js, which accepts pings this often; a grpc-go server or a proxy in
+    // between may need its ping policy (min time) lowered to 30 s, or it answers too_many_pings.
     "grpc.keepalive_permit_without_calls": 1,
+    // A restarted service is found again within seconds (grpc-js would back off up to 120 s).
+    "grpc.initial_reconnect_backoff_ms": 250,
+    "grpc.max_reconnect_backoff_ms": 5_000,
     "grpc.service_config": JSON.stringify(serviceConfig),
   });
   const promised: Record<string, unknown> = { close: () => client.close() };

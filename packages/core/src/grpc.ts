@@ -9,7 +9,10 @@ import {
 } from "@grpc/grpc-js";
 import { toServiceError } from "./errors.ts";
 import type { EventContext } from "./events.ts";
+import type { Health } from "./health.ts";
 import type { Logger } from "./logger.ts";
+import { observeRpc } from "./metrics.ts";
+import { SpanKind, SpanStatusCode, startSpan } from "./tracing.ts";
 
 /** What a handler knows about the call: who asked, for tracing and logs. */
 export interface CallContext extends EventContext {
@@ -23,24 +26,36 @@ type AsyncHandlers<S> = {
 };
 
 /**
- * Turns async handlers into grpc-js callbacks: one log line per call, the request id taken from
- * metadata, and every error mapped to a status by toServiceError.
+ * Turns async handlers into grpc-js callbacks: one log line, one metric sample and one span per
+ * call; the request id and trace context taken from metadata; every error mapped to a status by
+ * toServiceError. Handlers get the call's own traceparent in `ctx`, so what they publish or call
+ * next continues the trace.
  */
 export function unaryHandlers<S extends UntypedServiceImplementation>(log: Logger, handlers: AsyncHandlers<S>): S {
   const impl: Record<string, handleUnaryCall<unknown, unknown>> = {};
   for (const [method, handler] of Object.entries(handlers) as [string, (req: unknown, ctx: CallContext) => Promise<unknown>][]) {
     impl[method] = (call, callback) => {
       const started = performance.now();
+      const path = call.getPath?.() ?? `/${method}`; // absent on hand-made calls in unit tests
       const requestId = first(call.metadata, "x-request-id") ?? Bun.randomUUIDv7();
-      const ctx: CallContext = { requestId, traceparent: first(call.metadata, "traceparent"), log: log.child({ requestId }) };
+      const { span, traceparent, traceId } = startSpan(path.slice(1), SpanKind.SERVER, first(call.metadata, "traceparent"), { "rpc.system": "grpc" });
+      const ctx: CallContext = { requestId, traceparent, log: log.child({ requestId, traceId }) };
+      const done = (code: string, fields: object = {}) => {
+        const ms = elapsed(started);
+        observeRpc(path, code, ms / 1000);
+        span.setAttribute("rpc.grpc.status_code", code);
+        if (code !== "OK") span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+        span.end();
+        ctx.log.info({ method, code, ms, ...fields }, "rpc");
+      };
       handler(call.request, ctx).then(
         (response) => {
-          ctx.log.info({ method, code: "OK", ms: elapsed(started) }, "rpc");
+          done("OK");
           callback(null, response);
         },
         (err: unknown) => {
           const error = toServiceError(err, ctx.log);
-          ctx.log.info({ method, code: status[error.code ?? status.UNKNOWN], ms: elapsed(started), message: error.details }, "rpc");
+          done(status[error.code ?? status.UNKNOWN], { message: error.details });
           callback(error);
         },
       );
@@ -53,9 +68,15 @@ export async function startGrpcServer(
   port: number,
   services: [ServiceDefinition, UntypedServiceImplementation][],
   log: Logger,
+  /** Serves grpc.health.v1 with this status, for the overall service and each one above. */
+  health?: Health,
 ): Promise<{ server: Server; port: number; stop(timeoutMs?: number): Promise<void> }> {
   const server = new Server({ "grpc.keepalive_permit_without_calls": 1 });
-  for (const [definition, impl] of services) server.addService(definition, impl);
+  for (const [definition, impl] of services) {
+    server.addService(definition, impl);
+    health?.track(definition);
+  }
+  health?.grpc.addToServer(server);
   const bound = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`0.0.0.0:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );

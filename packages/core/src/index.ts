@@ -12,3 +12,7 @@ export * from "./tables.ts";
 export * from "./idempotency.ts";
 export * from "./rules.ts";
 export * from "./grpc-client.ts";
+export * from "./health.ts";
+export * from "./metrics.ts";
+export * from "./service-ops.ts";
+export * from "./tracing.ts";

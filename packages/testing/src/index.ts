@@ -1,3 +1,6 @@
 export * from "./infra.ts";
 export * from "./system.ts";
 export * from "./wait.ts";
+export * from "./config-exit.ts";
+export * from "./metrics.ts";
+export * from "./proxy.ts";

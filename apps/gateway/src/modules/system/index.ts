@@ -1,8 +1,37 @@
+import { registry, type HealthChecker } from "@evented/core";
 import { Elysia, t } from "elysia";
 
-/** Liveness: the gateway process answers. Readiness of what is behind it comes with /ready. */
-export const system = () =>
-  new Elysia({ tags: ["system"] }).get("/health", () => ({ status: "ok" as const }), {
-    response: { 200: t.Object({ status: t.Literal("ok") }) },
-    detail: { summary: "Liveness" },
-  });
+/** The services the gateway needs, by name, each asked with the standard grpc.health.v1 Check. */
+export type Downstream = Record<string, HealthChecker>;
+
+const Readiness = t.Object({
+  status: t.Union([t.Literal("ready"), t.Literal("not_ready")]),
+  checks: t.Record(t.String(), t.String({ description: "SERVING, or what the service answered instead (NOT_SERVING, UNAVAILABLE, DEADLINE_EXCEEDED, ...)" })),
+  down: t.Array(t.String(), { description: "The services that are not SERVING." }),
+});
+
+/** Liveness (/health: the process answers), readiness (/ready: and so does everything behind it), metrics. */
+export const system = (downstream: Downstream = {}) =>
+  new Elysia({ tags: ["system"] })
+    .get("/health", () => ({ status: "ok" as const }), {
+      response: { 200: t.Object({ status: t.Literal("ok") }) },
+      detail: { summary: "Liveness" },
+    })
+    .get(
+      "/ready",
+      async ({ status }) => {
+        const names = Object.keys(downstream);
+        const answers = await Promise.all(names.map((name) => downstream[name]!.check("", 1000)));
+        const checks = Object.fromEntries(names.map((name, i) => [name, answers[i]!]));
+        const down = names.filter((name) => checks[name] !== "SERVING");
+        return down.length ? status(503, { status: "not_ready" as const, checks, down }) : { status: "ready" as const, checks, down };
+      },
+      {
+        response: { 200: Readiness, 503: Readiness },
+        detail: { summary: "Readiness", description: "200 when every service behind the gateway reports SERVING; 503 naming those that do not." },
+      },
+    )
+    .get("/metrics", async ({ set }) => {
+      set.headers["content-type"] = registry.contentType;
+      return registry.metrics();
+    }, { detail: { summary: "Prometheus metrics" } });
