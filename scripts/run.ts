@@ -1,39 +1,73 @@
 // `bun run dev` (hot reload, readable logs) and `bun run start` (production: no watch, JSON logs):
 // starts every app as its own process, prefixes its output, and stops them all together.
+// With nothing configured it also starts what the apps need (scripts/local-infra.ts): an embedded
+// PostgreSQL per service whose *_DB_CONN is unset, with its files under DATA_DIR (default .data/),
+// and a nats-server when NATS_URL is unset and none listens on 127.0.0.1:4222.
+import { resolve } from "node:path";
+import { startEmbeddedDatabases, startLocalNats, type Infra } from "./local-infra.ts";
+
 const APPS = ["user", "order", "notification", "gateway"] as const;
-const COLORS = ["\x1b[36m", "\x1b[35m", "\x1b[33m", "\x1b[32m"];
+const COLORS: Record<string, string> = { user: "\x1b[36m", order: "\x1b[35m", notification: "\x1b[33m", gateway: "\x1b[32m" };
 
 const mode = process.argv[2] === "dev" ? "dev" : "start";
-const env = {
-  ...process.env,
-  LOG_FORMAT: process.env.LOG_FORMAT ?? (mode === "dev" ? "pretty" : "json"),
-  NODE_ENV: process.env.NODE_ENV ?? (mode === "dev" ? "development" : "production"),
-};
-
-const children = APPS.map((app, i) => {
-  const cmd = mode === "dev" ? ["bun", "--watch", `apps/${app}/src/main.ts`] : ["bun", `apps/${app}/src/main.ts`];
-  const child = Bun.spawn(cmd, { env, stdout: "pipe", stderr: "pipe" });
-  const tag = mode === "dev" ? `${COLORS[i]}${app.padEnd(12)}\x1b[0m| ` : "";
-  void pipe(child.stdout, tag, process.stdout);
-  void pipe(child.stderr, tag, process.stderr);
-  void child.exited.then((code) => {
-    if (stopping) return;
-    console.error(`${app} exited with code ${code}`);
-    if (mode === "start") stop(code || 1);
-  });
-  return child;
-});
-
+const dataDir = resolve(process.env.DATA_DIR?.trim() || ".data");
+const infra: Infra[] = [];
+let children: Infra[] = [];
 let stopping = false;
+
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());
+
+try {
+  const nats = await startLocalNats(process.env, dataDir, output);
+  if (nats) infra.push(nats);
+  const databases = await startEmbeddedDatabases(process.env, dataDir, output);
+  infra.push(...databases.started);
+  if (databases.started.length > 0) console.error(`embedded PostgreSQL for ${databases.started.map((d) => d.name).join(", ")} in ${dataDir}`);
+  for (const { name, proc } of infra) watchExit(name, proc);
+  children = APPS.map((app) => startApp(app, { ...process.env, ...databases.settings }));
+} catch (err) {
+  console.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
+  await stop(1);
+}
+
+function startApp(app: (typeof APPS)[number], base: Record<string, string | undefined>): Infra {
+  const env = {
+    ...base,
+    LOG_FORMAT: base.LOG_FORMAT ?? (mode === "dev" ? "pretty" : "json"),
+    NODE_ENV: base.NODE_ENV ?? (mode === "dev" ? "development" : "production"),
+  };
+  const cmd = mode === "dev" ? ["bun", "--watch", `apps/${app}/src/main.ts`] : ["bun", `apps/${app}/src/main.ts`];
+  const proc = Bun.spawn(cmd, { env, stdout: "pipe", stderr: "pipe" });
+  output(app, proc.stdout, process.stdout);
+  output(app, proc.stderr, process.stderr);
+  watchExit(app, proc);
+  return { name: app, proc };
+}
+
+function watchExit(name: string, proc: Infra["proc"]) {
+  void proc.exited.then((code) => {
+    if (stopping) return;
+    console.error(`${name} exited with code ${code}`);
+    if (mode === "start" || !APPS.includes(name as never)) void stop(code || 1);
+  });
+}
+
+/** Apps first, so they finish their work against the databases and NATS, then the infrastructure. */
 async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
-  for (const child of children) child.kill("SIGTERM");
-  await Promise.all(children.map((c) => c.exited));
+  for (const group of [children, infra]) {
+    for (const { proc } of group) proc.kill("SIGTERM");
+    await Promise.all(group.map(({ proc }) => proc.exited));
+  }
   process.exit(code);
 }
-process.on("SIGINT", () => void stop());
-process.on("SIGTERM", () => void stop());
+
+function output(name: string, stream: ReadableStream<Uint8Array>, out: NodeJS.WriteStream) {
+  const tag = mode === "dev" ? `${COLORS[name] ?? "\x1b[90m"}${name.padEnd(15)}\x1b[0m| ` : "";
+  void pipe(stream, tag, out);
+}
 
 async function pipe(stream: ReadableStream<Uint8Array>, tag: string, out: NodeJS.WriteStream) {
   let rest = "";

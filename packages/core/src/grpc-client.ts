@@ -50,6 +50,8 @@ export function connectService<C extends Client>(Ctor: ClientConstructor<C>, add
   const { deadlineMs = 5000, retryable = [] } = options;
   const service = Object.values(Ctor.service)[0]?.path.split("/")[1];
   const serviceConfig = {
+    // Every address the name resolves to, in turn: replicas behind one DNS name (compose --scale) share the calls.
+    loadBalancingConfig: [{ round_robin: {} }],
     methodConfig: retryable.length
       ? [
           {

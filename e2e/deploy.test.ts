@@ -1,0 +1,131 @@
+// What can be checked of the Docker deployment without a Docker engine: docker-compose.yml as
+// docker-compose reads it, and each app's image built the Docker way (e2e/dockerfile.ts) and
+// started with its compose environment, only hosts, ports, databases and stream swapped for this
+// machine's. docker-compose must be installed (.ci/run installs it): without it this test fails.
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDatabase, freePort, NATS_URL, ROOT, uniqueStream, waitFor } from "@evented/testing";
+import { build } from "./dockerfile.ts";
+
+setDefaultTimeout(30_000);
+
+const APPS = ["user", "order", "notification", "gateway"] as const;
+type App = (typeof APPS)[number];
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  environment?: Record<string, string>;
+  ports?: { published: number; target: number }[];
+  depends_on?: Record<string, { condition: string }>;
+  restart?: string;
+  volumes?: string[];
+  command?: string[];
+  container_name?: string;
+}
+
+async function composeConfig(): Promise<{ services: Record<string, ComposeService> }> {
+  const bin = Bun.which("docker-compose");
+  expect(bin, "docker-compose is not installed: apt-get install docker-compose (.ci/run does)").toBeTruthy();
+  const proc = Bun.spawn([bin!, "-f", "docker-compose.yml", "config"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  expect(code, err).toBe(0);
+  return Bun.YAML.parse(out) as { services: Record<string, ComposeService> };
+}
+
+const compose = await composeConfig();
+const workdir = mkdtempSync(join(tmpdir(), "evented-images-"));
+const cleanups: (() => Promise<unknown> | unknown)[] = [() => rmSync(workdir, { recursive: true, force: true })];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+describe("docker-compose.yml", () => {
+  test("runs PostgreSQL with a database per service and NATS with JetStream, both on volumes", () => {
+    const { postgres, nats } = compose.services;
+    expect(postgres?.volumes).toContainEqual(expect.stringMatching(/:\/var\/lib\/postgresql\/data/));
+    expect(postgres?.volumes).toContainEqual(expect.stringMatching(/deploy\/postgres:\/docker-entrypoint-initdb\.d/));
+    const init = readFileSync(join(ROOT, "deploy/postgres/create-databases.sql"), "utf8");
+    for (const db of ["users", "orders", "notifications"]) expect(init).toContain(`CREATE DATABASE ${db};`);
+    expect(nats?.command).toContain("-js");
+    expect(nats?.volumes).toContainEqual(expect.stringMatching(/:\/data/));
+  });
+
+  test("builds each app from its Dockerfile, starts it once what it needs is healthy, restarts it", () => {
+    for (const app of APPS) {
+      const service = compose.services[app]!;
+      expect(service.build?.dockerfile).toBe(`apps/${app}/Dockerfile`);
+      expect(service.restart).toBe("unless-stopped");
+      for (const dependency of Object.values(service.depends_on ?? {})) expect(dependency.condition).toBe("service_healthy");
+    }
+    expect(Object.keys(compose.services.user!.depends_on!).sort()).toEqual(["nats", "postgres"]);
+    expect(Object.keys(compose.services.gateway!.depends_on!).sort()).toEqual(["notification", "order", "user"]);
+  });
+
+  test("publishes only the gateway, on 8080, and names no container, so `--scale order=3` works", () => {
+    const published = Object.entries(compose.services).flatMap(([name, s]) => (s.ports ?? []).map((p) => [name, p.published]));
+    expect(published).toEqual([["gateway", 8080]]);
+    for (const service of Object.values(compose.services)) expect(service.container_name).toBeUndefined();
+  });
+});
+
+describe("each app's image, built the Docker way and started with its compose environment", () => {
+  const ports = Object.fromEntries(APPS.map((app) => [app, freePort()])) as Record<App, number>;
+  const stream = uniqueStream();
+  cleanups.push(() => stream.remove().catch(() => {}));
+
+  /** The compose environment of `app`, pointed at this machine. */
+  async function localEnv(app: App): Promise<Record<string, string>> {
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(compose.services[app]!.environment ?? {})) {
+      const service = /^(USER|ORDER|NOTIFICATION|GATEWAY)_(PORT|SERVICE_URL|DB_CONN)$/.exec(name);
+      const target = service?.[1]?.toLowerCase() as App | undefined;
+      if (target && service?.[2] === "PORT") env[name] = String(ports[target]);
+      else if (target && service?.[2] === "SERVICE_URL") env[name] = `127.0.0.1:${ports[target]}`;
+      else if (target && service?.[2] === "DB_CONN") {
+        const db = await createDatabase(target);
+        cleanups.push(() => db.drop());
+        env[name] = db.url;
+      } else if (name === "NATS_URL") env[name] = NATS_URL;
+      else if (name === "NATS_STREAM") env[name] = stream.stream;
+      else if (name === "NATS_SUBJECT_PREFIX") env[name] = stream.prefix;
+      else env[name] = value;
+    }
+    return env;
+  }
+
+  for (const app of APPS) {
+    test(`${app}: installs, starts, and passes its HEALTHCHECK`, async () => {
+      const image = await build(ROOT, `apps/${app}/Dockerfile`, join(workdir, app));
+      expect(image.user).not.toBe("root");
+      expect(image.env.NODE_ENV).toBe("production");
+      if (app !== "gateway") expect(image.copied).toContain(`drizzle/${app}`);
+
+      const env = { PATH: process.env.PATH ?? "", HOME: image.dir, ...image.env, ...(await localEnv(app)) };
+      const proc = Bun.spawn(image.cmd, { cwd: image.dir, env, stdout: "pipe", stderr: "pipe" });
+      cleanups.push(async () => {
+        proc.kill("SIGTERM");
+        await proc.exited;
+      });
+      const logs: string[] = [];
+      for (const out of [proc.stdout, proc.stderr]) void (async () => { for await (const c of out) logs.push(new TextDecoder().decode(c)); })();
+
+      await waitFor(`${app} to listen`, () => {
+        if (proc.exitCode !== null) throw new Error(`${app} exited with ${proc.exitCode}:\n${logs.join("")}`);
+        return /listening/.test(logs.join(""));
+      }, { timeoutMs: 60_000 });
+      // JSON logs, as in production
+      expect(JSON.parse(logs.join("").split("\n")[0]!)).toHaveProperty("level");
+
+      const health = await waitFor(`${app}'s HEALTHCHECK to pass`, async () => {
+        const check = Bun.spawn(["sh", "-c", image.healthcheck], { cwd: image.dir, env, stdout: "pipe", stderr: "pipe" });
+        const [code, out] = await Promise.all([check.exited, new Response(check.stdout).text()]);
+        if (code !== 0) throw new Error(`exit ${code}: ${out}`);
+        return { code };
+      }, { timeoutMs: 30_000, intervalMs: 500 });
+      expect(health.code).toBe(0);
+    }, 180_000);
+  }
+});
