@@ -37,8 +37,33 @@ export async function openDatabase<S extends Record<string, unknown>>(
     idle_timeout: 30,
     onnotice: () => {},
   });
-  const db = drizzle(client, { schema });
+  const db = drizzle(preparing(client), { schema });
   return { db, client, close: () => client.end({ timeout: 5 }) };
+}
+
+/**
+ * Drizzle passes every query to postgres.js with `prepare: false` unless it was built with
+ * `.prepare(name)`, and an unprepared query costs two round trips (Parse/Describe, then
+ * Bind/Execute). Our queries come in a small, fixed set of shapes, so each is prepared once per
+ * connection and then runs in one round trip. Transactions and savepoints get the same client.
+ */
+function preparing(sql: postgres.Sql): postgres.Sql {
+  return new Proxy(sql, {
+    get(target, prop, receiver) {
+      if (prop === "unsafe") {
+        return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
+          target.unsafe(query, params, { ...options, prepare: true });
+      }
+      if (prop === "begin" || prop === "savepoint") {
+        return (...args: unknown[]) => {
+          const work = args.pop() as (tx: postgres.Sql) => unknown;
+          const open = Reflect.get(target, prop) as (...a: unknown[]) => unknown;
+          return open.apply(target, [...args, (tx: postgres.Sql) => work(preparing(tx))]);
+        };
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  });
 }
 
 /** Runs migrations under an advisory lock, so replicas starting together apply them once. */
