@@ -37,33 +37,69 @@ export async function openDatabase<S extends Record<string, unknown>>(
     idle_timeout: 30,
     onnotice: () => {},
   });
-  const db = drizzle(preparing(client), { schema });
+  const db = drizzle(tuned(client, poolSize), { schema });
   return { db, client, close: () => client.end({ timeout: 5 }) };
 }
 
 /**
- * Drizzle passes every query to postgres.js with `prepare: false` unless it was built with
- * `.prepare(name)`, and an unprepared query costs two round trips (Parse/Describe, then
- * Bind/Execute). Our queries come in a small, fixed set of shapes, so each is prepared once per
- * connection and then runs in one round trip. Transactions and savepoints get the same client.
+ * The client Drizzle gets. Two things differ from the raw driver:
+ * - Drizzle passes every query with `prepare: false` unless it was built with `.prepare(name)`,
+ *   and an unprepared query costs two round trips (Parse/Describe, then Bind/Execute). Our queries
+ *   come in a small, fixed set of shapes, so each is prepared once per connection.
+ * - postgres.js slows down as more queries wait than it has connections; so at most `poolSize`
+ *   statements or transactions are handed to it at once, the rest wait here in order.
  */
-function preparing(sql: postgres.Sql): postgres.Sql {
+function tuned(sql: postgres.Sql, poolSize: number): postgres.Sql {
+  const gate = new Gate(poolSize);
+  return withPrepare(sql, (work) => gate.run(work));
+}
+
+type Admit = <T>(work: () => Promise<T>) => Promise<T>;
+const direct: Admit = (work) => work();
+
+function withPrepare(sql: postgres.Sql, admit: Admit): postgres.Sql {
   return new Proxy(sql, {
     get(target, prop, receiver) {
       if (prop === "unsafe") {
-        return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) =>
-          target.unsafe(query, params, { ...options, prepare: true });
+        // Drizzle only awaits the query or its .values(); the query starts once admitted.
+        return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) => {
+          const run = () => target.unsafe(query, params, { ...options, prepare: true });
+          return {
+            values: () => admit(async () => await run().values()),
+            then: <T>(ok: (rows: postgres.RowList<postgres.Row[]>) => T, fail?: (err: unknown) => T) => admit(async () => await run()).then(ok, fail),
+          };
+        };
       }
       if (prop === "begin" || prop === "savepoint") {
         return (...args: unknown[]) => {
           const work = args.pop() as (tx: postgres.Sql) => unknown;
-          const open = Reflect.get(target, prop) as (...a: unknown[]) => unknown;
-          return open.apply(target, [...args, (tx: postgres.Sql) => work(preparing(tx))]);
+          const open = Reflect.get(target, prop) as (...a: unknown[]) => Promise<unknown>;
+          // Inside a transaction its statements run on its connection: no second admission.
+          return admit(() => open.apply(target, [...args, (tx: postgres.Sql) => work(withPrepare(tx, direct))]));
         };
       }
       return Reflect.get(target, prop, receiver);
     },
   });
+}
+
+/** At most `limit` tasks at once; the rest start in arrival order. */
+class Gate {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
 }
 
 /** Runs migrations under an advisory lock, so replicas starting together apply them once. */
