@@ -1,23 +1,15 @@
-import { swagger } from "@elysiajs/swagger";
 import type { Logger } from "@evented/core";
 import { Elysia } from "elysia";
 import type { Clients } from "./clients.ts";
 import { errorsAndLogs, requestMeta } from "./context.ts";
+import { docs } from "./docs.ts";
 import { orders } from "./modules/orders/index.ts";
 import { system } from "./modules/system/index.ts";
 import { users } from "./modules/users/index.ts";
 
 export function createApp(clients: Clients, log: Logger) {
   return new Elysia()
-    .use(
-      swagger({
-        path: "/swagger",
-        documentation: {
-          info: { title: "evented API", version: "0.1.0", description: "Users, orders and notifications, over an event-driven backend." },
-          tags: [{ name: "users" }, { name: "orders" }, { name: "system" }],
-        },
-      }),
-    )
+    .use(docs())
     .use(requestMeta)
     .use(errorsAndLogs(log))
     .use(system())
