@@ -1,6 +1,7 @@
 import { dirname, join } from "node:path";
 import { swagger } from "@elysiajs/swagger";
 import { Elysia } from "elysia";
+import type { OpenAPIV3_1 } from "openapi-types";
 
 /**
  * Scalar's standalone browser bundle, from the pinned npm package. The plugin would load it from
@@ -8,6 +9,7 @@ import { Elysia } from "elysia";
  */
 const SCALAR_BUNDLE = join(dirname(Bun.resolveSync("@scalar/api-reference", import.meta.dir)), "browser", "standalone.js");
 const BUNDLE_PATH = "/swagger/scalar.js";
+const SPEC_PATH = "/swagger/json";
 
 // Nothing that calls out: fonts from Scalar's CDN, telemetry, its hosted AI agent and MCP tools.
 // (A variable, not a literal: the plugin's types describe an older Scalar than the one served.)
@@ -16,9 +18,12 @@ const scalarConfig = { withDefaultFonts: false, telemetry: false, showDeveloperT
 /** The API reference page at /swagger and its OpenAPI document at /swagger/json, both served from here. */
 export const docs = () =>
   new Elysia({ name: "docs" })
+    // A local hook: it sees the plugin's routes below, no others.
+    .onAfterHandle(({ path, response }) => (path === SPEC_PATH ? jsonOnly(response as OpenAPIV3_1.Document) : undefined))
     .use(
       swagger({
         path: "/swagger",
+        specPath: SPEC_PATH,
         scalarCDN: BUNDLE_PATH,
         scalarConfig,
         documentation: {
@@ -42,3 +47,16 @@ export const docs = () =>
     .get(BUNDLE_PATH, () => new Response(Bun.file(SCALAR_BUNDLE), { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=86400" } }), {
       detail: { hide: true },
     });
+
+/** The plugin lists every body and response under JSON, form data and plain text; the API answers JSON. */
+function jsonOnly(doc: OpenAPIV3_1.Document): OpenAPIV3_1.Document {
+  for (const item of Object.values(doc.paths ?? {})) {
+    for (const op of Object.values(item ?? {}) as OpenAPIV3_1.OperationObject[]) {
+      for (const part of [op.requestBody, ...Object.values(op.responses ?? {})] as { content?: Record<string, unknown> }[]) {
+        const json = part?.content?.["application/json"];
+        if (json) part.content = { "application/json": json };
+      }
+    }
+  }
+  return doc;
+}

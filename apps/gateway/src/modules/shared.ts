@@ -12,12 +12,6 @@ export const Time = t.String({ format: "date-time", examples: [EXAMPLE_TIME] });
 
 export const Email = t.String({ pattern: EMAIL_PATTERN, maxLength: LIMITS.emailMax, error: "email must be a valid email address", examples: ["john@example.com"] });
 
-/**
- * Every route: bodies are JSON whatever the Content-Type says, and the docs list JSON alone for
- * requests and responses (the plugin derives the media types from `parse`).
- */
-export const JSON_ONLY = { parse: "json" } as const;
-
 export const PageQuery = {
   page_size: t.Optional(
     t.Integer({

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { Clients } from "../../clients.ts";
 import { requestMeta } from "../../context.ts";
 import { errorResponses } from "../../errors.ts";
-import { IdempotencyHeaders, IdParams, JSON_ONLY } from "../shared.ts";
+import { IdempotencyHeaders, IdParams } from "../shared.ts";
 import { CancelBody, CreateOrderBody, ListOrdersQuery, Order, OrderPage, statusToProto, toOrder, UpdateStatusBody } from "./model.ts";
 
 // Handlers copy each field they forward by name: an unknown body field never reaches a service.
@@ -17,7 +17,6 @@ export const orders = ({ orders }: Clients) =>
         return status(201, toOrder((await orders.createOrder(request, meta)).order));
       },
       {
-        ...JSON_ONLY,
         body: CreateOrderBody,
         headers: IdempotencyHeaders,
         response: { 201: Order, ...errorResponses(400, 409, 422, 500, 503, 504) },
@@ -35,14 +34,12 @@ export const orders = ({ orders }: Clients) =>
         return { orders: page.orders.map(toOrder), next_page_token: page.nextPageToken };
       },
       {
-        ...JSON_ONLY,
         query: ListOrdersQuery,
         response: { 200: OrderPage, ...errorResponses(400, 500, 503, 504) },
         detail: { summary: "List orders, newest first", description: "All orders, or one user's with user_id." },
       },
     )
     .get("/:id", async ({ params, meta }) => toOrder((await orders.getOrder({ id: params.id }, meta)).order), {
-      ...JSON_ONLY,
       params: IdParams,
       response: { 200: Order, ...errorResponses(400, 404, 500, 503, 504) },
       detail: { summary: "Get an order" },
@@ -51,7 +48,6 @@ export const orders = ({ orders }: Clients) =>
       "/:id/status",
       async ({ params, body, meta }) => toOrder((await orders.updateOrderStatus({ id: params.id, status: statusToProto(body.status) }, meta)).order),
       {
-        ...JSON_ONLY,
         params: IdParams,
         body: UpdateStatusBody,
         response: { 200: Order, ...errorResponses(400, 404, 409, 500, 503, 504) },
@@ -65,7 +61,6 @@ export const orders = ({ orders }: Clients) =>
       "/:id/cancel",
       async ({ params, body, meta }) => toOrder((await orders.cancelOrder({ id: params.id, reason: body?.reason ?? "" }, meta)).order),
       {
-        ...JSON_ONLY,
         params: IdParams,
         body: CancelBody,
         response: { 200: Order, ...errorResponses(400, 404, 409, 500, 503, 504) },

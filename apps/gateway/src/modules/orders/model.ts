@@ -5,7 +5,12 @@ import { Id, IdParam, NextPageToken, PageQuery, Time } from "../shared.ts";
 
 export const STATUSES = ["pending", "confirmed", "shipped", "completed", "cancelled"] as const;
 export type Status = (typeof STATUSES)[number];
-const Status = t.UnionEnum(STATUSES, { error: `status must be one of ${STATUSES.join(", ")}` });
+// Literals, not t.UnionEnum: Elysia 1.4 fills a missing UnionEnum field with its first member,
+// so a body without `status` would have meant "pending".
+const Status = t.Union(
+  STATUSES.map((s) => t.Literal(s)),
+  { error: `status must be one of ${STATUSES.join(", ")}` },
+);
 
 const TO_PROTO: Record<Status, orderV1.OrderStatus> = {
   pending: orderV1.OrderStatus.ORDER_STATUS_PENDING,

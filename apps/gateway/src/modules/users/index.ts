@@ -3,7 +3,7 @@ import type { Clients } from "../../clients.ts";
 import { requestMeta } from "../../context.ts";
 import { errorResponses } from "../../errors.ts";
 import { OrderPage, toOrder } from "../orders/model.ts";
-import { IdempotencyHeaders, IdParams, JSON_ONLY, PageQuery } from "../shared.ts";
+import { IdempotencyHeaders, IdParams, PageQuery } from "../shared.ts";
 import { CreateUserBody, ListUsersQuery, NotificationPage, toNotification, toUser, UpdateUserBody, User, UserPage } from "./model.ts";
 
 // Handlers copy each field they forward by name: an unknown body field never reaches a service.
@@ -17,7 +17,6 @@ export const users = ({ users, orders, notifications }: Clients) =>
         return status(201, toUser((await users.createUser(request, meta)).user));
       },
       {
-        ...JSON_ONLY,
         body: CreateUserBody,
         headers: IdempotencyHeaders,
         response: { 201: User, ...errorResponses(400, 409, 422, 500, 503, 504) },
@@ -33,10 +32,9 @@ export const users = ({ users, orders, notifications }: Clients) =>
         const page = await users.listUsers({ pageSize: query.page_size ?? 0, pageToken: query.page_token ?? "" }, meta);
         return { users: page.users.map(toUser), next_page_token: page.nextPageToken };
       },
-      { ...JSON_ONLY, query: ListUsersQuery, response: { 200: UserPage, ...errorResponses(400, 500, 503, 504) }, detail: { summary: "List users, newest first" } },
+      { query: ListUsersQuery, response: { 200: UserPage, ...errorResponses(400, 500, 503, 504) }, detail: { summary: "List users, newest first" } },
     )
     .get("/:id", async ({ params, meta }) => toUser((await users.getUser({ id: params.id }, meta)).user), {
-      ...JSON_ONLY,
       params: IdParams,
       response: { 200: User, ...errorResponses(400, 404, 500, 503, 504) },
       detail: { summary: "Get a user" },
@@ -48,7 +46,6 @@ export const users = ({ users, orders, notifications }: Clients) =>
         return toUser((await users.updateUser(request, meta)).user);
       },
       {
-        ...JSON_ONLY,
         params: IdParams,
         body: UpdateUserBody,
         response: { 200: User, ...errorResponses(400, 404, 409, 500, 503, 504) },
@@ -65,7 +62,6 @@ export const users = ({ users, orders, notifications }: Clients) =>
         return status(204, undefined);
       },
       {
-        ...JSON_ONLY,
         params: IdParams,
         response: { 204: t.Void({ description: "Deleted; no body" }), ...errorResponses(400, 404, 500, 503, 504) },
         detail: { summary: "Delete a user", description: "Publishes UserDeleted; the user's open orders are then cancelled." },
@@ -78,7 +74,6 @@ export const users = ({ users, orders, notifications }: Clients) =>
         return { orders: page.orders.map(toOrder), next_page_token: page.nextPageToken };
       },
       {
-        ...JSON_ONLY,
         params: IdParams,
         query: t.Object(PageQuery),
         response: { 200: OrderPage, ...errorResponses(400, 500, 503, 504) },
@@ -93,7 +88,6 @@ export const users = ({ users, orders, notifications }: Clients) =>
         return { notifications: page.notifications.map(toNotification), next_page_token: page.nextPageToken };
       },
       {
-        ...JSON_ONLY,
         params: IdParams,
         query: t.Object(PageQuery),
         response: { 200: NotificationPage, ...errorResponses(400, 500, 503, 504) },
