@@ -1,6 +1,9 @@
 import { AppError, isServiceError, REASON_KEY, status } from "@evented/core";
 import { t } from "elysia";
 
+const SAFE_MESSAGE_UNAVAILABLE = "a service this request needs is unavailable; retry later";
+const SAFE_MESSAGE_DEADLINE = "a service this request needs did not answer in time; retry later";
+
 /** The one error body of the API. */
 export const ErrorBody = t.Object(
   {
@@ -13,6 +16,35 @@ export const ErrorBody = t.Object(
   { title: "Error" },
 );
 export type ErrorBody = typeof ErrorBody.static;
+
+/** The error statuses routes declare, what each means here, and an example body for the docs. */
+const DOCUMENTED = {
+  400: ["The request is invalid; the message names the field and the rule", "INVALID_ARGUMENT", "invalid body: email must be a valid email address"],
+  404: ["Nothing has this id", "NOT_FOUND", "user 01976b8e-4a4e-7cc1-9a7b-2b0c1c9b5e10 not found"],
+  409: ["Conflicts with the current state: see the operation's description", "ALREADY_EXISTS", "a user with this email already exists"],
+  422: ["This Idempotency-Key was already used with a different request body", "IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was already used with a different request body"],
+  500: ["A bug; quote request_id when reporting it", "INTERNAL", "internal error"],
+  503: ["A service this request needs is unavailable; retry later", "UNAVAILABLE", SAFE_MESSAGE_UNAVAILABLE],
+  504: ["A service this request needs did not answer in time; retry later", "DEADLINE_EXCEEDED", SAFE_MESSAGE_DEADLINE],
+} as const;
+export type ErrorStatus = keyof typeof DOCUMENTED;
+
+/**
+ * `response: { 200: User, ...errorResponses(400, 404) }`: ErrorBody under each status, described
+ * and with an example (the docs plugin takes a response's description from its schema).
+ */
+export function errorResponses<const S extends readonly ErrorStatus[]>(...statuses: S): { [K in S[number]]: typeof ErrorBody } {
+  const entries = statuses.map((s) => {
+    const [description, code, message] = DOCUMENTED[s];
+    const error = t.Object({
+      code: t.String({ ...ErrorBody.properties.error.properties.code, examples: [code] }),
+      message: t.String({ ...ErrorBody.properties.error.properties.message, examples: [message] }),
+      request_id: t.String({ ...ErrorBody.properties.error.properties.request_id, examples: ["01976b8e-4a4f-7000-8000-2b0c1c9b5e10"] }),
+    });
+    return [s, t.Object({ error }, { description })];
+  });
+  return Object.fromEntries(entries) as { [K in S[number]]: typeof ErrorBody };
+}
 
 /** gRPC status -> HTTP status, after grpc-gateway's table: the one place it is decided. */
 const HTTP_OF_GRPC: Partial<Record<status, number>> = {
@@ -38,8 +70,8 @@ const HTTP_OF_REASON: Record<string, number> = {
 
 /** Messages a client gets instead of the transport's own, which may name internal hosts. */
 const SAFE_MESSAGE: Partial<Record<status, string>> = {
-  [status.UNAVAILABLE]: "a service this request needs is unavailable; retry later",
-  [status.DEADLINE_EXCEEDED]: "a service this request needs did not answer in time; retry later",
+  [status.UNAVAILABLE]: SAFE_MESSAGE_UNAVAILABLE,
+  [status.DEADLINE_EXCEEDED]: SAFE_MESSAGE_DEADLINE,
   [status.INTERNAL]: "internal error",
   [status.UNKNOWN]: "internal error",
   [status.DATA_LOSS]: "internal error",

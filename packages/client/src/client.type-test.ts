@@ -1,28 +1,138 @@
 // Compiled by `bun run typecheck`, never run: each @ts-expect-error fails the typecheck if the
-// line below it stops being an error, so the client cannot silently lose its types.
+// line below it stops being an error, so the client cannot silently lose its types. Every route
+// is here, with a right call (which must compile) and wrong ones (which must not).
 import { createClient } from "./index.ts";
+
+type OrderStatus = "pending" | "confirmed" | "shipped" | "completed" | "cancelled";
+const id = "01976b8e-4a4e-7cc1-9a7b-2b0c1c9b5e10";
 
 export async function typeTest() {
   const api = createClient("http://localhost:8080");
 
-  const created = await api.users.post({ name: "John Doe", email: "john@example.com" });
+  // GET /health
+  const health = await api.health.get();
+  if (health.data) {
+    const ok: "ok" = health.data.status;
+    void ok;
+  }
+  // @ts-expect-error no such route
+  await api.products.get();
+
+  // POST /users
+  const created = await api.users.post({ name: "John Doe", email: "john@example.com", phone: "+14155550123" }, { headers: { "idempotency-key": "k" } });
   if (created.data) {
-    const id: string = created.data.id;
+    const userId: string = created.data.id;
+    const createdAt: string = created.data.created_at;
+    void [userId, createdAt];
     // @ts-expect-error a user has no `username`
     void created.data.username;
-    await api.orders.post({ user_id: id, items: [{ product_id: "456", quantity: 2 }] });
   }
   if (created.error) {
     const message: string = created.error.value.error.message;
-    void message;
+    const requestId: string = created.error.value.error.request_id;
+    void [message, requestId];
   }
-
   // @ts-expect-error wrong field name: `nme`
   await api.users.post({ nme: "John Doe", email: "john@example.com" });
+  // @ts-expect-error email is required
+  await api.users.post({ name: "John Doe" });
+  // @ts-expect-error wrong type: phone is a string
+  await api.users.post({ name: "John Doe", email: "john@example.com", phone: 14155550123 });
+  // @ts-expect-error wrong type: the idempotency key is a string
+  await api.users.post({ name: "John Doe", email: "john@example.com" }, { headers: { "idempotency-key": 1 } });
+
+  // GET /users
+  const users = await api.users.get({ query: { page_size: 10, page_token: "" } });
+  if (users.data) {
+    const next: string = users.data.next_page_token;
+    const emails: string[] = users.data.users.map((u) => u.email);
+    void [next, emails];
+  }
+  // @ts-expect-error wrong type: page_size is a number
+  await api.users.get({ query: { page_size: "10" } });
+
+  // GET /users/:id
+  const user = await api.users({ id }).get();
+  if (user.data) {
+    const name: string = user.data.name;
+    void name;
+  }
+
+  // PATCH /users/:id
+  await api.users({ id }).patch({ email: "jane@example.com" });
+  // @ts-expect-error wrong field name: `mail`
+  await api.users({ id }).patch({ mail: "jane@example.com" });
+  // @ts-expect-error wrong type: name is a string
+  await api.users({ id }).patch({ name: 42 });
+
+  // DELETE /users/:id
+  const deleted = await api.users({ id }).delete();
+  // Narrow errors by status: Elysia's types add a 422 validation shape to every route that validates
+  // input, which this API never sends (its validation errors are 400s with the one error body).
+  if (deleted.error?.status === 404) {
+    const code: string = deleted.error.value.error.code;
+    void code;
+  }
+  // @ts-expect-error the path parameter is `id`
+  await api.users({ userId: id }).delete();
+
+  // GET /users/:id/orders
+  const userOrders = await api.users({ id }).orders.get({ query: { page_size: 5 } });
+  if (userOrders.data) {
+    const statuses: OrderStatus[] = userOrders.data.orders.map((o) => o.status);
+    void statuses;
+  }
+  // @ts-expect-error wrong type: page_token is a string
+  await api.users({ id }).orders.get({ query: { page_token: 1 } });
+
+  // GET /users/:id/notifications
+  const told = await api.users({ id }).notifications.get({ query: {} });
+  if (told.data) {
+    const channels: ("email" | "sms" | "push")[] = told.data.notifications.flatMap((n) => n.deliveries.map((d) => d.channel));
+    const sentAt: (string | null)[] = told.data.notifications.flatMap((n) => n.deliveries.map((d) => d.sent_at));
+    void [channels, sentAt];
+    // @ts-expect-error a notification has no `read` flag
+    void told.data.notifications[0]?.read;
+  }
+
+  // POST /orders
+  const placed = await api.orders.post({ user_id: id, items: [{ product_id: "456", quantity: 2, unit_price: 1250 }], currency: "EUR" }, { headers: { "idempotency-key": "k" } });
+  if (placed.data) {
+    const total: number = placed.data.total;
+    const status: OrderStatus = placed.data.status;
+    void [total, status];
+    // @ts-expect-error `teleported` is not a status an order can have
+    void (placed.data.status === "teleported");
+  }
   // @ts-expect-error wrong type: quantity is a number
-  await api.orders.post({ user_id: "x", items: [{ product_id: "456", quantity: "2" }] });
+  await api.orders.post({ user_id: id, items: [{ product_id: "456", quantity: "2" }] });
+  // @ts-expect-error wrong field name: `productId`
+  await api.orders.post({ user_id: id, items: [{ productId: "456", quantity: 2 }] });
+  // @ts-expect-error items are required
+  await api.orders.post({ user_id: id });
+
+  // GET /orders
+  await api.orders.get({ query: { user_id: id, page_size: 20 } });
+  // @ts-expect-error wrong field name: `userId`
+  await api.orders.get({ query: { userId: id } });
+
+  // GET /orders/:id
+  const order = await api.orders({ id }).get();
+  if (order.data) {
+    const productIds: string[] = order.data.items.map((i) => i.product_id);
+    void productIds;
+  }
+
+  // PATCH /orders/:id/status
+  await api.orders({ id }).status.patch({ status: "shipped" });
   // @ts-expect-error unknown status
-  await api.orders({ id: "x" }).status.patch({ status: "teleported" });
-  // @ts-expect-error no such route
-  await api.products.get();
+  await api.orders({ id }).status.patch({ status: "teleported" });
+  // @ts-expect-error status is required
+  await api.orders({ id }).status.patch({});
+
+  // POST /orders/:id/cancel: the body is optional
+  await api.orders({ id }).cancel.post({ reason: "changed my mind" });
+  await api.orders({ id }).cancel.post();
+  // @ts-expect-error wrong type: reason is a string
+  await api.orders({ id }).cancel.post({ reason: 1 });
 }

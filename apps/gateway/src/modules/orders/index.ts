@@ -1,12 +1,11 @@
 import { Elysia, ParseError } from "elysia";
 import type { Clients } from "../../clients.ts";
-import { ErrorBody } from "../../errors.ts";
 import { requestMeta } from "../../context.ts";
+import { errorResponses } from "../../errors.ts";
 import { IdempotencyHeaders, IdParams } from "../shared.ts";
 import { CancelBody, CreateOrderBody, ListOrdersQuery, Order, OrderPage, statusToProto, toOrder, UpdateStatusBody } from "./model.ts";
 
-const failures = { 400: ErrorBody, 503: ErrorBody, 504: ErrorBody };
-
+// Handlers copy each field they forward by name: an unknown body field never reaches a service.
 export const orders = ({ orders }: Clients) =>
   new Elysia({ prefix: "/orders", tags: ["orders"] })
     .use(requestMeta)
@@ -20,8 +19,12 @@ export const orders = ({ orders }: Clients) =>
       {
         body: CreateOrderBody,
         headers: IdempotencyHeaders,
-        response: { 201: Order, ...failures, 422: ErrorBody },
-        detail: { summary: "Place an order", description: "The user must exist (400 otherwise). Publishes OrderCreated." },
+        response: { 201: Order, ...errorResponses(400, 409, 422, 500, 503, 504) },
+        detail: {
+          summary: "Place an order",
+          description:
+            "The user must exist (400 otherwise). Send an Idempotency-Key to retry safely; 409 while a request with the same key is in progress. Publishes OrderCreated.",
+        },
       },
     )
     .get(
@@ -30,11 +33,15 @@ export const orders = ({ orders }: Clients) =>
         const page = await orders.listOrders({ userId: query.user_id ?? "", pageSize: query.page_size ?? 0, pageToken: query.page_token ?? "" }, meta);
         return { orders: page.orders.map(toOrder), next_page_token: page.nextPageToken };
       },
-      { query: ListOrdersQuery, response: { 200: OrderPage, ...failures }, detail: { summary: "List orders, newest first" } },
+      {
+        query: ListOrdersQuery,
+        response: { 200: OrderPage, ...errorResponses(400, 500, 503, 504) },
+        detail: { summary: "List orders, newest first", description: "All orders, or one user's with user_id." },
+      },
     )
     .get("/:id", async ({ params, meta }) => toOrder((await orders.getOrder({ id: params.id }, meta)).order), {
       params: IdParams,
-      response: { 200: Order, ...failures, 404: ErrorBody },
+      response: { 200: Order, ...errorResponses(400, 404, 500, 503, 504) },
       detail: { summary: "Get an order" },
     })
     .patch(
@@ -43,7 +50,7 @@ export const orders = ({ orders }: Clients) =>
       {
         params: IdParams,
         body: UpdateStatusBody,
-        response: { 200: Order, ...failures, 404: ErrorBody, 409: ErrorBody },
+        response: { 200: Order, ...errorResponses(400, 404, 409, 500, 503, 504) },
         detail: {
           summary: "Move an order along its lifecycle",
           description: "pending → confirmed → shipped → completed; cancelled from pending or confirmed. Any other move is 409. Publishes OrderStatusUpdated (or OrderCancelled).",
@@ -67,7 +74,7 @@ export const orders = ({ orders }: Clients) =>
           }
         },
         body: CancelBody,
-        response: { 200: Order, ...failures, 404: ErrorBody, 409: ErrorBody },
-        detail: { summary: "Cancel an order", description: "Allowed before the order ships; 409 after. Publishes OrderCancelled." },
+        response: { 200: Order, ...errorResponses(400, 404, 409, 500, 503, 504) },
+        detail: { summary: "Cancel an order", description: "Allowed before the order ships; 409 after. The body is optional. Publishes OrderCancelled." },
       },
     );

@@ -2,16 +2,17 @@ import { CURRENCY_PATTERN, LIMITS } from "@evented/core";
 import { orderV1 } from "@evented/proto";
 import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
-import { Id, PageQuery } from "../shared.ts";
+import { Id, IdParam, NextPageToken, PageQuery, Time } from "../shared.ts";
 
 export const STATUSES = ["pending", "confirmed", "shipped", "completed", "cancelled"] as const;
 export type Status = (typeof STATUSES)[number];
 // Literals, not t.UnionEnum: Elysia 1.4 fills a missing UnionEnum field with its first member,
-// so a body without `status` would have meant "pending".
-// A tuple, not STATUSES.map(...): from an array Eden would type the field as `never`.
+// so a body without `status` would have meant "pending". Written out: mapped from STATUSES, the
+// union's type would be `never`. The line after it stops compiling if the two lists drift apart.
 const Status = t.Union([t.Literal("pending"), t.Literal("confirmed"), t.Literal("shipped"), t.Literal("completed"), t.Literal("cancelled")], {
   error: `status must be one of ${STATUSES.join(", ")}`,
 });
+true satisfies [Status, typeof Status.static] extends [typeof Status.static, Status] ? true : never;
 
 const TO_PROTO: Record<Status, orderV1.OrderStatus> = {
   pending: orderV1.OrderStatus.ORDER_STATUS_PENDING,
@@ -38,33 +39,43 @@ export const OrderItem = t.Object({
   ),
 });
 
+// Response models carry a `description`, not a `title`: the docs plugin moves both onto the
+// OpenAPI response object, which must have a description and may not have a title.
 export const Order = t.Object(
   {
     id: Id(),
     user_id: Id("user_id"),
-    items: t.Array(t.Object({ product_id: t.String(), quantity: t.Integer(), unit_price: t.Integer() })),
+    items: t.Array(t.Object({ product_id: t.String({ examples: ["456"] }), quantity: t.Integer({ examples: [2] }), unit_price: t.Integer({ examples: [1250] }) })),
     status: t.UnionEnum(STATUSES),
     currency: t.String({ examples: ["USD"] }),
-    total: t.Integer({ description: "Sum of quantity * unit_price, in minor units" }),
-    cancel_reason: t.String(),
-    created_at: t.String({ format: "date-time" }),
-    updated_at: t.String({ format: "date-time" }),
+    total: t.Integer({ description: "Sum of quantity * unit_price, in minor units", examples: [2500] }),
+    cancel_reason: t.String({ description: "Why it was cancelled; empty unless it was", examples: [""] }),
+    created_at: Time,
+    updated_at: Time,
   },
-  { title: "Order" },
+  { description: "The order" },
 );
 
 export const CreateOrderBody = t.Object(
   {
     user_id: Id("user_id"),
     items: t.Array(OrderItem, { minItems: 1, maxItems: LIMITS.itemsMax, error: `items must hold 1 to ${LIMITS.itemsMax} items` }),
-    currency: t.Optional(t.String({ pattern: CURRENCY_PATTERN, default: "USD", error: "currency must be a three-letter ISO 4217 code such as USD" })),
+    currency: t.Optional(t.String({ pattern: CURRENCY_PATTERN, default: "USD", error: "currency must be a three-letter ISO 4217 code such as USD", examples: ["USD"] })),
   },
-  { title: "CreateOrder" },
+  {
+    title: "CreateOrder",
+    examples: [{ user_id: "01976b8e-4a4e-7cc1-9a7b-2b0c1c9b5e10", items: [{ product_id: "456", quantity: 2, unit_price: 1250 }], currency: "USD" }],
+  },
 );
-export const UpdateStatusBody = t.Object({ status: Status }, { title: "UpdateOrderStatus" });
-export const CancelBody = t.Optional(t.Object({ reason: t.Optional(t.String({ maxLength: LIMITS.reasonMax, error: `reason must be at most ${LIMITS.reasonMax} characters` })) }));
-export const OrderPage = t.Object({ orders: t.Array(Order), next_page_token: t.String() }, { title: "OrderPage" });
-export const ListOrdersQuery = t.Object({ user_id: t.Optional(Id("user_id")), ...PageQuery });
+export const UpdateStatusBody = t.Object({ status: Status }, { title: "UpdateOrderStatus", examples: [{ status: "confirmed" }] });
+export const CancelBody = t.Optional(
+  t.Object(
+    { reason: t.Optional(t.String({ maxLength: LIMITS.reasonMax, error: `reason must be at most ${LIMITS.reasonMax} characters` })) },
+    { title: "CancelOrder", description: "Optional, as is the body itself", examples: [{ reason: "changed my mind" }] },
+  ),
+);
+export const OrderPage = t.Object({ orders: t.Array(Order), next_page_token: NextPageToken }, { description: "A page of orders, newest first" });
+export const ListOrdersQuery = t.Object({ user_id: t.Optional(IdParam("user_id")), ...PageQuery });
 
 export function toOrder(o: orderV1.Order | undefined): typeof Order.static {
   if (!o) throw new Error("service answered without an order");

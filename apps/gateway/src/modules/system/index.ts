@@ -4,17 +4,22 @@ import { Elysia, t } from "elysia";
 /** The services the gateway needs, by name, each asked with the standard grpc.health.v1 Check. */
 export type Downstream = Record<string, HealthChecker>;
 
-const Readiness = t.Object({
+const Readiness = t.Object(
+  {
   status: t.Union([t.Literal("ready"), t.Literal("not_ready")]),
-  checks: t.Record(t.String(), t.String({ description: "SERVING, or what the service answered instead (NOT_SERVING, UNAVAILABLE, DEADLINE_EXCEEDED, ...)" })),
-  down: t.Array(t.String(), { description: "The services that are not SERVING." }),
-});
+  checks: t.Record(t.String(), t.String({ description: "SERVING, or what the service answered instead (NOT_SERVING, UNAVAILABLE, DEADLINE_EXCEEDED, ...)" }), {
+    examples: [{ user: "SERVING", order: "SERVING", notification: "UNAVAILABLE" }],
+  }),
+  down: t.Array(t.String({ examples: ["notification"] }), { description: "The services that are not SERVING." }),
+  },
+  { description: "Each downstream service and what its health check answered" },
+);
 
 /** Liveness (/health: the process answers), readiness (/ready: and so does everything behind it), metrics. */
 export const system = (downstream: Downstream = {}) =>
   new Elysia({ tags: ["system"] })
     .get("/health", () => ({ status: "ok" as const }), {
-      response: { 200: t.Object({ status: t.Literal("ok") }) },
+      response: { 200: t.Object({ status: t.Literal("ok") }, { description: "The gateway process answers" }) },
       detail: { summary: "Liveness" },
     })
     .get(
@@ -34,4 +39,7 @@ export const system = (downstream: Downstream = {}) =>
     .get("/metrics", async ({ set }) => {
       set.headers["content-type"] = registry.contentType;
       return registry.metrics();
-    }, { detail: { summary: "Prometheus metrics" } });
+    }, {
+      // Prometheus text, not JSON: scraped, not called by API clients, so not in the API document.
+      detail: { summary: "Prometheus metrics", hide: true },
+    });

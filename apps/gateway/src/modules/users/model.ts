@@ -1,34 +1,42 @@
 import { LIMITS, PHONE_PATTERN } from "@evented/core";
 import type { notificationV1, userV1 } from "@evented/proto";
 import { t } from "elysia";
-import { Email, Id, PageQuery } from "../shared.ts";
+import { Email, Id, NextPageToken, PageQuery, Time } from "../shared.ts";
 
 const Name = t.String({ minLength: 1, maxLength: LIMITS.nameMax, error: `name must be 1 to ${LIMITS.nameMax} characters`, examples: ["John Doe"] });
 const Phone = t.String({ pattern: `${PHONE_PATTERN}|^$`, error: "phone must be in E.164 form, e.g. +14155550123", examples: ["+14155550123"] });
 
+// Response models carry a `description`, not a `title`: the docs plugin moves both onto the
+// OpenAPI response object, which must have a description and may not have a title.
 export const User = t.Object(
   {
     id: Id(),
-    name: t.String(),
-    email: t.String(),
-    phone: t.String({ description: "E.164, or empty" }),
-    created_at: t.String({ format: "date-time" }),
-    updated_at: t.String({ format: "date-time" }),
+    name: t.String({ examples: ["John Doe"] }),
+    email: t.String({ examples: ["john@example.com"] }),
+    phone: t.String({ description: "E.164, or empty", examples: ["+14155550123"] }),
+    created_at: Time,
+    updated_at: Time,
   },
-  { title: "User" },
+  { description: "The user" },
 );
 
-export const CreateUserBody = t.Object({ name: Name, email: Email, phone: t.Optional(Phone) }, { title: "CreateUser" });
-export const UpdateUserBody = t.Object({ name: t.Optional(Name), email: t.Optional(Email), phone: t.Optional(Phone) }, { title: "UpdateUser" });
-export const UserPage = t.Object({ users: t.Array(User), next_page_token: t.String() }, { title: "UserPage" });
+export const CreateUserBody = t.Object(
+  { name: Name, email: Email, phone: t.Optional(Phone) },
+  { title: "CreateUser", examples: [{ name: "John Doe", email: "john@example.com", phone: "+14155550123" }] },
+);
+export const UpdateUserBody = t.Object(
+  { name: t.Optional(Name), email: t.Optional(Email), phone: t.Optional(Phone) },
+  { title: "UpdateUser", description: "Only the fields given change; an empty phone removes it.", examples: [{ email: "john.doe@example.com" }] },
+);
+export const UserPage = t.Object({ users: t.Array(User), next_page_token: NextPageToken }, { description: "A page of users, newest first" });
 export const ListUsersQuery = t.Object(PageQuery);
 
 export const Delivery = t.Object({
   channel: t.Union([t.Literal("email"), t.Literal("sms"), t.Literal("push")]),
   status: t.Union([t.Literal("pending"), t.Literal("sent"), t.Literal("failed"), t.Literal("suppressed")]),
-  attempts: t.Integer(),
-  last_error: t.String(),
-  sent_at: t.Union([t.String({ format: "date-time" }), t.Null()]),
+  attempts: t.Integer({ examples: [1] }),
+  last_error: t.String({ description: "Why the last attempt failed; empty if it did not", examples: [""] }),
+  sent_at: t.Union([Time, t.Null()]),
 });
 
 export const Notification = t.Object(
@@ -36,16 +44,19 @@ export const Notification = t.Object(
     id: Id(),
     user_id: Id("user_id"),
     kind: t.String({ examples: ["welcome"] }),
-    subject: t.String(),
-    body: t.String(),
-    event_id: t.String(),
+    subject: t.String({ examples: ["Welcome, John Doe"] }),
+    body: t.String({ examples: ["Your account is ready."] }),
+    event_id: Id("event_id"),
     event_type: t.String({ examples: ["UserCreated"] }),
     deliveries: t.Array(Delivery),
-    created_at: t.String({ format: "date-time" }),
+    created_at: Time,
   },
   { title: "Notification" },
 );
-export const NotificationPage = t.Object({ notifications: t.Array(Notification), next_page_token: t.String() }, { title: "NotificationPage" });
+export const NotificationPage = t.Object(
+  { notifications: t.Array(Notification), next_page_token: NextPageToken },
+  { description: "A page of the user's notifications, newest first" },
+);
 
 export function toUser(u: userV1.User | undefined): typeof User.static {
   if (!u) throw new Error("service answered without a user");

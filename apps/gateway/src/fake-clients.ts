@@ -1,0 +1,112 @@
+// In-memory stand-ins for the gRPC services, for unit tests of the gateway and the typed client
+// only: they keep what they are given, record every call, and fail on demand. The real services'
+// rules are tested against PostgreSQL and NATS in their own packages and in e2e/.
+import { REASON_KEY, status, type CallMeta } from "@evented/core";
+import { orderV1, type notificationV1, type userV1 } from "@evented/proto";
+import { Metadata, type ServiceError } from "@grpc/grpc-js";
+import type { Clients } from "./clients.ts";
+
+export interface Call {
+  service: keyof Clients;
+  method: string;
+  request: unknown;
+  meta: CallMeta | undefined;
+}
+
+/** A gRPC error as grpc-js hands it to the gateway, `reason` in the metadata like AppError's. */
+export function serviceError(code: status, details: string, reason?: string): ServiceError {
+  const metadata = new Metadata();
+  if (reason) metadata.set(REASON_KEY, reason);
+  return Object.assign(new Error(`${code} ${status[code]}: ${details}`), { code, details, metadata });
+}
+
+export function fakeClients() {
+  const calls: Call[] = [];
+  let failure: ServiceError | undefined;
+  const users = new Map<string, userV1.User>();
+  const orders = new Map<string, orderV1.Order>();
+  const notifications: notificationV1.Notification[] = [];
+  const now = () => new Date().toISOString();
+  const newestFirst = <T extends { id: string }>(xs: T[]) => xs.sort((a, b) => b.id.localeCompare(a.id));
+
+  /** Wraps a handler so that the call is recorded and the next call fails if told to. */
+  function method<Req, Res>(service: keyof Clients, name: string, handle: (request: Req) => Res) {
+    return async (request: Req, meta?: CallMeta): Promise<Res> => {
+      calls.push({ service, method: name, request, meta });
+      const err = failure;
+      failure = undefined;
+      if (err) throw err;
+      return handle(request);
+    };
+  }
+  const found = <T>(what: string, id: string, x: T | undefined): T => {
+    if (!x) throw serviceError(status.NOT_FOUND, `${what} ${id} not found`);
+    return x;
+  };
+
+  const clients: Clients = {
+    users: {
+      close() {},
+      createUser: method("users", "createUser", (r: userV1.CreateUserRequest) => {
+        const user = { id: Bun.randomUUIDv7(), name: r.name, email: r.email, phone: r.phone, createdAt: now(), updatedAt: now() };
+        users.set(user.id, user);
+        notifications.push({ id: Bun.randomUUIDv7(), userId: user.id, kind: "welcome", subject: "Welcome", body: `Hello ${r.name}`, eventId: Bun.randomUUIDv7(), eventType: "UserCreated", createdAt: now(), deliveries: [{ channel: "email", status: "sent", attempts: 1, lastError: "", sentAt: now() }] });
+        return { user };
+      }),
+      getUser: method("users", "getUser", (r: userV1.GetUserRequest) => ({ user: found("user", r.id, users.get(r.id)) })),
+      updateUser: method("users", "updateUser", (r: userV1.UpdateUserRequest) => {
+        const user = found("user", r.id, users.get(r.id));
+        Object.assign(user, { name: r.name ?? user.name, email: r.email ?? user.email, phone: r.phone ?? user.phone, updatedAt: now() });
+        return { user };
+      }),
+      deleteUser: method("users", "deleteUser", (r: userV1.DeleteUserRequest) => {
+        found("user", r.id, users.get(r.id));
+        users.delete(r.id);
+        return {};
+      }),
+      listUsers: method("users", "listUsers", () => ({ users: newestFirst([...users.values()]), nextPageToken: "" })),
+    },
+    orders: {
+      close() {},
+      createOrder: method("orders", "createOrder", (r: orderV1.CreateOrderRequest) => {
+        if (!users.has(r.userId)) throw serviceError(status.FAILED_PRECONDITION, `user ${r.userId} does not exist`);
+        const total = r.items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0);
+        const order = { id: Bun.randomUUIDv7(), userId: r.userId, items: r.items, status: orderV1.OrderStatus.ORDER_STATUS_PENDING, currency: r.currency, total, cancelReason: "", createdAt: now(), updatedAt: now() };
+        orders.set(order.id, order);
+        return { order };
+      }),
+      getOrder: method("orders", "getOrder", (r: orderV1.GetOrderRequest) => ({ order: found("order", r.id, orders.get(r.id)) })),
+      listOrders: method("orders", "listOrders", (r: orderV1.ListOrdersRequest) => ({
+        orders: newestFirst([...orders.values()].filter((o) => !r.userId || o.userId === r.userId)),
+        nextPageToken: "",
+      })),
+      updateOrderStatus: method("orders", "updateOrderStatus", (r: orderV1.UpdateOrderStatusRequest) => {
+        const order = found("order", r.id, orders.get(r.id));
+        Object.assign(order, { status: r.status, updatedAt: now() });
+        return { order };
+      }),
+      cancelOrder: method("orders", "cancelOrder", (r: orderV1.CancelOrderRequest) => {
+        const order = found("order", r.id, orders.get(r.id));
+        Object.assign(order, { status: orderV1.OrderStatus.ORDER_STATUS_CANCELLED, cancelReason: r.reason, updatedAt: now() });
+        return { order };
+      }),
+    },
+    notifications: {
+      close() {},
+      listNotifications: method("notifications", "listNotifications", (r: notificationV1.ListNotificationsRequest) => ({
+        notifications: newestFirst(notifications.filter((n) => n.userId === r.userId)),
+        nextPageToken: "",
+      })),
+    },
+  };
+
+  return {
+    clients,
+    /** Every call the gateway made, oldest first. */
+    calls,
+    /** The next call, whichever it is, fails with this error. */
+    failNextCall(err: ServiceError) {
+      failure = err;
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// The whole API through createClient, against a gateway in this process with fake services: each
+// route answers what its types promise, and each call reaches the service method behind it.
+import { expect, test } from "bun:test";
+import { testGateway } from "@evented/gateway/testing";
+import { createClient } from "./index.ts";
+
+test("createClient drives every route of the gateway", async () => {
+  const { app, fake } = testGateway();
+  const routesHit = new Set<string>();
+  const api = createClient("http://localhost", {
+    // No port: requests go straight into app.handle, as the browser's fetch would send them.
+    fetcher: (async (url: string, init?: RequestInit) => {
+      const request = new Request(url, init);
+      routesHit.add(`${request.method} ${new URL(request.url).pathname}`);
+      return app.handle(request);
+    }) as typeof fetch,
+  });
+
+  expect((await api.health.get()).data).toEqual({ status: "ok" });
+  expect((await api.ready.get()).data).toEqual({ status: "ready", checks: {}, down: [] });
+
+  const created = await api.users.post({ name: "Ada Lovelace", email: "ada@example.com", phone: "+14155550123" }, { headers: { "idempotency-key": "signup-1" } });
+  expect(created.status).toBe(201);
+  const user = created.data!;
+  expect(user).toMatchObject({ name: "Ada Lovelace", email: "ada@example.com", phone: "+14155550123" });
+  expect(fake.calls.at(-1)?.request).toMatchObject({ idempotencyKey: "signup-1" });
+
+  expect((await api.users({ id: user.id }).get()).data).toEqual(user);
+  expect((await api.users.get({ query: { page_size: 10 } })).data?.users.map((u) => u.id)).toEqual([user.id]);
+  const renamed = await api.users({ id: user.id }).patch({ name: "Ada King" });
+  expect(renamed.data).toMatchObject({ id: user.id, name: "Ada King", email: "ada@example.com" });
+
+  const placed = await api.orders.post({ user_id: user.id, items: [{ product_id: "456", quantity: 2, unit_price: 1250 }] }, { headers: { "idempotency-key": "checkout-1" } });
+  expect(placed.status).toBe(201);
+  const order = placed.data!;
+  expect(order).toMatchObject({ user_id: user.id, status: "pending", currency: "USD", total: 2500, items: [{ product_id: "456", quantity: 2, unit_price: 1250 }] });
+
+  expect((await api.orders({ id: order.id }).get()).data).toEqual(order);
+  expect((await api.orders.get({ query: { user_id: user.id } })).data?.orders.map((o) => o.id)).toEqual([order.id]);
+  expect((await api.users({ id: user.id }).orders.get({ query: {} })).data?.orders.map((o) => o.id)).toEqual([order.id]);
+
+  const confirmed = await api.orders({ id: order.id }).status.patch({ status: "confirmed" });
+  expect(confirmed.data?.status).toBe("confirmed");
+  const cancelled = await api.orders({ id: order.id }).cancel.post({ reason: "changed my mind" });
+  expect(cancelled.data).toMatchObject({ status: "cancelled", cancel_reason: "changed my mind" });
+
+  const told = await api.users({ id: user.id }).notifications.get({ query: {} });
+  expect(told.data?.notifications).toEqual([expect.objectContaining({ user_id: user.id, kind: "welcome", event_type: "UserCreated" })]);
+
+  const deleted = await api.users({ id: user.id }).delete();
+  expect(deleted.status).toBe(204);
+  const gone = await api.users({ id: user.id }).get();
+  expect(gone.status).toBe(404);
+  expect(gone.error?.value).toMatchObject({ error: { code: "NOT_FOUND", request_id: expect.any(String) } });
+
+  const invalid = await api.users.post({ name: "", email: "not-an-address" });
+  expect(invalid.status).toBe(400);
+  expect(invalid.error?.value).toMatchObject({ error: { code: "INVALID_ARGUMENT", message: expect.stringContaining("name must be") } });
+
+  // Every route the app serves was called (the docs' own aside), and every service method behind them.
+  // /metrics is for Prometheus, not for API clients.
+  const served = app.routes.filter((r) => !r.path.startsWith("/swagger") && r.path !== "/metrics").map((r) => `${r.method} ${r.path}`);
+  const hit = [...routesHit].map((r) => r.replaceAll(user.id, ":id").replaceAll(order.id, ":id"));
+  expect(new Set(hit)).toEqual(new Set(served));
+  const methods = Object.values(fake.clients).flatMap((c) => Object.keys(c).filter((k) => k !== "close"));
+  expect(new Set(fake.calls.map((c) => c.method))).toEqual(new Set(methods));
+});
