@@ -5,7 +5,7 @@
 -- The ids are made by PostgreSQL here, by the service (UUIDv7) in the system.
 -- pgbench -D uid=<user uuid> -D subject=<subject> -D payload=<\x...> -D headers=<json>
 BEGIN;
-select pg_advisory_xact_lock(hashtextextended(:uid, 0));
+select pg_advisory_xact_lock_shared(hashtextextended(:uid, 0));
 select "user_id", "deleted_at" from "deleted_users" where "deleted_users"."user_id" = :uid;
 insert into "orders" ("id", "user_id", "status", "currency", "total", "cancel_reason", "created_at", "updated_at") values (gen_random_uuid(), :uid, 'pending', 'USD', 2500, default, default, default) returning "id", "user_id", "status", "currency", "total", "cancel_reason", "created_at", "updated_at" \gset o_
 insert into "order_items" ("order_id", "line", "product_id", "quantity", "unit_price") values (:o_id, 0, '456', 2, 1250);
