@@ -12,7 +12,7 @@ const log = createLogger("notification", config.log);
 const migrationsFolder = new URL("../../../drizzle/notification", import.meta.url).pathname;
 
 const { db, close: closeDb } = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: config.dbPoolSize });
-const bus = await Bus.connect({ url: config.natsUrl, name: "notification", stream: config.stream, prefix: config.subjectPrefix, log });
+const bus = await Bus.connect({ url: config.natsUrl, name: "notification", stream: config.stream, prefix: config.subjectPrefix, duplicateWindowMs: config.duplicateWindowMs, log });
 const channels = { email: logChannel("email", log), sms: logChannel("sms", log), push: logChannel("push", log) };
 const deliverer = new Deliverer(db, channels, log, { maxAttempts: config.maxAttempts });
 deliverer.start();

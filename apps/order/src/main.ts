@@ -12,7 +12,7 @@ const log = createLogger("order", config.log);
 const migrationsFolder = new URL("../../../drizzle/order", import.meta.url).pathname;
 
 const { db, close: closeDb } = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: config.dbPoolSize });
-const bus = await Bus.connect({ url: config.natsUrl, name: "order", stream: config.stream, prefix: config.subjectPrefix, log });
+const bus = await Bus.connect({ url: config.natsUrl, name: "order", stream: config.stream, prefix: config.subjectPrefix, duplicateWindowMs: config.duplicateWindowMs, log });
 const outbox = new Outbox(db, bus, log);
 outbox.start();
 const users = userDirectory(config.userServiceUrl, config.userServiceTimeoutMs);

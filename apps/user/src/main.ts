@@ -10,7 +10,7 @@ const log = createLogger("user", config.log);
 const migrationsFolder = new URL("../../../drizzle/user", import.meta.url).pathname;
 
 const { db, close: closeDb } = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: config.dbPoolSize });
-const bus = await Bus.connect({ url: config.natsUrl, name: "user", stream: config.stream, prefix: config.subjectPrefix, log });
+const bus = await Bus.connect({ url: config.natsUrl, name: "user", stream: config.stream, prefix: config.subjectPrefix, duplicateWindowMs: config.duplicateWindowMs, log });
 const outbox = new Outbox(db, bus, log);
 outbox.start();
 const janitor = setInterval(() => pruneIdempotencyKeys(db).catch((err) => log.warn({ err }, "prune failed")), 3600_000);

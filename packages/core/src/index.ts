@@ -12,3 +12,4 @@ export * from "./tables.ts";
 export * from "./idempotency.ts";
 export * from "./rules.ts";
 export * from "./grpc-client.ts";
+export * from "./dead-letters.ts";
