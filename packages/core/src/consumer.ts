@@ -82,7 +82,9 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
       reason,
       deliveries: m.info.deliveryCount,
     });
-    m.term(reason);
+    // No reason argument: NATS 2.9 does not take "+TERM <reason>" (seen in consumer.test.ts), so the message
+    // stayed pending and came back every ack wait as a new dead letter. The reason is stored above.
+    m.term();
     log.error({ eventId, subject: m.subject, reason, deliveries: m.info.deliveryCount }, "event dead-lettered");
   }
 

@@ -28,12 +28,13 @@ export async function testDatabase(prefix: string) {
 
 export async function testStream(options: { duplicateWindowMs?: number } = {}) {
   const names = uniqueStream();
-  const connect = () => Bus.connect({ url: NATS_URL, name: "test", stream: names.stream, prefix: names.prefix, log: silent, ...options });
+  const connect = (overrides: { duplicateWindowMs?: number } = options) =>
+    Bus.connect({ url: NATS_URL, name: "test", stream: names.stream, prefix: names.prefix, log: silent, ...overrides });
   const bus = await connect();
   return {
     ...names,
     bus,
-    /** Another connection, as another replica would have. */
+    /** Another connection, as another replica (or a redeploy with other settings) would have; it ensures the stream. */
     connect,
     async remove() {
       await bus.close();
