@@ -107,18 +107,18 @@ test(
   "the notification worker killed with SIGKILL mid-burst and restarted: every notification exactly once",
   async () => {
     const userId = await createUser();
-    const orders = burst(300, 10, orderFor(userId));
+    const orders = burst(200, 10, orderFor(userId));
     await waitFor("the worker to be busy", async () => (await orderNotifications(userId)).total >= 30, { timeoutMs: 30_000 });
     await system.kill("notification", "SIGKILL");
     const atKill = (await orderNotifications(userId)).total;
-    expect(atKill).toBeLessThan(300); // killed in the middle, not after
+    expect(atKill).toBeLessThan(200); // killed in the middle, not after
     system.apps.notification = await startApp("notification", system.env.notification);
 
     const results = await orders;
     expect(results.filter((r) => r.status !== 201)).toEqual([]);
-    await waitFor("every order to be notified", async () => (await orderNotifications(userId)).events >= 300, { timeoutMs: 45_000 });
+    await waitFor("every order to be notified", async () => (await orderNotifications(userId)).events >= 200, { timeoutMs: 45_000 });
     await settled();
-    expect(await orderNotifications(userId)).toEqual({ total: 300, events: 300 });
+    expect(await orderNotifications(userId)).toEqual({ total: 200, events: 200 });
   },
   120_000,
 );
