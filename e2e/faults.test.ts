@@ -170,25 +170,37 @@ test(
       const userId = await createUser();
 
       proxy.close();
-      for (const call of [() => fetch(`${system.gatewayUrl}/users/${userId}`), () => fetch(`${system.gatewayUrl}/users`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ name: "Down Time", email: `down.${crypto.randomUUID()}@example.com` }),
-      })]) {
+      // A few seconds of outage, long enough for a driver's growing reconnect backoff to show.
+      const getUser = () => fetch(`${system.gatewayUrl}/users/${userId}`);
+      const createOne = () =>
+        fetch(`${system.gatewayUrl}/users`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ name: "Down Time", email: `down.${crypto.randomUUID()}@example.com` }),
+        });
+      for (let i = 0; i < 12; i++) {
         const started = performance.now();
-        const res = await call();
+        const res = await (i % 2 ? createOne() : getUser());
         expect(res.status).toBe(503);
         expect(((await res.json()) as { error: { code: string } }).error.code).toBe("UNAVAILABLE");
         expect(performance.now() - started).toBeLessThan(5000);
+        await Bun.sleep(250);
       }
+      expect(system.apps.user.proc.exitCode).toBeNull(); // the outage did not take the service down
 
       proxy.open();
       const back = await waitFor("the user service to reach its database again", async () => {
         const res = await fetch(`${system.gatewayUrl}/users/${userId}`);
         if (res.status === 200) return res;
         throw new Error(`${res.status} ${await res.text()}`); // shown if it never recovers
-      }, { timeoutMs: 25_000 });
+      }, { timeoutMs: 10_000 });
       expect(((await back.json()) as { id: string }).id).toBe(userId);
+    } catch (err) {
+      // What the user service saw, for whoever reads a failed CI run.
+      console.error(`user service exit code: ${system.apps.user.proc.exitCode}`, system.apps.user.text.slice(-10).join("\n"));
+      for (const l of system.apps.user.logs.slice(-10)) console.error(JSON.stringify(l).slice(0, 800));
+      for (const l of system.apps.gateway.logs.filter((l) => Number(l.level) >= 40).slice(-5)) console.error(JSON.stringify(l).slice(0, 800));
+      throw err;
     } finally {
       proxy.close();
     }

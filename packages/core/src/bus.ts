@@ -31,7 +31,7 @@ export interface BusOptions {
   maxAgeMs?: number;
 }
 
-/** Stream settings not taken from options; see README "Delivery guarantees". */
+/** Defaults of the stream settings options may change; see README "Delivery guarantees". */
 export const STREAM_DEFAULTS = { duplicateWindowMs: 120_000, maxAgeMs: 7 * 24 * 3600_000 } as const;
 
 /** One NATS connection with JetStream: the stream as code, publish with ack, and connection state. */

@@ -52,9 +52,8 @@ export async function startConsumers(subscriptions: Subscription[], options: Con
 }
 
 async function runSubscription(sub: Subscription, options: ConsumerOptions): Promise<() => Promise<void>> {
-  const { bus, db } = options;
   const d = CONSUMER_DEFAULTS;
-  const [maxAttempts, backoffMs, ackWaitMs, concurrency] = [options.maxAttempts ?? d.maxAttempts, options.backoffMs ?? d.backoffMs, options.ackWaitMs ?? d.ackWaitMs, options.concurrency ?? d.concurrency];
+  const { bus, db, maxAttempts = d.maxAttempts, backoffMs = d.backoffMs, ackWaitMs = d.ackWaitMs, concurrency = d.concurrency } = options;
   const log = options.log.child({ consumer: sub.durable });
   const prefix = bus.options.prefix;
   await bus.ensureConsumer({
