@@ -26,11 +26,14 @@ export interface BusOptions {
   /** Subject prefix of every event, e.g. "events" for "events.user.created". */
   prefix: string;
   log: Logger;
-  /** How long JetStream remembers a message id to drop a re-publish. */
+  /** How long JetStream remembers a message id to drop a re-publish (default 2 min). */
   duplicateWindowMs?: number;
-  /** How long events stay in the stream. */
+  /** How long events stay in the stream (default 7 days). */
   maxAgeMs?: number;
 }
+
+/** Defaults of the stream settings options may change; see README "Delivery guarantees". */
+export const STREAM_DEFAULTS = { duplicateWindowMs: 120_000, maxAgeMs: 7 * 24 * 3600_000 } as const;
 
 /** One NATS connection with JetStream: the stream as code, publish with ack, and connection state. */
 export class Bus {
@@ -68,11 +71,14 @@ export class Bus {
 
   /** Creates the stream, or brings an existing one to this configuration; safe from every replica at once. */
   async ensureStream(): Promise<void> {
-    const { stream, prefix, duplicateWindowMs = 120_000, maxAgeMs = 7 * 24 * 3600_000 } = this.options;
+    const { stream, prefix, duplicateWindowMs = STREAM_DEFAULTS.duplicateWindowMs, maxAgeMs = STREAM_DEFAULTS.maxAgeMs } = this.options;
     const config: Partial<StreamConfig> & { name: string } = {
       name: stream,
+      // Every event subject, events.<aggregate>.<what>: one stream, so one sequence and one replay point.
       subjects: [`${prefix}.>`],
+      // On disk: events survive a restart of the server.
       storage: StorageType.File,
+      // Kept by age, not by acks: a consumer added later (or replaying) still finds them.
       retention: RetentionPolicy.Limits,
       discard: DiscardPolicy.Old,
       duplicate_window: nanos(duplicateWindowMs),

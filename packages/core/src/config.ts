@@ -92,6 +92,8 @@ export function natsConfig(env: Env) {
     natsUrl: url(env, "NATS_URL", "nats://127.0.0.1:4222", ["nats:", "tls:", "ws:", "wss:"]),
     stream: str(env, "NATS_STREAM", "EVENTS"),
     subjectPrefix: str(env, "NATS_SUBJECT_PREFIX", "events"),
+    /** How long JetStream drops a re-publish of the same event id (Nats-Msg-Id). */
+    duplicateWindowMs: int(env, "NATS_DUPLICATE_WINDOW_MS", 120_000, { min: 100 }),
   };
 }
 

@@ -23,15 +23,17 @@ export interface ConsumerOptions {
   bus: Bus;
   db: Executor;
   log: Logger;
-  /** Handler runs before a message is dead-lettered. */
+  /** Handler runs before a message is dead-lettered (default 5). */
   maxAttempts?: number;
-  /** Delay before each retry, by attempt (the last one repeats). */
+  /** Delay before each retry, by attempt (the last one repeats), sent as the nak's delay (default 1 s, 5 s, 15 s, 30 s). */
   backoffMs?: number[];
-  /** How long JetStream waits for an ack before it redelivers (a crashed worker's messages). */
+  /** How long JetStream waits for an ack before it redelivers (a crashed worker's messages; default 30 s). */
   ackWaitMs?: number;
-  /** Messages handled at once; events of one aggregate are still handled one after another. */
+  /** Messages handled at once; events of one aggregate are still handled one after another (default 16). */
   concurrency?: number;
 }
+
+export const CONSUMER_DEFAULTS = { maxAttempts: 5, backoffMs: [1000, 5000, 15_000, 30_000], ackWaitMs: 30_000, concurrency: 16 } as const;
 
 export interface RunningConsumers {
   stop(): Promise<void>;
@@ -51,7 +53,8 @@ export async function startConsumers(subscriptions: Subscription[], options: Con
 }
 
 async function runSubscription(sub: Subscription, options: ConsumerOptions): Promise<() => Promise<void>> {
-  const { bus, db, maxAttempts = 5, backoffMs = [1000, 5000, 15000, 30000], ackWaitMs = 30_000, concurrency = 16 } = options;
+  const d = CONSUMER_DEFAULTS;
+  const { bus, db, maxAttempts = d.maxAttempts, backoffMs = d.backoffMs, ackWaitMs = d.ackWaitMs, concurrency = d.concurrency } = options;
   const log = options.log.child({ consumer: sub.durable });
   const prefix = bus.options.prefix;
   await bus.ensureConsumer({
@@ -79,7 +82,9 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
       reason,
       deliveries: m.info.deliveryCount,
     });
-    m.term(reason);
+    // No reason argument: NATS 2.9 does not take "+TERM <reason>" (seen in consumer.test.ts), so the message
+    // stayed pending and came back every ack wait as a new dead letter. The reason is stored above.
+    m.term();
     log.error({ eventId, subject: m.subject, reason, deliveries: m.info.deliveryCount }, "event dead-lettered");
   }
 
@@ -120,6 +125,7 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
   }
 
   const wanted = new Set(sub.events);
+  let stopping = false;
   let messages: ConsumerMessages | undefined;
   const inflight = new Set<Promise<void>>();
   const tails = new Map<string, Promise<void>>();
@@ -127,6 +133,11 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
   const loop = (async () => {
     messages = await consumer.consume({ max_messages: concurrency * 2 });
     for await (const m of messages) {
+      // Stopping: messages already pulled go back at once, for another replica or the next start.
+      if (stopping) {
+        m.nak();
+        continue;
+      }
       let event: Envelope;
       try {
         event = decodeEvent(m.data);
@@ -142,6 +153,10 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
         continue;
       }
       while (inflight.size >= concurrency) await Promise.race(inflight);
+      if (stopping) {
+        m.nak();
+        continue;
+      }
       // Chain per aggregate: one order's events are applied in the order they were published.
       const key = event.aggregateId;
       const task = (tails.get(key) ?? Promise.resolve()).then(() => process(m, event));
@@ -157,8 +172,10 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
 
   log.info({ events: sub.events }, "consuming");
   return async () => {
+    stopping = true;
     await messages?.close();
-    await Promise.allSettled(inflight);
+    // Every handler already started finishes (and acks) before the database and NATS are closed.
+    while (inflight.size > 0) await Promise.allSettled([...inflight]);
   };
 }
 

@@ -34,6 +34,10 @@ export async function openDatabase<S extends Record<string, unknown>>(
     max: poolSize,
     // Fail fast when the server is gone: callers get UNAVAILABLE instead of a hang.
     connect_timeout: 3,
+    // Wait at most 1 s before reconnecting. postgres.js's default grows to 10-20 s after a few
+    // failed connects (shared by the pool), so during an outage requests waited past the gateway's
+    // deadline (504, not 503) and the service came back up to 20 s after the database did.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     idle_timeout: 30,
     onnotice: () => {},
   });

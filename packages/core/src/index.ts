@@ -16,3 +16,4 @@ export * from "./health.ts";
 export * from "./metrics.ts";
 export * from "./service-ops.ts";
 export * from "./tracing.ts";
+export * from "./dead-letters.ts";

@@ -11,8 +11,10 @@ export interface OutboxOptions {
   batchSize?: number;
   /** How often the sweep looks for rows the fast path missed (crash after commit, NATS down). */
   sweepMs?: number;
-  /** How long published rows are kept before they are pruned. */
+  /** How long published rows are kept before they are pruned (default 7 days). */
   retentionMs?: number;
+  /** How often, at most, a relay pass also prunes (default 1 min). */
+  pruneEveryMs?: number;
 }
 
 /**
@@ -28,9 +30,11 @@ export class Outbox {
   private again = false;
   private timer: Timer | undefined;
   private lastPrune = 0;
+  private stopped = false;
   private readonly batchSize: number;
   private readonly sweepMs: number;
   private readonly retentionMs: number;
+  private readonly pruneEveryMs: number;
 
   constructor(
     private readonly db: Executor,
@@ -41,6 +45,7 @@ export class Outbox {
     this.batchSize = options.batchSize ?? 200;
     this.sweepMs = options.sweepMs ?? 1000;
     this.retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
+    this.pruneEveryMs = options.pruneEveryMs ?? 60_000;
   }
 
   /** Writes events into the outbox inside `tx`; they are published only if `tx` commits. */
@@ -65,6 +70,7 @@ export class Outbox {
 
   /** Wakes the relay; calls while it runs coalesce into one more pass. */
   kick(): void {
+    if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
@@ -78,12 +84,17 @@ export class Outbox {
     });
   }
 
-  /** Stops the sweep and waits for the batch in flight. */
+  /**
+   * Stops the sweep, waits for the pass in flight, then makes one last pass so events committed by
+   * the calls that just finished go out now rather than at the next start (they are safe either way).
+   */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
     this.again = false;
     await this.running;
+    await this.drain();
   }
 
   /** Relays until nothing is left or publishing fails; returns how many rows were published. */
@@ -142,7 +153,7 @@ export class Outbox {
   }
 
   private async prune(): Promise<void> {
-    if (Date.now() - this.lastPrune < 60_000) return;
+    if (Date.now() - this.lastPrune < this.pruneEveryMs) return;
     this.lastPrune = Date.now();
     const cutoff = new Date(Date.now() - this.retentionMs);
     await this.db.delete(outbox).where(lt(outbox.publishedAt, cutoff));

@@ -109,9 +109,20 @@ export async function startSystem(options: SystemOptions = {}) {
       apps[name].proc.kill(signal);
       await apps[name].proc.exited;
     },
+    /**
+     * Kills one app and starts it again with the same settings; returns once the gateway reaches
+     * it again (its gRPC channel may still be backing off from the connections the kill refused).
+     */
     async restart(name: AppName) {
       await this.kill(name);
       apps[name] = await startApp(name, env[name]);
+      if (name !== "gateway") {
+        const nobody = "00000000-0000-7000-8000-000000000000";
+        const probe = { user: `/users/${nobody}`, order: `/orders/${nobody}`, notification: `/users/${nobody}/notifications` }[name];
+        await waitFor(`the gateway to reach ${name} again`, async () => (await fetch(`http://127.0.0.1:${ports.gateway}${probe}`)).status < 500, {
+          timeoutMs: 15_000,
+        });
+      }
       return apps[name];
     },
     async stop() {

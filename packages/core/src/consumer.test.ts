@@ -1,0 +1,171 @@
+// Durable consumers against the real PostgreSQL and NATS: explicit settings applied idempotently,
+// one effect per event whatever JetStream redelivers, retries with backoff, dead letters that do
+// not hold up the rest, and the operator's dead-letter command.
+import { afterAll, afterEach, beforeAll, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
+import { NATS_URL, ROOT, waitFor } from "@evented/testing";
+import { sql } from "drizzle-orm";
+import { nanos, StorageType } from "nats";
+import { startConsumers, type ConsumerOptions, type RunningConsumers, type Subscription } from "./consumer.ts";
+import { encodeEvent, subjectFor, type Envelope } from "./events.ts";
+import { deadLetters } from "./tables.ts";
+import { silent, testDatabase, testStream, userCreated } from "./test-env.ts";
+
+setDefaultTimeout(30_000);
+
+let pg: Awaited<ReturnType<typeof testDatabase>>;
+let nats: Awaited<ReturnType<typeof testStream>>;
+let running: RunningConsumers | undefined;
+/** Handler calls by event id, with the time of each. */
+let calls: Map<string, number[]>;
+/** Aggregates whose events the handler refuses, and how many times (Infinity: always). */
+let refuse: Map<string, number>;
+
+const subscription: Subscription = {
+  durable: "test-consumer",
+  events: ["userCreated"],
+  async handle(event, tx) {
+    const times = calls.get(event.id) ?? [];
+    times.push(performance.now());
+    calls.set(event.id, times);
+    if (times.length <= (refuse.get(event.aggregateId) ?? 0)) throw new Error(`cannot handle ${event.aggregateId} yet`);
+    await tx.execute(sql`insert into effects (event_id) values (${event.id})`);
+  },
+};
+
+beforeAll(async () => {
+  pg = await testDatabase("consumer");
+  await pg.sql`create table effects (event_id uuid not null)`; // no unique key: a second effect would show
+});
+afterAll(() => pg?.drop());
+beforeEach(async () => {
+  calls = new Map();
+  refuse = new Map();
+  await pg.sql`truncate effects, processed_events, dead_letters`;
+});
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+  await nats?.remove();
+});
+
+async function consume(options: Partial<ConsumerOptions> = {}, stream: { duplicateWindowMs?: number } = {}) {
+  nats = await testStream(stream);
+  running = await startConsumers([subscription], { bus: nats.bus, db: pg.db, log: silent, backoffMs: [50], ...options });
+}
+const publish = (event: Envelope, msgId = event.id) => nats.bus.publish(subjectFor(nats.prefix, event), encodeEvent(event), msgId, {});
+const effectsOf = async (id: string) => (await pg.sql`select count(*)::int as n from effects where event_id = ${id}`)[0]!.n as number;
+const allEffects = async () => (await pg.sql`select count(*)::int as n from effects`)[0]!.n as number;
+/** Until the consumer has acked (or terminated) every message up to `seq`. */
+const settledUpTo = (seq: number) =>
+  waitFor(`the consumer to settle up to ${seq}`, async () => {
+    const info = await nats.bus.jsm.consumers.info(nats.stream, subscription.durable);
+    return info.ack_floor.stream_seq >= seq && info.num_ack_pending === 0;
+  });
+
+test("the stream and the consumer get explicit settings, and start-up updates them in place", async () => {
+  await consume({ ackWaitMs: 4000 }, { duplicateWindowMs: 1500 });
+  const stream = (await nats.bus.jsm.streams.info(nats.stream)).config;
+  expect(stream).toMatchObject({ subjects: [`${nats.prefix}.>`], storage: StorageType.File, duplicate_window: nanos(1500) });
+  const consumer = (await nats.bus.jsm.consumers.info(nats.stream, subscription.durable)).config;
+  expect(consumer).toMatchObject({ filter_subject: `${nats.prefix}.user.created`, ack_wait: nanos(4000), max_deliver: -1, ack_policy: "explicit" });
+
+  // A second start with other settings (a redeploy) updates both instead of failing.
+  await running!.stop();
+  const redeployed = await nats.connect({ duplicateWindowMs: 2500 });
+  try {
+    expect((await nats.bus.jsm.streams.info(nats.stream)).config.duplicate_window).toBe(nanos(2500));
+    running = await startConsumers([subscription], { bus: redeployed, db: pg.db, log: silent, ackWaitMs: 6000 });
+    expect((await nats.bus.jsm.consumers.info(nats.stream, subscription.durable)).config.ack_wait).toBe(nanos(6000));
+    await running.stop();
+    running = undefined;
+  } finally {
+    await redeployed.close();
+  }
+});
+
+test("an event published twice, inside and outside the duplicate window, has one effect", async () => {
+  await consume({}, { duplicateWindowMs: 500 });
+  const event = userCreated("dup");
+  expect((await publish(event)).duplicate).toBe(false);
+  expect((await publish(event)).duplicate).toBe(true); // inside the window: JetStream drops it
+  await Bun.sleep(700); // let the window pass: the next publish is stored and delivered again
+  const late = await publish(event);
+  expect(late.duplicate).toBe(false);
+  // Outside any window, too: a re-publish under another message id (a replay, a second relay).
+  const other = await publish(event, `${event.id}-again`);
+  await settledUpTo(other.seq);
+  expect((await nats.bus.jsm.streams.info(nats.stream)).state.messages).toBe(3);
+  expect(await effectsOf(event.id)).toBe(1);
+  expect(calls.get(event.id)).toHaveLength(1); // the inbox stops duplicates before the handler
+});
+
+test("a failing handler is retried with backoff while later events keep flowing", async () => {
+  await consume({ backoffMs: [400, 800], maxAttempts: 5 });
+  const flaky = userCreated("flaky");
+  refuse.set("flaky", 2);
+  await publish(flaky);
+  const others = Array.from({ length: 5 }, (_, i) => userCreated(`other-${i}`));
+  for (const e of others) await publish(e);
+
+  await waitFor("the others to be applied", async () => (await allEffects()) >= others.length);
+  expect(await effectsOf(flaky.id)).toBe(0); // still waiting for its retry: it held nobody up
+  await waitFor("the flaky event to succeed", async () => (await effectsOf(flaky.id)) === 1);
+  const [first, second, third] = calls.get(flaky.id)!;
+  expect(second! - first!).toBeGreaterThanOrEqual(350);
+  expect(third! - second!).toBeGreaterThanOrEqual(750);
+  expect(await pg.db.select().from(deadLetters)).toEqual([]);
+});
+
+test("poison messages are dead-lettered with their reason, the rest flow, and the command replays one after a fix", async () => {
+  await consume({ maxAttempts: 3 });
+  const garbage = await nats.bus.publish(`${nats.prefix}.user.created`, new Uint8Array([0xff, 0x01, 0x02]), "garbage-1", {});
+  const poison = userCreated("poison");
+  refuse.set("poison", Infinity);
+  await publish(poison);
+  const good = Array.from({ length: 10 }, (_, i) => userCreated(`good-${i}`));
+  let last = garbage;
+  for (const e of good) last = await publish(e);
+
+  await settledUpTo(last.seq);
+  expect(await allEffects()).toBe(good.length);
+  const letters = await pg.db.select().from(deadLetters).orderBy(deadLetters.id);
+  expect(letters).toHaveLength(2);
+  const byEvent = new Map(letters.map((l) => [l.eventId, l]));
+  expect(byEvent.get("garbage-1")).toMatchObject({ consumer: subscription.durable, deliveries: 1, subject: `${nats.prefix}.user.created` });
+  expect(byEvent.get("garbage-1")!.reason).toStartWith("undecodable event");
+  expect(byEvent.get(poison.id)).toMatchObject({ reason: "cannot handle poison yet", deliveries: 3 });
+  expect(calls.get(poison.id)).toHaveLength(3);
+
+  const listed = await command("list");
+  expect(listed.code).toBe(0);
+  for (const l of letters) expect(listed.out).toContain(`${l.id}\t`);
+  expect(listed.out).toContain("reason=cannot handle poison yet");
+
+  refuse.delete("poison"); // the fix is deployed
+  const poisonLetter = byEvent.get(poison.id)!;
+  const replayed = await command("replay", String(poisonLetter.id));
+  expect(replayed).toMatchObject({ code: 0 });
+  expect(replayed.out).toContain(`replayed dead letter ${poisonLetter.id}`);
+  await waitFor("the replayed event to be applied", async () => (await effectsOf(poison.id)) === 1);
+
+  const after = await command("list");
+  expect(after.out).not.toContain(`${poisonLetter.id}\t`);
+  expect(after.out).toContain(`${byEvent.get("garbage-1")!.id}\t`);
+  expect((await command("list", "--all")).out).toContain("replayed=");
+  const twice = await command("replay", String(poisonLetter.id));
+  expect(twice.code).toBe(1);
+  expect(twice.err).toContain("already replayed");
+  expect(await effectsOf(poison.id)).toBe(1);
+});
+
+/** `bun run dead-letters order ...` against this test's database, as an operator would run it. */
+async function command(...args: string[]) {
+  const proc = Bun.spawn(["bun", "scripts/dead-letters.ts", "order", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ORDER_DB_CONN: pg.url, NATS_URL },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, out, err };
+}

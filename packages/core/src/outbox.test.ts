@@ -1,0 +1,199 @@
+// The transactional outbox against the real PostgreSQL and NATS: atomic with the change it
+// records, published with the event id as Nats-Msg-Id only once acked, fast path and sweep,
+// several relays at once, per-aggregate order, and pruning.
+import { afterAll, afterEach, beforeAll, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
+import { waitFor } from "@evented/testing";
+import { inArray, isNull, sql } from "drizzle-orm";
+import type { Bus } from "./bus.ts";
+import { decodeEvent, type Envelope } from "./events.ts";
+import { Outbox } from "./outbox.ts";
+import { outbox } from "./tables.ts";
+import { silent, testDatabase, testStream, userCreated } from "./test-env.ts";
+
+setDefaultTimeout(30_000);
+
+let pg: Awaited<ReturnType<typeof testDatabase>>;
+let nats: Awaited<ReturnType<typeof testStream>>;
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+
+beforeAll(async () => {
+  pg = await testDatabase("outbox");
+  await pg.sql`create table things (id text primary key)`;
+});
+afterAll(() => pg?.drop());
+beforeEach(async () => {
+  nats = await testStream();
+  await pg.sql`truncate outbox, things`;
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await nats.remove();
+});
+
+/** A relay that the test stops afterwards. */
+function relay(bus: Bus = nats.bus, options: ConstructorParameters<typeof Outbox>[3] = {}, db = pg.db) {
+  const o = new Outbox(db, bus, silent, options);
+  cleanups.push(() => o.stop());
+  return o;
+}
+
+const unpublished = async () => (await pg.db.select().from(outbox).where(isNull(outbox.publishedAt))).length;
+
+/** Every message in the stream, in stream order. */
+async function streamMessages(expected: number): Promise<{ event: Envelope; msgId: string | undefined }[]> {
+  const consumer = await nats.bus.js.consumers.get(nats.stream); // ordered, ephemeral
+  const out: { event: Envelope; msgId: string | undefined }[] = [];
+  if (expected === 0) return out;
+  const messages = await consumer.consume();
+  for await (const m of messages) {
+    out.push({ event: decodeEvent(m.data), msgId: m.headers?.get("Nats-Msg-Id") });
+    if (out.length === expected) break;
+  }
+  return out;
+}
+const streamCount = async () => (await nats.bus.jsm.streams.info(nats.stream)).state.messages;
+
+test("a change and its event commit together: a failed transaction leaves neither, a failed outbox write undoes the change", async () => {
+  const o = relay();
+  const kept = userCreated("kept");
+  await pg.db.transaction(async (tx) => {
+    await tx.execute(sql`insert into things values ('kept')`);
+    await o.add(tx, kept);
+  });
+
+  const failed = await pg.db
+    .transaction(async (tx) => {
+      await tx.execute(sql`insert into things values ('rolled-back')`);
+      await o.add(tx, userCreated("rolled-back"));
+      throw new Error("the business rule said no");
+    })
+    .catch((e: Error) => e);
+  expect(failed.message).toBe("the business rule said no");
+
+  // The outbox write fails (an event id already taken): the change must not stay either.
+  const outboxFailed = await pg.db
+    .transaction(async (tx) => {
+      await tx.execute(sql`insert into things values ('outbox-failed')`);
+      await o.add(tx, { ...userCreated("outbox-failed"), id: kept.id });
+    })
+    .catch((e: Error) => e);
+  expect(outboxFailed).toBeInstanceOf(Error);
+
+  expect((await pg.sql`select id from things order by id`).map((r) => r.id)).toEqual(["kept"]);
+  expect((await pg.db.select({ eventId: outbox.eventId, aggregateId: outbox.aggregateId }).from(outbox))).toEqual([
+    { eventId: kept.id, aggregateId: "kept" },
+  ]);
+});
+
+test("rows are marked published only after JetStream acks, with the event id as Nats-Msg-Id", async () => {
+  const o = relay(nats.bus, { sweepMs: 100 });
+  await nats.bus.jsm.streams.delete(nats.stream); // JetStream will not ack: nothing stores the subject
+  const event = userCreated("agg-1");
+  await pg.db.transaction((tx) => o.add(tx, event));
+  expect(await o.drain()).toBe(0);
+  expect(await unpublished()).toBe(1);
+
+  await nats.bus.ensureStream(); // JetStream is back: the sweep publishes it
+  o.start();
+  await waitFor("the row to be published", async () => (await unpublished()) === 0);
+  const [message] = await streamMessages(1);
+  expect(message?.msgId).toBe(event.id);
+  expect(message?.event).toEqual(event);
+});
+
+test("fast path: kick() after commit publishes without waiting for the sweep", async () => {
+  const o = relay(nats.bus, { sweepMs: 3600_000 });
+  o.start();
+  await pg.db.transaction((tx) => o.add(tx, userCreated("fast")));
+  o.kick();
+  await waitFor("the fast path to publish", async () => (await unpublished()) === 0, { timeoutMs: 10_000 });
+  expect(await streamCount()).toBe(1);
+});
+
+test("a crash between commit and publish: the sweep of any relay publishes the event", async () => {
+  const survivor = relay(nats.bus, { sweepMs: 100 });
+  survivor.start();
+  // The writer commits and dies before it can kick its relay: nobody calls kick() for this row.
+  const writer = new Outbox(pg.db, nats.bus, silent);
+  const event = userCreated("orphan");
+  await pg.db.transaction((tx) => writer.add(tx, event));
+  await waitFor("the sweep to publish the orphan", async () => (await unpublished()) === 0);
+  expect((await streamMessages(1))[0]?.msgId).toBe(event.id);
+});
+
+test("a row committed after a later id is not skipped", async () => {
+  const o = relay(nats.bus, { sweepMs: 100 });
+  o.start();
+  let commitFirst!: () => void;
+  const gate = new Promise<void>((resolve) => (commitFirst = resolve));
+  const early = userCreated("early");
+  const late = userCreated("late");
+  let added!: () => void;
+  const inserted = new Promise<void>((resolve) => (added = resolve));
+  const slow = pg.db.transaction(async (tx) => {
+    await o.add(tx, early); // takes the lower id, commits last
+    added();
+    await gate;
+  });
+  await inserted;
+  await pg.db.transaction((tx) => o.add(tx, late));
+  o.kick();
+  await waitFor("the later id to be published", async () => (await streamCount()) === 1);
+  commitFirst();
+  await slow;
+  await waitFor("the earlier id to be published too", async () => (await unpublished()) === 0);
+  const ids = (await pg.db.select({ id: outbox.id, eventId: outbox.eventId }).from(outbox).orderBy(outbox.id)).map((r) => r.eventId);
+  expect(ids).toEqual([early.id, late.id]);
+  expect((await streamMessages(2)).map((m) => m.msgId)).toEqual([late.id, early.id]);
+});
+
+test("three relays on one database never publish a row twice, and keep each aggregate in order", async () => {
+  const EVENTS = 600;
+  const aggregates = Array.from({ length: 20 }, (_, i) => `agg-${i}`);
+  const published: string[] = [];
+  const relays: Outbox[] = [];
+  for (let i = 0; i < 3; i++) {
+    const bus = await nats.connect();
+    cleanups.push(() => bus.close());
+    const own = await pg.open(); // each relay on its own pool, as separate replicas
+    cleanups.push(() => own.close());
+    const publish = bus.publish.bind(bus);
+    bus.publish = (subject, data, msgId, headers, timeout) => {
+      published.push(msgId);
+      return publish(subject, data, msgId, headers, timeout);
+    };
+    relays.push(relay(bus, { batchSize: 25, sweepMs: 50 }, own.db));
+  }
+
+  const events = Array.from({ length: EVENTS }, (_, i) => userCreated(aggregates[i % aggregates.length]!));
+  // Half is waiting when the relays start, half arrives while they run.
+  for (let i = 0; i < EVENTS / 2; i += 50) await pg.db.transaction((tx) => relays[0]!.add(tx, ...events.slice(i, i + 50)));
+  for (const r of relays) r.start();
+  for (let i = EVENTS / 2; i < EVENTS; i += 10) {
+    await pg.db.transaction((tx) => relays[0]!.add(tx, ...events.slice(i, i + 10)));
+    relays[i % 3]!.kick();
+  }
+
+  await waitFor("every row to be published", async () => (await unpublished()) === 0, { timeoutMs: 25_000 });
+  expect(published.length).toBe(EVENTS);
+  expect(new Set(published).size).toBe(EVENTS);
+  expect(await streamCount()).toBe(EVENTS);
+
+  // Per aggregate, the stream holds the events in the order they were written.
+  const inStream = await streamMessages(EVENTS);
+  for (const agg of aggregates) {
+    const written = events.filter((e) => e.aggregateId === agg).map((e) => e.id);
+    expect(inStream.filter((m) => m.event.aggregateId === agg).map((m) => m.event.id)).toEqual(written);
+  }
+});
+
+test("published rows are pruned after the retention; newer and unpublished ones stay", async () => {
+  const o = relay(nats.bus, { retentionMs: 60_000, pruneEveryMs: 0 });
+  const [old, recent, pending] = [userCreated("old"), userCreated("recent"), userCreated("pending")];
+  await pg.db.transaction((tx) => o.add(tx, old, recent, pending));
+  await pg.db.update(outbox).set({ publishedAt: sql`now() - interval '2 minutes'` }).where(inArray(outbox.eventId, [old.id]));
+  await pg.db.update(outbox).set({ publishedAt: sql`now() - interval '30 seconds'` }).where(inArray(outbox.eventId, [recent.id]));
+  expect(await o.drain()).toBe(1); // publishes `pending`, then prunes
+  const left = (await pg.db.select({ eventId: outbox.eventId }).from(outbox)).map((r) => r.eventId).sort();
+  expect(left).toEqual([recent.id, pending.id].sort());
+});

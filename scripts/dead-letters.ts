@@ -1,0 +1,50 @@
+// `bun run dead-letters <service> list [--all]` and `bun run dead-letters <service> replay <id>`:
+// what an operator does with the events a consumer gave up on. Reads the service's database
+// through the same configuration as the service (<SERVICE>_DB_CONN, NATS_URL), so it runs
+// wherever the service runs.
+import { deadLetterAdmin, type DeadLetter } from "@evented/core";
+
+const SERVICES = ["order", "notification"] as const; // the services that consume events
+const USAGE = `usage: bun run dead-letters <${SERVICES.join("|")}> list [--all]
+       bun run dead-letters <${SERVICES.join("|")}> replay <id>`;
+
+const [service, command, arg] = process.argv.slice(2);
+if (!SERVICES.includes(service as (typeof SERVICES)[number]) || !["list", "replay"].includes(command ?? "")) fail(USAGE, 64);
+
+const { readConfig } = (await import(`../apps/${service}/src/config.ts`)) as { readConfig: (env: typeof process.env) => { dbConn: string; natsUrl: string } };
+let config: { dbConn: string; natsUrl: string };
+try {
+  config = readConfig(process.env);
+} catch (err) {
+  fail(`${service}: invalid configuration: ${(err as Error).message}`, 78);
+}
+const admin = deadLetterAdmin(config.dbConn, config.natsUrl);
+
+try {
+  if (command === "list") {
+    const letters = await admin.list({ all: arg === "--all" });
+    if (letters.length === 0) console.log(arg === "--all" ? "no dead letters" : "no dead letters waiting for a replay");
+    for (const l of letters) console.log(describe(l));
+  } else {
+    const id = Number(arg);
+    if (!Number.isSafeInteger(id) || id <= 0) fail(`replay needs a dead letter id (see list)\n${USAGE}`, 64);
+    const letter = await admin.replay(id);
+    console.log(`replayed dead letter ${id} (event ${letter.eventId ?? "-"}) to ${letter.subject}`);
+  }
+} catch (err) {
+  // Drizzle wraps driver errors ("Failed query: ..."); the cause says what is wrong.
+  const e = err as Error & { cause?: Error };
+  fail(`dead-letters: ${e.cause?.message ?? e.message}`, 1);
+} finally {
+  await admin.close();
+}
+
+function describe(l: DeadLetter): string {
+  const replayed = l.replayedAt ? ` replayed=${l.replayedAt.toISOString()}` : "";
+  return `${l.id}\t${l.createdAt.toISOString()}\tconsumer=${l.consumer}\tsubject=${l.subject}\tevent=${l.eventId ?? "-"}\tdeliveries=${l.deliveries}${replayed}\treason=${l.reason}`;
+}
+
+function fail(message: string, code: number): never {
+  console.error(message);
+  process.exit(code);
+}
