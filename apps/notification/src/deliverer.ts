@@ -65,8 +65,9 @@ export class Deliverer {
     try {
       for (;;) {
         const due = await claimDue(this.db, this.o.batchSize, this.o.leaseMs);
-        if (due.length === 0) return;
         await Promise.all(due.map((d) => this.deliver(d)));
+        // A short batch took all that was due: what comes due later wakes another pass.
+        if (due.length < this.o.batchSize) return;
       }
     } catch (err) {
       this.log.warn({ err }, "delivery pass failed; will retry");

@@ -75,7 +75,7 @@ export class Outbox {
       this.again = true;
       return;
     }
-    this.running = this.drain().then(() => undefined).finally(() => {
+    this.running = this.drain({ untilEmpty: false }).then(() => undefined).finally(() => {
       this.running = undefined;
       if (this.again) {
         this.again = false;
@@ -97,14 +97,18 @@ export class Outbox {
     await this.drain();
   }
 
-  /** Relays until nothing is left or publishing fails; returns how many rows were published. */
-  async drain(): Promise<number> {
+  /**
+   * Relays until nothing is left or publishing fails; returns how many rows were published.
+   * A pass woken by a commit (`untilEmpty: false`) stops at the first short batch instead of
+   * paying one more transaction to find nothing: whatever committed since woke another pass.
+   */
+  async drain({ untilEmpty = true } = {}): Promise<number> {
     let total = 0;
     try {
       while (this.bus.isConnected) {
         const n = await this.relayBatch();
-        if (n <= 0) break;
-        total += n;
+        if (n > 0) total += n;
+        if (n <= 0 || (!untilEmpty && n < this.batchSize)) break;
       }
       await this.prune();
     } catch (err) {
