@@ -95,7 +95,7 @@ test("email goes out over SMTP with auth: recipient, sender, subject, body and a
   expect(mail.headers.get("x-delivery-id")).toBe(String(d!.id));
 });
 
-test("SMS and push go to their webhooks as JSON with Idempotency-Key = delivery id and the bearer token", async () => {
+test("SMS and push go to their webhooks as JSON with Idempotency-Key = notification id and channel and the bearer token", async () => {
   const sms = startWebhookReceiver();
   const push = startWebhookReceiver();
   cleanup.push(sms.stop, push.stop);
@@ -112,7 +112,7 @@ test("SMS and push go to their webhooks as JSON with Idempotency-Key = delivery 
   expect(sms.received).toHaveLength(1);
   const [smsReq] = sms.received;
   expect(smsReq!.headers.get("content-type")).toBe("application/json");
-  expect(smsReq!.headers.get("idempotency-key")).toBe(String(smsDelivery.id));
+  expect(smsReq!.headers.get("idempotency-key")).toBe(`${id}:sms`);
   expect(smsReq!.headers.get("authorization")).toBe("Bearer sms-token");
   expect(smsReq!.body).toEqual({
     delivery_id: String(smsDelivery.id),
@@ -138,7 +138,7 @@ test("a provider that fails twice and then accepts: sent on the third attempt, s
 
   const [d] = await settled(id);
   expect(d).toMatchObject({ status: "sent", attempts: 3, lastError: "" });
-  expect(sms.received.map((r) => r.headers.get("idempotency-key"))).toEqual([String(d!.id), String(d!.id), String(d!.id)]);
+  expect(sms.received.map((r) => r.headers.get("idempotency-key"))).toEqual([`${id}:sms`, `${id}:sms`, `${id}:sms`]);
 });
 
 test("a provider that always fails: failed after maxAttempts, with the error, and never tried again", async () => {

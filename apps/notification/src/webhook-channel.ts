@@ -5,8 +5,9 @@ type WebhookConfig = NonNullable<ChannelConfig["sms"]>;
 
 /**
  * SMS and push through an HTTP provider, webhook style: one JSON POST per delivery.
- * Headers: Content-Type: application/json, Idempotency-Key: <delivery id> (stable across
- * retries, so the provider can drop a duplicate), Authorization: Bearer <token> when configured.
+ * Headers: Content-Type: application/json, Idempotency-Key: <notification id>:<channel> (stable
+ * across retries so the provider can drop a duplicate, and unique across databases: a notification
+ * id is a UUIDv7, a delivery id only a serial), Authorization: Bearer <token> when configured.
  * Any 2xx is accepted. 408, 425, 429 and 5xx, timeouts and network errors are retried; any other
  * answer (400, 401, 404, ...) means this request will never succeed and fails the delivery.
  */
@@ -30,7 +31,7 @@ export function webhookChannel(name: "sms" | "push", { url, token, timeoutMs }: 
       };
       const headers: Record<string, string> = {
         "Content-Type": "application/json",
-        "Idempotency-Key": payload.delivery_id,
+        "Idempotency-Key": `${m.notificationId}:${name}`,
         "User-Agent": "evented-notification",
       };
       if (token) headers.Authorization = `Bearer ${token}`;
