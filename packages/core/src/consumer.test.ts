@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, setDefaultTimeout, 
 import { NATS_URL, ROOT, waitFor } from "@evented/testing";
 import { sql } from "drizzle-orm";
 import { nanos, StorageType } from "nats";
-import { startConsumers, type ConsumerOptions, type RunningConsumers, type Subscription } from "./consumer.ts";
+import { pruneProcessedEvents, startConsumers, type ConsumerOptions, type RunningConsumers, type Subscription } from "./consumer.ts";
 import { encodeEvent, subjectFor, type Envelope } from "./events.ts";
 import { deadLetters } from "./tables.ts";
 import { silent, testDatabase, testStream, userCreated } from "./test-env.ts";
@@ -169,3 +169,11 @@ async function command(...args: string[]) {
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, out, err };
 }
+
+test("applied event ids are forgotten after the inbox retention, not before", async () => {
+  const [old, recent] = [Bun.randomUUIDv7(), Bun.randomUUIDv7()];
+  await pg.sql`insert into processed_events (consumer, event_id, processed_at)
+    values ('c', ${old}, now() - interval '31 days'), ('c', ${recent}, now() - interval '29 days')`;
+  expect(await pruneProcessedEvents(pg.db)).toBe(1);
+  expect((await pg.sql`select event_id from processed_events`).map((r) => r.event_id)).toEqual([recent]);
+});

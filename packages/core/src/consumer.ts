@@ -1,3 +1,4 @@
+import { lt } from "drizzle-orm";
 import type { ConsumerMessages, JsMsg } from "nats";
 import { nanos } from "nats";
 import type { Bus } from "./bus.ts";
@@ -49,7 +50,28 @@ export interface RunningConsumers {
  */
 export async function startConsumers(subscriptions: Subscription[], options: ConsumerOptions): Promise<RunningConsumers> {
   const running = await Promise.all(subscriptions.map((s) => runSubscription(s, options)));
-  return { stop: async () => void (await Promise.all(running.map((stop) => stop()))) };
+  const prune = () => pruneProcessedEvents(options.db).catch((err) => options.log.warn({ err }, "inbox prune failed"));
+  const janitor = setInterval(prune, 3600_000);
+  return {
+    stop: async () => {
+      clearInterval(janitor);
+      await Promise.all(running.map((stop) => stop()));
+    },
+  };
+}
+
+/**
+ * How long an applied event's id is remembered. Far longer than anything can redeliver it (the
+ * stream keeps events 7 days; the duplicate window is minutes), so a late copy still finds it.
+ */
+export const INBOX_RETENTION_MS = 30 * 24 * 3600_000;
+
+export async function pruneProcessedEvents(db: Executor, retentionMs = INBOX_RETENTION_MS): Promise<number> {
+  const gone = await db
+    .delete(processedEvents)
+    .where(lt(processedEvents.processedAt, new Date(Date.now() - retentionMs)))
+    .returning({ id: processedEvents.eventId });
+  return gone.length;
 }
 
 async function runSubscription(sub: Subscription, options: ConsumerOptions): Promise<() => Promise<void>> {
