@@ -18,7 +18,7 @@ requireTools({ wrk: "apt-get install -y wrk", pgbench: "apt-get install -y postg
 
 const started = new Date();
 console.log(`bench (${quick ? "quick" : "full"}): starting the system (LOG_LEVEL=warn, NODE_ENV=production)`);
-const system = await startSystem();
+const system = await startSystem({ extraBunArgs: process.env.BENCH_BUN_ARGS?.split(" ").filter(Boolean) });
 let cleaning: Promise<void> | undefined;
 const cleanup = () => (cleaning ??= system.cleanup());
 process.on("SIGINT", () => void cleanup().then(() => process.exit(130)));
