@@ -2,16 +2,15 @@
 // a JetStream stream of its own. The user service is a fake UserDirectory here: the real gRPC
 // path (deadline, outage -> 503) is covered end to end in e2e/domain.test.ts.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { AppError, Bus, createLogger, decodeEvent, openDatabase, Outbox, status, unavailable, type Envelope } from "@evented/core";
+import { AppError, status, unavailable } from "@evented/core";
 import { orderV1 } from "@evented/proto";
-import { createDatabase, uniqueStream } from "@evented/testing";
-import { and, asc, eq, sql } from "drizzle-orm";
+import { appError, serviceUnderTest } from "@evented/testing";
+import { and, eq, sql } from "drizzle-orm";
 import * as schema from "./schema.ts";
 import { OrderService, type CreateOrder, type OrderStatus, type UserDirectory } from "./service.ts";
 
 setDefaultTimeout(30_000);
 
-const log = createLogger("order-test", { level: "silent" });
 const migrationsFolder = new URL("../../../drizzle/order", import.meta.url).pathname;
 const MISSING = "01900000-0000-7000-8000-000000000000";
 const P = orderV1.OrderStatus;
@@ -28,26 +27,17 @@ const directory = {
   },
 };
 
-let database: Awaited<ReturnType<typeof createDatabase>>;
-let stream: ReturnType<typeof uniqueStream>;
-let db: Awaited<ReturnType<typeof openDatabase<typeof schema>>>;
-let bus: Bus;
+let svc: Awaited<ReturnType<typeof serviceUnderTest<typeof schema>>>;
+let db: typeof svc.db;
 let orders: OrderService;
 
 beforeAll(async () => {
-  database = await createDatabase("order_svc");
-  stream = uniqueStream();
-  db = await openDatabase(database.url, schema, { log, migrationsFolder, poolSize: 20 });
-  bus = await Bus.connect({ url: "nats://127.0.0.1:4222", name: "order-test", stream: stream.stream, prefix: stream.prefix, log });
-  orders = new OrderService(db.db, new Outbox(db.db, bus, log), directory);
+  svc = await serviceUnderTest("order_svc", schema, migrationsFolder);
+  db = svc.db;
+  orders = new OrderService(svc.db.db, svc.outbox, directory);
 });
 
-afterAll(async () => {
-  await bus?.close();
-  await db?.close();
-  await database?.drop();
-  await stream?.remove();
-});
+afterAll(() => svc?.close());
 
 const newUser = () => {
   const id = Bun.randomUUIDv7();
@@ -57,20 +47,9 @@ const newUser = () => {
 
 const seedOrder = (userId: string): CreateOrder => ({ userId, items: [{ productId: "456", quantity: 2 }] });
 
-const failure = async (p: Promise<unknown>): Promise<AppError> => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof AppError)) throw new Error(`expected an AppError, got ${String(err)}`);
-  return err;
-};
+const failure = appError;
 
-/** Every event in the outbox about one order, oldest first, decoded. */
-async function eventsOf(orderId: string): Promise<Envelope[]> {
-  const rows = await db.db.select().from(schema.outbox).where(eq(schema.outbox.aggregateId, orderId)).orderBy(asc(schema.outbox.id));
-  return rows.map((r) => decodeEvent(r.payload));
-}
+const eventsOf = (id: string) => svc.eventsOf(id);
 
 const count = async (table: typeof schema.orders | typeof schema.outbox) =>
   (await db.db.select({ n: sql<number>`count(*)::int` }).from(table))[0]!.n;

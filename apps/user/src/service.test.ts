@@ -1,57 +1,35 @@
 // UserService against the real PostgreSQL (fresh database, real migrations) and a real outbox on
 // a JetStream stream of its own: every rule of users, and the events each change leaves behind.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { AppError, Bus, createLogger, decodeEvent, openDatabase, Outbox, status, type Envelope } from "@evented/core";
-import { createDatabase, uniqueStream } from "@evented/testing";
-import { asc, eq, sql } from "drizzle-orm";
+import { status } from "@evented/core";
+import { appError, serviceUnderTest } from "@evented/testing";
+import { eq, sql } from "drizzle-orm";
 import * as schema from "./schema.ts";
 import { UserService } from "./service.ts";
 
 setDefaultTimeout(30_000);
 
-const log = createLogger("user-test", { level: "silent" });
 const migrationsFolder = new URL("../../../drizzle/user", import.meta.url).pathname;
 const MISSING = "01900000-0000-7000-8000-000000000000";
 
-let database: Awaited<ReturnType<typeof createDatabase>>;
-let stream: ReturnType<typeof uniqueStream>;
-let db: Awaited<ReturnType<typeof openDatabase<typeof schema>>>;
-let bus: Bus;
+let svc: Awaited<ReturnType<typeof serviceUnderTest<typeof schema>>>;
+let db: typeof svc.db;
 let users: UserService;
 
 beforeAll(async () => {
-  database = await createDatabase("user_svc");
-  stream = uniqueStream();
-  db = await openDatabase(database.url, schema, { log, migrationsFolder, poolSize: 20 });
-  bus = await Bus.connect({ url: "nats://127.0.0.1:4222", name: "user-test", stream: stream.stream, prefix: stream.prefix, log });
-  users = new UserService(db.db, new Outbox(db.db, bus, log));
+  svc = await serviceUnderTest("user_svc", schema, migrationsFolder);
+  db = svc.db;
+  users = new UserService(svc.db.db, svc.outbox);
 });
 
-afterAll(async () => {
-  await bus?.close();
-  await db?.close();
-  await database?.drop();
-  await stream?.remove();
-});
+afterAll(() => svc?.close());
 
 let seq = 0;
 const email = (tag = "u") => `${tag}.${Date.now()}.${++seq}@example.com`;
 
-/** The error a promise rejects with (bun's `rejects` is avoided on purpose, see the brief). */
-const failure = async (p: Promise<unknown>): Promise<AppError> => {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof AppError)) throw new Error(`expected an AppError, got ${String(err)}`);
-  return err;
-};
+const failure = appError;
 
-/** Every event in the outbox about one user, oldest first, decoded. */
-async function eventsOf(userId: string): Promise<Envelope[]> {
-  const rows = await db.db.select().from(schema.outbox).where(eq(schema.outbox.aggregateId, userId)).orderBy(asc(schema.outbox.id));
-  return rows.map((r) => decodeEvent(r.payload));
-}
+const eventsOf = (id: string) => svc.eventsOf(id);
 
 describe("create", () => {
   test("stores the user with trimmed fields and writes UserCreated in the outbox", async () => {

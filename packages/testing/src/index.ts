@@ -4,3 +4,4 @@ export * from "./wait.ts";
 export * from "./config-exit.ts";
 export * from "./metrics.ts";
 export * from "./proxy.ts";
+export * from "./service.ts";
