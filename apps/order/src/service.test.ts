@@ -380,6 +380,20 @@ describe("idempotency", () => {
     expect(await eventsOf(stored[0]!.id)).toHaveLength(1);
   });
 
+  test("a retry gets the first order without asking the user service again, even when it is down", async () => {
+    const userId = newUser();
+    const key = `key-${Bun.randomUUIDv7()}`;
+    const first = await orders.create(seedOrder(userId), { idempotencyKey: key });
+    const asked = directory.asked;
+    directory.down = true;
+    try {
+      expect(await orders.create(seedOrder(userId), { idempotencyKey: key })).toEqual(first);
+    } finally {
+      directory.down = false;
+    }
+    expect(directory.asked).toBe(asked);
+  });
+
   test("the same key with a different body is refused with IDEMPOTENCY_KEY_REUSED", async () => {
     const userId = newUser();
     const key = `key-${Bun.randomUUIDv7()}`;

@@ -9,6 +9,7 @@ import {
   newEvent,
   notFound,
   once,
+  replay,
   pageToken,
   type EventContext,
   type Executor,
@@ -59,9 +60,13 @@ export class OrderService {
     const currency = checkCurrency(input.currency || "USD");
     const total = items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0);
 
+    const request = { userId, items, currency };
+    // A retry of a create that committed gets its first answer, even if the user is gone since.
+    const first = await replay(this.db, ctx.idempotencyKey, request, reviveOrder);
+    if (first) return first;
     if (!(await this.users.exists(userId, ctx))) throw failedPrecondition(`user ${userId} does not exist`);
     const order = await this.db.transaction((tx) =>
-      once(tx, ctx.idempotencyKey, { userId, items, currency }, async () => {
+      once(tx, ctx.idempotencyKey, request, async () => {
         await repo.lockUserShared(tx, userId);
         if (await repo.isUserDeleted(tx, userId)) throw failedPrecondition(`user ${userId} does not exist`);
         const created = await repo.insertOrder(tx, { id: Bun.randomUUIDv7(), userId, status: "pending", currency, total }, items);

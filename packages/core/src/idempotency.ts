@@ -19,28 +19,41 @@ export async function once<T>(
   revive: (json: unknown) => T,
 ): Promise<T> {
   if (!key) return create();
-  const requestHash = new Bun.CryptoHasher("sha256").update(JSON.stringify(request)).digest("hex");
+  const requestHash = hashOf(request);
   const claimed = await tx
     .insert(idempotencyKeys)
     .values({ key, requestHash, response: null })
     .onConflictDoNothing()
     .returning({ key: idempotencyKeys.key });
   if (claimed.length === 0) {
-    const [first] = await tx.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, key));
-    if (!first) throw new AppError(status.ABORTED, "a request with this Idempotency-Key is in progress; retry");
-    if (first.requestHash !== requestHash) {
-      throw new AppError(
-        status.INVALID_ARGUMENT,
-        "this Idempotency-Key was already used with a different request body",
-        "IDEMPOTENCY_KEY_REUSED",
-      );
-    }
-    return revive(first.response);
+    const first = await answered(tx, key, requestHash, revive);
+    if (first === undefined) throw new AppError(status.ABORTED, "a request with this Idempotency-Key is in progress; retry");
+    return first;
   }
   const result = await create();
   await tx.update(idempotencyKeys).set({ response: result }).where(eq(idempotencyKeys.key, key));
   return result;
 }
+
+/**
+ * The first response to `key`, if a request with it already committed; for checks a create makes
+ * before its transaction (such as asking another service), so a retry skips them and still gets
+ * exactly the first response. `once` remains what decides.
+ */
+export function replay<T>(db: Executor, key: string | undefined, request: unknown, revive: (json: unknown) => T): Promise<T | undefined> {
+  return key ? answered(db, key, hashOf(request), revive) : Promise.resolve(undefined);
+}
+
+async function answered<T>(db: Executor, key: string, requestHash: string, revive: (json: unknown) => T): Promise<T | undefined> {
+  const [first] = await db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, key));
+  if (!first) return undefined;
+  if (first.requestHash !== requestHash) {
+    throw new AppError(status.INVALID_ARGUMENT, "this Idempotency-Key was already used with a different request body", "IDEMPOTENCY_KEY_REUSED");
+  }
+  return revive(first.response);
+}
+
+const hashOf = (request: unknown) => new Bun.CryptoHasher("sha256").update(JSON.stringify(request)).digest("hex");
 
 export async function pruneIdempotencyKeys(db: Executor, ttlMs = IDEMPOTENCY_TTL_MS): Promise<void> {
   await db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, new Date(Date.now() - ttlMs)));
