@@ -2,7 +2,7 @@
 // what an operator does with the events a consumer gave up on. Reads the service's database
 // through the same configuration as the service (<SERVICE>_DB_CONN, NATS_URL), so it runs
 // wherever the service runs.
-import { deadLetterAdmin, type DeadLetter } from "@evented/core";
+import { deadLetterAdmin, loadConfig, type DeadLetter } from "@evented/core";
 
 const SERVICES = ["order", "notification"] as const; // the services that consume events
 const USAGE = `usage: bun run dead-letters <${SERVICES.join("|")}> list [--all]
@@ -12,12 +12,7 @@ const [service, command, arg] = process.argv.slice(2);
 if (!SERVICES.includes(service as (typeof SERVICES)[number]) || !["list", "replay"].includes(command ?? "")) fail(USAGE, 64);
 
 const { readConfig } = (await import(`../apps/${service}/src/config.ts`)) as { readConfig: (env: typeof process.env) => { dbConn: string; natsUrl: string } };
-let config: { dbConn: string; natsUrl: string };
-try {
-  config = readConfig(process.env);
-} catch (err) {
-  fail(`${service}: invalid configuration: ${(err as Error).message}`, 78);
-}
+const config = loadConfig(service!, readConfig);
 const admin = deadLetterAdmin(config.dbConn, config.natsUrl);
 
 try {

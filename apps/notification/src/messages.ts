@@ -86,10 +86,13 @@ export function messageFor(event: Envelope, name: string, hasPhone: boolean): Me
   }
 }
 
+const formats = new Map<string, Intl.NumberFormat>();
+
 export function formatMoney(minor: number, currency: string): string {
   try {
-    const digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
-    return new Intl.NumberFormat("en", { style: "currency", currency }).format(minor / 10 ** digits);
+    let format = formats.get(currency);
+    if (!format) formats.set(currency, (format = new Intl.NumberFormat("en", { style: "currency", currency })));
+    return format.format(minor / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
   } catch {
     return `${minor} ${currency} (minor units)`;
   }

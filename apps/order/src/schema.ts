@@ -1,4 +1,3 @@
-import { relations } from "drizzle-orm";
 import { bigint, index, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export { deadLetters, idempotencyKeys, outbox, processedEvents } from "@evented/core/tables";
@@ -41,11 +40,6 @@ export const deletedUsers = pgTable("deleted_users", {
   userId: uuid("user_id").primaryKey(),
   deletedAt: timestamp("deleted_at", { withTimezone: true }).notNull().defaultNow(),
 });
-
-export const ordersRelations = relations(orders, ({ many }) => ({ items: many(orderItems) }));
-export const orderItemsRelations = relations(orderItems, ({ one }) => ({
-  order: one(orders, { fields: [orderItems.orderId], references: [orders.id] }),
-}));
 
 export type OrderItem = Pick<typeof orderItems.$inferSelect, "productId" | "quantity" | "unitPrice">;
 export type Order = typeof orders.$inferSelect & { items: OrderItem[] };

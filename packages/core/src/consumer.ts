@@ -46,7 +46,8 @@ export interface RunningConsumers {
  * (consumer, event id) into processed_events, and a duplicate finds that row and does nothing.
  * A handler that keeps failing is retried with backoff, then stored in dead_letters and
  * terminated, so the messages behind it keep flowing. An outage of the service's own database
- * is never counted against a message: it is retried until the database is back.
+ * is never counted against a message: it is retried until the database is back. (Attempts are
+ * counted per process: a restart gives a failing message its attempts afresh, never fewer.)
  */
 export async function startConsumers(subscriptions: Subscription[], options: ConsumerOptions): Promise<RunningConsumers> {
   const running = await Promise.all(subscriptions.map((s) => runSubscription(s, options)));
@@ -110,7 +111,10 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
     log.error({ eventId, subject: m.subject, reason, deliveries: m.info.deliveryCount }, "event dead-lettered");
   }
 
-  async function process(m: JsMsg, event: Envelope): Promise<void> {
+  /** Handler failures per message (stream sequence), outages not included. */
+  const failures = new Map<number, number>();
+
+  async function handleMessage(m: JsMsg, event: Envelope): Promise<void> {
     // The trace goes on from the request that caused the event (the envelope's traceparent).
     const { span, traceId } = startSpan(`${event.type} process`, SpanKind.CONSUMER, event.traceparent || undefined, { "messaging.consumer.group.name": sub.durable });
     const elog = log.child({ eventId: event.id, eventType: event.type, requestId: event.correlationId || undefined, traceId });
@@ -126,15 +130,21 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
         return true;
       });
       m.ack();
+      failures.delete(m.seq);
       if (applied) sub.afterCommit?.();
       elog.debug({ applied }, applied ? "event handled" : "duplicate event skipped");
     } catch (err) {
-      const attempt = m.info.deliveryCount;
-      if (!isUnreachable(err) && attempt >= maxAttempts) {
-        await deadLetter(m, event.id, errorMessage(err)).catch((e) => {
-          elog.warn({ err: e }, "could not store dead letter; will retry");
-          m.nak(backoffMs.at(-1));
-        });
+      const outage = isUnreachable(err);
+      const attempt = outage ? m.info.deliveryCount : (failures.get(m.seq) ?? 0) + 1;
+      if (!outage) failures.set(m.seq, attempt);
+      if (!outage && attempt >= maxAttempts) {
+        await deadLetter(m, event.id, errorMessage(err)).then(
+          () => failures.delete(m.seq),
+          (e) => {
+            elog.warn({ err: e }, "could not store dead letter; will retry");
+            m.nak(backoffMs.at(-1));
+          },
+        );
         return;
       }
       const delay = backoffMs[Math.min(attempt, backoffMs.length) - 1] ?? 1000;
@@ -181,7 +191,11 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
       }
       // Chain per aggregate: one order's events are applied in the order they were published.
       const key = event.aggregateId;
-      const task = (tails.get(key) ?? Promise.resolve()).then(() => process(m, event));
+      // A task never rejects: an ack or nak that throws (connection gone) must not skip the
+      // aggregate's next event nor end this loop; the message comes back after the ack wait.
+      const task = (tails.get(key) ?? Promise.resolve())
+        .then(() => handleMessage(m, event))
+        .catch((err) => log.error({ err, eventId: event.id }, "message handling failed"));
       tails.set(key, task);
       inflight.add(task);
       void task.finally(() => {

@@ -3,8 +3,6 @@ import { eventsV1 } from "@evented/proto";
 export type Envelope = eventsV1.Envelope;
 export type Payload = NonNullable<Envelope["payload"]>;
 export type EventCase = Payload["$case"];
-/** The payload of one kind of event, e.g. PayloadOf<"orderCreated">. */
-export type PayloadOf<C extends EventCase> = Extract<Payload, { $case: C }>["value"];
 
 /**
  * Every event the system publishes: its name and the subject below the stream's prefix.

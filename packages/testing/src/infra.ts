@@ -2,6 +2,7 @@
 // named by TEST_PG_URL / TEST_NATS_URL), with a fresh database and stream per test run.
 import { connect } from "nats";
 import postgres from "postgres";
+import { waitFor } from "./wait.ts";
 
 export const PG_URL = process.env.TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
@@ -64,7 +65,6 @@ export async function startNatsServer(): Promise<{ url: string; stop(): Promise<
       stdout: "ignore",
       stderr: "ignore",
     });
-    const { waitFor } = await import("./wait.ts");
     await waitFor(`nats-server on ${port}`, async () => {
       const nc = await connect({ servers: url, reconnect: false, timeout: 500 }).catch(() => undefined);
       await nc?.close();

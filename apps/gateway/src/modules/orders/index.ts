@@ -23,7 +23,7 @@ export const orders = ({ orders }: Clients) =>
         detail: {
           summary: "Place an order",
           description:
-            "The user must exist (400 otherwise). Send an Idempotency-Key to retry safely; 409 while a request with the same key is in progress. Publishes OrderCreated.",
+            "The user must exist (400 otherwise). Send an Idempotency-Key to retry safely: a retry with the same key and body returns the first order. Publishes OrderCreated.",
         },
       },
     )
