@@ -1,4 +1,4 @@
-import { checkId, checkPageSize, pageToken, unaryHandlers, type Logger, type Executor } from "@evented/core";
+import { checkId, page, unaryHandlers, type Logger, type Executor } from "@evented/core";
 import { notificationV1 } from "@evented/proto";
 import { listNotifications, type NotificationWithDeliveries } from "./repository.ts";
 
@@ -7,10 +7,8 @@ export function notificationServer(db: Executor, log: Logger): notificationV1.No
   return unaryHandlers<notificationV1.NotificationServiceServer>(log, {
     listNotifications: async (req) => {
       const userId = checkId("user_id", req.userId);
-      const limit = checkPageSize(req.pageSize);
-      const rows = await listNotifications(db, userId, limit + 1, pageToken.decode(req.pageToken));
-      const page = rows.slice(0, limit);
-      return { notifications: page.map(toProto), nextPageToken: rows.length > limit ? pageToken.encode(page.at(-1)!.id) : "" };
+      const { items, nextPageToken } = await page(req.pageSize, req.pageToken, (limit, before) => listNotifications(db, userId, limit, before));
+      return { notifications: items.map(toProto), nextPageToken };
     },
   });
 }

@@ -1,7 +1,6 @@
 import {
   checkCurrency,
   checkId,
-  checkPageSize,
   conflict,
   failedPrecondition,
   invalid,
@@ -10,7 +9,7 @@ import {
   notFound,
   once,
   replay,
-  pageToken,
+  page,
   type EventContext,
   type Executor,
   type Outbox,
@@ -88,10 +87,9 @@ export class OrderService {
   }
 
   async list(userId: string, pageSize: number, token: string): Promise<{ orders: Order[]; nextPageToken: string }> {
-    const limit = checkPageSize(pageSize);
-    const rows = await repo.listOrders(this.db, limit + 1, userId ? checkId("user_id", userId) : undefined, pageToken.decode(token));
-    const orders = rows.slice(0, limit);
-    return { orders, nextPageToken: rows.length > limit ? pageToken.encode(orders.at(-1)!.id) : "" };
+    const owner = userId ? checkId("user_id", userId) : undefined;
+    const { items, nextPageToken } = await page(pageSize, token, (limit, before) => repo.listOrders(this.db, limit, owner, before));
+    return { orders: items, nextPageToken };
   }
 
   /** Moves an order along its lifecycle; "cancelled" is the same as cancel(). */

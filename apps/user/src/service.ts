@@ -3,13 +3,12 @@ import {
   checkEmail,
   checkId,
   checkName,
-  checkPageSize,
   checkPhone,
   invalid,
   newEvent,
   notFound,
   once,
-  pageToken,
+  page,
   pgCode,
   type EventContext,
   type Executor,
@@ -95,11 +94,8 @@ export class UserService {
   }
 
   async list(pageSize: number, token: string): Promise<{ users: User[]; nextPageToken: string }> {
-    const limit = checkPageSize(pageSize);
-    const rows = await repo.listUsers(this.db, limit + 1, pageToken.decode(token));
-    const users = rows.slice(0, limit);
-    const next = rows.length > limit ? pageToken.encode(users.at(-1)!.id) : "";
-    return { users, nextPageToken: next };
+    const { items, nextPageToken } = await page(pageSize, token, (limit, before) => repo.listUsers(this.db, limit, before));
+    return { users: items, nextPageToken };
   }
 
   /** A transaction that may write events: it wakes the relay after commit and names a taken email. */

@@ -78,6 +78,21 @@ export const pageToken = {
   },
 };
 
+/**
+ * One page of a list ordered newest first (ids are UUIDv7): fetches one row more than asked, to
+ * know whether another page follows, and hands back the token that starts it.
+ */
+export async function page<T extends { id: string }>(
+  pageSize: number,
+  token: string,
+  fetch: (limit: number, before: string | undefined) => Promise<T[]>,
+): Promise<{ items: T[]; nextPageToken: string }> {
+  const limit = checkPageSize(pageSize);
+  const rows = await fetch(limit + 1, pageToken.decode(token));
+  const items = rows.slice(0, limit);
+  return { items, nextPageToken: rows.length > limit ? pageToken.encode(items.at(-1)!.id) : "" };
+}
+
 function clip(value: string): string {
   return value.length > 60 ? `${value.slice(0, 60)}…` : value;
 }
