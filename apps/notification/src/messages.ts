@@ -1,5 +1,4 @@
-import type { Envelope } from "@evented/core";
-import { orderV1 } from "@evented/proto";
+import { orderStatusFromProto, type Envelope } from "@evented/core";
 import type { ChannelName } from "./schema.ts";
 
 /** What to tell whom about one event, and on which channels. */
@@ -10,14 +9,6 @@ export interface Message {
   body: string;
   channels: ChannelName[];
 }
-
-const STATUS_WORD: Record<number, string> = {
-  [orderV1.OrderStatus.ORDER_STATUS_PENDING]: "pending",
-  [orderV1.OrderStatus.ORDER_STATUS_CONFIRMED]: "confirmed",
-  [orderV1.OrderStatus.ORDER_STATUS_SHIPPED]: "shipped",
-  [orderV1.OrderStatus.ORDER_STATUS_COMPLETED]: "completed",
-  [orderV1.OrderStatus.ORDER_STATUS_CANCELLED]: "cancelled",
-};
 
 /**
  * The notification policy, as one table of cases. `name` is the recipient's name when known;
@@ -64,7 +55,7 @@ export function messageFor(event: Envelope, name: string, hasPhone: boolean): Me
       };
     }
     case "orderStatusUpdated": {
-      const status = STATUS_WORD[p.value.newStatus] ?? "updated";
+      const status = orderStatusFromProto(p.value.newStatus) ?? "updated";
       return {
         userId: p.value.userId,
         kind: "order_status",

@@ -2,8 +2,9 @@ import { bigint, index, integer, pgTable, primaryKey, text, timestamp, uuid } fr
 
 export { deadLetters, idempotencyKeys, outbox, processedEvents } from "@evented/core/tables";
 
-export const STATUSES = ["pending", "confirmed", "shipped", "completed", "cancelled"] as const;
-export type OrderStatus = (typeof STATUSES)[number];
+import type { OrderStatus } from "@evented/core";
+
+export type { OrderStatus };
 
 export const orders = pgTable(
   "orders",

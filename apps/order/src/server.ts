@@ -1,7 +1,6 @@
-import { invalid, unaryHandlers, type Logger } from "@evented/core";
+import { invalid, orderStatusFromProto, orderStatusToProto, unaryHandlers, type Logger } from "@evented/core";
 import { orderV1 } from "@evented/proto";
 import type { Order, OrderService } from "./service.ts";
-import { STATUS_FROM_PROTO, STATUS_TO_PROTO } from "./status.ts";
 
 /** gRPC <-> domain: nothing else lives here. */
 export function orderServer(orders: OrderService, log: Logger): orderV1.OrderServiceServer {
@@ -15,7 +14,7 @@ export function orderServer(orders: OrderService, log: Logger): orderV1.OrderSer
       return { orders: page.orders.map(toProto), nextPageToken: page.nextPageToken };
     },
     updateOrderStatus: async (req, ctx) => {
-      const status = STATUS_FROM_PROTO.get(req.status);
+      const status = orderStatusFromProto(req.status);
       if (!status) throw invalid("status must be one of pending, confirmed, shipped, completed, cancelled");
       return { order: toProto(await orders.updateStatus(req.id, status, ctx)) };
     },
@@ -26,7 +25,7 @@ export function orderServer(orders: OrderService, log: Logger): orderV1.OrderSer
 function toProto(order: Order): orderV1.Order {
   return {
     ...order,
-    status: STATUS_TO_PROTO[order.status],
+    status: orderStatusToProto(order.status),
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
   };

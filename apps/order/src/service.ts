@@ -8,6 +8,7 @@ import {
   newEvent,
   notFound,
   once,
+  orderStatusToProto,
   replay,
   page,
   type EventContext,
@@ -16,7 +17,6 @@ import {
 } from "@evented/core";
 import * as repo from "./repository.ts";
 import type { Order, OrderItem, OrderStatus } from "./schema.ts";
-import { STATUS_TO_PROTO } from "./status.ts";
 
 export type { Order, OrderItem, OrderStatus };
 
@@ -103,7 +103,7 @@ export class OrderService {
       if (current.status === to) return current;
       checkTransition(current, to);
       const row = await repo.setStatus(tx, id, to);
-      const value = { orderId: id, userId: current.userId, oldStatus: STATUS_TO_PROTO[current.status], newStatus: STATUS_TO_PROTO[to] };
+      const value = { orderId: id, userId: current.userId, oldStatus: orderStatusToProto(current.status), newStatus: orderStatusToProto(to) };
       await this.outbox.add(tx, newEvent(SOURCE, id, { $case: "orderStatusUpdated", value }, ctx));
       return { ...row, items: current.items };
     });
@@ -141,7 +141,7 @@ export class OrderService {
 
   private async cancelIn(tx: Executor, current: Order, reason: string, ctx: EventContext): Promise<Order> {
     const row = await repo.setStatus(tx, current.id, "cancelled", reason);
-    const value = { orderId: current.id, userId: current.userId, previousStatus: STATUS_TO_PROTO[current.status], reason };
+    const value = { orderId: current.id, userId: current.userId, previousStatus: orderStatusToProto(current.status), reason };
     await this.outbox.add(tx, newEvent(SOURCE, current.id, { $case: "orderCancelled", value }, ctx));
     return { ...row, items: current.items };
   }

@@ -17,3 +17,4 @@ export * from "./metrics.ts";
 export * from "./service-ops.ts";
 export * from "./tracing.ts";
 export * from "./dead-letters.ts";
+export * from "./order-status.ts";

@@ -1,9 +1,10 @@
+import { orderStatusToProto } from "@evented/core";
 import { Elysia, ParseError } from "elysia";
 import type { Clients } from "../../clients.ts";
 import { requestMeta } from "../../context.ts";
 import { errorResponses } from "../../errors.ts";
 import { IdempotencyHeaders, IdParams } from "../shared.ts";
-import { CancelBody, CreateOrderBody, ListOrdersQuery, Order, OrderPage, statusToProto, toOrder, UpdateStatusBody } from "./model.ts";
+import { CancelBody, CreateOrderBody, ListOrdersQuery, Order, OrderPage, toOrder, UpdateStatusBody } from "./model.ts";
 
 // Handlers copy each field they forward by name: an unknown body field never reaches a service.
 export const orders = ({ orders }: Clients) =>
@@ -46,7 +47,7 @@ export const orders = ({ orders }: Clients) =>
     })
     .patch(
       "/:id/status",
-      async ({ params, body, meta }) => toOrder((await orders.updateOrderStatus({ id: params.id, status: statusToProto(body.status) }, meta)).order),
+      async ({ params, body, meta }) => toOrder((await orders.updateOrderStatus({ id: params.id, status: orderStatusToProto(body.status) }, meta)).order),
       {
         params: IdParams,
         body: UpdateStatusBody,

@@ -1,28 +1,18 @@
-import { CURRENCY_PATTERN, LIMITS } from "@evented/core";
-import { orderV1 } from "@evented/proto";
+import { CURRENCY_PATTERN, LIMITS, ORDER_STATUSES, orderStatusFromProto, type OrderStatus } from "@evented/core";
+import type { orderV1 } from "@evented/proto";
 import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
 import { Id, IdParam, NextPageToken, PageQuery, Time } from "../shared.ts";
 
-export const STATUSES = ["pending", "confirmed", "shipped", "completed", "cancelled"] as const;
-export type Status = (typeof STATUSES)[number];
+type Status = OrderStatus;
 // Literals, not t.UnionEnum: Elysia 1.4 fills a missing UnionEnum field with its first member,
-// so a body without `status` would have meant "pending". Written out: mapped from STATUSES, the
+// so a body without `status` would have meant "pending". Written out: mapped from ORDER_STATUSES, the
 // union's type would be `never`. The line after it stops compiling if the two lists drift apart.
 const Status = t.Union([t.Literal("pending"), t.Literal("confirmed"), t.Literal("shipped"), t.Literal("completed"), t.Literal("cancelled")], {
-  error: `status must be one of ${STATUSES.join(", ")}`,
+  error: `status must be one of ${ORDER_STATUSES.join(", ")}`,
 });
 true satisfies [Status, typeof Status.static] extends [typeof Status.static, Status] ? true : never;
 
-const TO_PROTO: Record<Status, orderV1.OrderStatus> = {
-  pending: orderV1.OrderStatus.ORDER_STATUS_PENDING,
-  confirmed: orderV1.OrderStatus.ORDER_STATUS_CONFIRMED,
-  shipped: orderV1.OrderStatus.ORDER_STATUS_SHIPPED,
-  completed: orderV1.OrderStatus.ORDER_STATUS_COMPLETED,
-  cancelled: orderV1.OrderStatus.ORDER_STATUS_CANCELLED,
-};
-const FROM_PROTO = new Map(Object.entries(TO_PROTO).map(([k, v]) => [v, k as Status]));
-export const statusToProto = (s: Status) => TO_PROTO[s];
 
 export const OrderItem = t.Object({
   product_id: t.String({ minLength: 1, maxLength: LIMITS.productIdMax, error: `product_id must be 1 to ${LIMITS.productIdMax} characters`, examples: ["456"] }),
@@ -46,7 +36,7 @@ export const Order = t.Object(
     id: Id(),
     user_id: Id("user_id"),
     items: t.Array(t.Object({ product_id: t.String({ examples: ["456"] }), quantity: t.Integer({ examples: [2] }), unit_price: t.Integer({ examples: [1250] }) })),
-    status: t.UnionEnum(STATUSES),
+    status: t.UnionEnum(ORDER_STATUSES),
     currency: t.String({ examples: ["USD"] }),
     total: t.Integer({ description: "Sum of quantity * unit_price, in minor units", examples: [2500] }),
     cancel_reason: t.String({ description: "Why it was cancelled; empty unless it was", examples: [""] }),
@@ -83,7 +73,7 @@ export function toOrder(o: orderV1.Order | undefined): typeof Order.static {
     id: o.id,
     user_id: o.userId,
     items: o.items.map((i) => ({ product_id: i.productId, quantity: i.quantity, unit_price: i.unitPrice })),
-    status: FROM_PROTO.get(o.status) ?? "pending",
+    status: orderStatusFromProto(o.status) ?? "pending",
     currency: o.currency,
     total: o.total,
     cancel_reason: o.cancelReason,
