@@ -22,6 +22,7 @@ export interface DelivererOptions {
  */
 export class Deliverer {
   private running: Promise<void> | undefined;
+  private stopped = false;
   private again = false;
   private timer: Timer | undefined;
   private readonly o: Required<DelivererOptions>;
@@ -41,6 +42,7 @@ export class Deliverer {
   }
 
   kick(): void {
+    if (this.stopped) return; // a late kick (an event handled during shutdown) must not start a pass
     if (this.running) {
       this.again = true;
       return;
@@ -55,6 +57,7 @@ export class Deliverer {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
     this.again = false;
