@@ -2,6 +2,7 @@ import type { Envelope, Executor, Subscription } from "@evented/core";
 import type { Deliverer } from "./deliverer.ts";
 import { messageFor } from "./messages.ts";
 import { findRecipient, insertNotification, saveRecipient } from "./repository.ts";
+import type { Recipient } from "./schema.ts";
 
 /** The worker's one subscription: every event, turned into contact upkeep and notifications. */
 export function subscriptions(deliverer: Deliverer): Subscription[] {
@@ -10,9 +11,8 @@ export function subscriptions(deliverer: Deliverer): Subscription[] {
       durable: "notification",
       events: ["userCreated", "userUpdated", "userDeleted", "orderCreated", "orderStatusUpdated", "orderCancelled"],
       async handle(event, tx, log) {
-        await keepContactDetails(tx, event);
-        const userId = "userId" in (event.payload?.value ?? {}) ? event.payload!.value.userId : "";
-        const recipient = userId ? await findRecipient(tx, userId) : undefined;
+        const { userId } = event.payload!.value; // every payload names its user; decodeEvent checked there is one
+        const recipient = (await keepContactDetails(tx, event)) ?? (await findRecipient(tx, userId));
         const message = messageFor(event, recipient?.name ?? "", Boolean(recipient?.phone));
         if (!message) return;
         const { channels, ...content } = message;
@@ -24,13 +24,11 @@ export function subscriptions(deliverer: Deliverer): Subscription[] {
   ];
 }
 
-async function keepContactDetails(tx: Executor, event: Envelope): Promise<void> {
+/** User events carry the contact details: keep this service's copy current, and return them. */
+async function keepContactDetails(tx: Executor, event: Envelope): Promise<Pick<Recipient, "name" | "phone"> | undefined> {
   const p = event.payload;
-  if (p?.$case === "userCreated" || p?.$case === "userUpdated") {
-    const { userId, name, email, phone } = p.value;
-    await saveRecipient(tx, { userId, name, email, phone });
-  } else if (p?.$case === "userDeleted") {
-    const { userId, name, email, phone } = p.value;
-    await saveRecipient(tx, { userId, name, email, phone }, true);
-  }
+  if (p?.$case !== "userCreated" && p?.$case !== "userUpdated" && p?.$case !== "userDeleted") return undefined;
+  const { userId, name, email, phone } = p.value;
+  await saveRecipient(tx, { userId, name, email, phone }, p.$case === "userDeleted");
+  return { name, phone };
 }
