@@ -1,4 +1,4 @@
-import { Bus, createLogger, loadConfig, onShutdown, openDatabase, Outbox, pruneIdempotencyKeys, startConsumers, startGrpcServer, startServiceOps } from "@evented/core";
+import { Bus, createLogger, loadConfig, onShutdown, openDatabase, Outbox, startConsumers, startGrpcServer, startServiceOps } from "@evented/core";
 import { orderV1 } from "@evented/proto";
 import { readConfig } from "./config.ts";
 import * as schema from "./schema.ts";
@@ -20,10 +20,9 @@ const users = userDirectory(config.userServiceUrl, config.userServiceTimeoutMs);
 const orders = new OrderService(db, outbox, users);
 const subs = subscriptions(orders);
 const { metricsPort, telemetry } = config;
-const ops = await startServiceOps("order", { log, database, bus, outbox, consumers: subs.map((s) => s.durable), metricsPort, telemetry });
+const ops = await startServiceOps("order", { log, database, bus, outbox, idempotencyKeys: true, consumers: subs.map((s) => s.durable), metricsPort, telemetry });
 const consumers = await startConsumers(subs, { bus, db, log });
-const janitor = setInterval(() => pruneIdempotencyKeys(db).catch((err) => log.warn({ err }, "prune failed")), 3600_000);
 
 const grpc = await startGrpcServer(config.port, [[orderV1.OrderServiceService, orderServer(orders, log)]], log, ops.health);
 
-onShutdown(log, [() => ops.health.shutdown(), () => grpc.stop(), () => consumers.stop(), () => clearInterval(janitor), () => outbox.stop(), () => bus.close(), () => users.close(), () => ops.stop(), database.close]);
+onShutdown(log, [() => ops.health.shutdown(), () => grpc.stop(), () => consumers.stop(), () => outbox.stop(), () => bus.close(), () => users.close(), () => ops.stop(), database.close]);

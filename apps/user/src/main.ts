@@ -1,4 +1,4 @@
-import { Bus, createLogger, loadConfig, onShutdown, openDatabase, Outbox, pruneIdempotencyKeys, startGrpcServer, startServiceOps } from "@evented/core";
+import { Bus, createLogger, loadConfig, onShutdown, openDatabase, Outbox, startGrpcServer, startServiceOps } from "@evented/core";
 import { userV1 } from "@evented/proto";
 import { readConfig } from "./config.ts";
 import * as schema from "./schema.ts";
@@ -14,9 +14,8 @@ const { db } = database;
 const bus = await Bus.connect({ url: config.natsUrl, name: "user", stream: config.stream, prefix: config.subjectPrefix, duplicateWindowMs: config.duplicateWindowMs, log });
 const outbox = new Outbox(db, bus, log);
 outbox.start();
-const janitor = setInterval(() => pruneIdempotencyKeys(db).catch((err) => log.warn({ err }, "prune failed")), 3600_000);
-const ops = await startServiceOps("user", { log, database, bus, outbox, metricsPort: config.metricsPort, telemetry: config.telemetry });
+const ops = await startServiceOps("user", { log, database, bus, outbox, idempotencyKeys: true, metricsPort: config.metricsPort, telemetry: config.telemetry });
 
 const grpc = await startGrpcServer(config.port, [[userV1.UserServiceService, userServer(new UserService(db, outbox), log)]], log, ops.health);
 
-onShutdown(log, [() => ops.health.shutdown(), () => grpc.stop(), () => clearInterval(janitor), () => outbox.stop(), () => bus.close(), () => ops.stop(), database.close]);
+onShutdown(log, [() => ops.health.shutdown(), () => grpc.stop(), () => outbox.stop(), () => bus.close(), () => ops.stop(), database.close]);
