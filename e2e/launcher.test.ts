@@ -68,6 +68,8 @@ test("with no *_DB_CONN, `bun run start` serves the whole system on embedded dat
   const first = launch();
   let userId = "";
   try {
+    // Every service up (its embedded database initialised), not just the user service.
+    await until("GET /ready to answer 200", first, async () => (await fetch(`${gateway}/ready`).catch(() => undefined))?.status === 200);
     const created = await until("POST /users to succeed", first, async () => {
       const res = await fetch(`${gateway}/users`, json({ name: "Ada Lovelace", email: `ada.${Date.now()}@example.com` })).catch(() => undefined);
       return res?.status === 201 ? ((await res.json()) as { id: string }) : undefined;
