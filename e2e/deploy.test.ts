@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatabase, freePort, NATS_URL, ROOT, uniqueStream, waitFor } from "@evented/testing";
 import { build } from "./dockerfile.ts";
+import { PRODUCTION_RUNTIME_ENV } from "../scripts/runtime-env.ts";
 
 setDefaultTimeout(30_000);
 
@@ -101,6 +102,7 @@ describe("each app's image, built the Docker way and started with its compose en
       const image = await build(ROOT, `apps/${app}/Dockerfile`, join(workdir, app));
       expect(image.user).not.toBe("root");
       expect(image.env.NODE_ENV).toBe("production");
+      expect(image.env).toMatchObject(PRODUCTION_RUNTIME_ENV);
       if (app !== "gateway") expect(image.copied).toContain(`drizzle/${app}`);
 
       const env = { PATH: process.env.PATH ?? "", HOME: image.dir, ...image.env, ...(await localEnv(app)) };

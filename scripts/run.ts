@@ -5,6 +5,7 @@
 // and a nats-server when NATS_URL is unset and none listens on 127.0.0.1:4222.
 import { resolve } from "node:path";
 import { startEmbeddedDatabases, startLocalNats, type Infra } from "./local-infra.ts";
+import { PRODUCTION_RUNTIME_ENV } from "./runtime-env.ts";
 
 const APPS = ["user", "order", "notification", "gateway"] as const;
 const COLORS: Record<string, string> = { user: "\x1b[36m", order: "\x1b[35m", notification: "\x1b[33m", gateway: "\x1b[32m" };
@@ -33,6 +34,7 @@ try {
 
 function startApp(app: (typeof APPS)[number], base: Record<string, string | undefined>): Infra {
   const env = {
+    ...(mode === "start" && PRODUCTION_RUNTIME_ENV),
     ...base,
     LOG_FORMAT: base.LOG_FORMAT ?? (mode === "dev" ? "pretty" : "json"),
     NODE_ENV: base.NODE_ENV ?? (mode === "dev" ? "development" : "production"),

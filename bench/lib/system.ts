@@ -2,6 +2,7 @@
 // databases and a fresh stream. At warn there is no "listening" line, so readiness is the open
 // gRPC port (each service binds it last, after migrations and NATS) and the gateway's /health.
 import { createDatabase, freePort, ROOT, uniqueStream } from "@evented/testing";
+import { PRODUCTION_RUNTIME_ENV } from "../../scripts/runtime-env.ts";
 
 export const APPS = ["user", "order", "notification", "gateway"] as const;
 export type AppName = (typeof APPS)[number];
@@ -80,6 +81,7 @@ export async function startSystem(options: { extraBunArgs?: string[] } = {}) {
   ]);
   const ports = { user: freePort(), order: freePort(), notification: freePort(), gateway: freePort() };
   const common = {
+    ...PRODUCTION_RUNTIME_ENV,
     NODE_ENV: "production",
     LOG_FORMAT: "json",
     LOG_LEVEL: "warn",
