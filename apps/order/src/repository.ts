@@ -5,8 +5,10 @@ import { deletedUsers, orderItems, orders, type Order, type OrderItem, type Orde
 type OrderRow = typeof orders.$inferSelect;
 
 export async function insertOrder(tx: Executor, order: typeof orders.$inferInsert, items: OrderItem[]): Promise<Order> {
-  const [row] = await tx.insert(orders).values(order).returning();
-  await tx.insert(orderItems).values(items.map((item, line) => ({ orderId: order.id, line, ...item })));
+  const [[row]] = await Promise.all([
+    tx.insert(orders).values(order).returning(),
+    tx.insert(orderItems).values(items.map((item, line) => ({ orderId: order.id, line, ...item }))),
+  ]);
   return { ...row!, items };
 }
 

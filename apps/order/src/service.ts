@@ -66,13 +66,18 @@ export class OrderService {
     if (!(await this.users.exists(userId, ctx))) throw failedPrecondition(`user ${userId} does not exist`);
     const order = await this.db.transaction((tx) =>
       once(tx, ctx.idempotencyKey, request, async () => {
-        await repo.lockUserShared(tx, userId);
-        if (await repo.isUserDeleted(tx, userId)) throw failedPrecondition(`user ${userId} does not exist`);
-        const created = await repo.insertOrder(tx, { id: Bun.randomUUIDv7(), userId, status: "pending", currency, total }, items);
-        await this.outbox.add(
-          tx,
-          newEvent(SOURCE, created.id, { $case: "orderCreated", value: { orderId: created.id, userId, items, currency, total } }, ctx),
-        );
+        const id = Bun.randomUUIDv7();
+        const event = newEvent(SOURCE, id, { $case: "orderCreated", value: { orderId: id, userId, items, currency, total } }, ctx);
+        // One round trip: the statements are pipelined and PostgreSQL runs them in this order, so
+        // the check runs once the lock is held and sees a deletion that committed before; if the
+        // user is gone, throwing rolls the inserts back.
+        const [, deleted, created] = await Promise.all([
+          repo.lockUserShared(tx, userId),
+          repo.isUserDeleted(tx, userId),
+          repo.insertOrder(tx, { id, userId, status: "pending", currency, total }, items),
+          this.outbox.add(tx, event),
+        ]);
+        if (deleted) throw failedPrecondition(`user ${userId} does not exist`);
         return created;
       }, reviveOrder),
     );

@@ -1,5 +1,6 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createDatabase, uniqueName, PG_URL } from "@evented/testing";
+import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { openDatabase } from "./db.ts";
 import { createLogger } from "./logger.ts";
@@ -46,4 +47,22 @@ test("a service creates its own database on first start, even when replicas race
   const replicas = await Promise.all([1, 2].map(() => openDatabase(url.toString(), {}, { log, migrationsFolder, poolSize: 1 })));
   await Promise.all(replicas.map((r) => r.close()));
   expect(await tables(url.toString())).toEqual(["idempotency_keys", "outbox", "users", "migrations:1"]);
+});
+
+test("statements issued together in a transaction run in the order they were issued", async () => {
+  const target = await createDatabase("pipeline");
+  cleanup.push(target.drop);
+  const database = await openDatabase(target.url, {}, { log, migrationsFolder, poolSize: 2 });
+  cleanup.unshift(database.close);
+  const counted = await database.db.transaction(async (tx) => {
+    await tx.execute(sql`create temp table seen (v int) on commit drop`);
+    // A raw statement and a query builder take different paths through Drizzle; issued together,
+    // the insert must still run before the count (the order service relies on it: lock, then check).
+    const [, [row]] = await Promise.all([
+      tx.execute(sql`insert into seen values (1)`),
+      tx.select({ n: sql<number>`count(*)::int` }).from(sql`seen`),
+    ]);
+    return row?.n;
+  });
+  expect(counted).toBe(1);
 });

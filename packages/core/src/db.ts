@@ -59,15 +59,19 @@ function tuned(sql: postgres.Sql, poolSize: number): postgres.Sql {
 }
 
 type Admit = <T>(work: () => Promise<T>) => Promise<T>;
-const direct: Admit = (work) => work();
 
-function withPrepare(sql: postgres.Sql, admit: Admit): postgres.Sql {
+/** `admit` gates statements outside transactions; inside one (`admit` undefined) each statement starts at once. */
+function withPrepare(sql: postgres.Sql, admit?: Admit): postgres.Sql {
   return new Proxy(sql, {
     get(target, prop, receiver) {
       if (prop === "unsafe") {
-        // Drizzle only awaits the query or its .values(); the query starts once admitted.
         return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: postgres.UnsafeQueryOptions) => {
           const run = () => target.unsafe(query, params, { ...options, prepare: true });
+          // In a transaction, a statement goes out the moment Drizzle issues it, not when it is
+          // awaited: statements issued together (Promise.all) are pipelined on the connection, one
+          // round trip for all, in the order they were issued (PostgreSQL runs them in that order).
+          if (!admit) return run().execute();
+          // Drizzle only awaits the query or its .values(); the query starts once admitted.
           return {
             values: () => admit(async () => await run().values()),
             then: <T>(ok: (rows: postgres.RowList<postgres.Row[]>) => T, fail?: (err: unknown) => T) => admit(async () => await run()).then(ok, fail),
@@ -79,7 +83,8 @@ function withPrepare(sql: postgres.Sql, admit: Admit): postgres.Sql {
           const work = args.pop() as (tx: postgres.Sql) => unknown;
           const open = Reflect.get(target, prop) as (...a: unknown[]) => Promise<unknown>;
           // Inside a transaction its statements run on its connection: no second admission.
-          return admit(() => open.apply(target, [...args, (tx: postgres.Sql) => work(withPrepare(tx, direct))]));
+          const start = () => open.apply(target, [...args, (tx: postgres.Sql) => work(withPrepare(tx))]);
+          return admit ? admit(start) : start();
         };
       }
       return Reflect.get(target, prop, receiver);
