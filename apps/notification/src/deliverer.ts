@@ -1,6 +1,6 @@
 import type { Executor, Logger } from "@evented/core";
 import { PermanentError, type Channel } from "./channels.ts";
-import { claimDue, finishDelivery, type DueDelivery } from "./repository.ts";
+import { claimDue, finishDeliveries, type DueDelivery, type Outcome } from "./repository.ts";
 import type { ChannelName } from "./schema.ts";
 
 export interface DelivererOptions {
@@ -68,7 +68,11 @@ export class Deliverer {
     try {
       for (;;) {
         const due = await claimDue(this.db, this.o.batchSize, this.o.leaseMs);
-        await Promise.all(due.map((d) => this.deliver(d)));
+        // One write for the whole batch once every attempt has ended. If it fails (or the process
+        // dies first), the leases run out and the messages go again with the same delivery ids,
+        // which receivers use to drop duplicates.
+        const outcomes = await Promise.all(due.map(async (d) => ({ id: d.id, outcome: await this.attempt(d) })));
+        await finishDeliveries(this.db, outcomes);
         // A short batch took all that was due: what comes due later wakes another pass.
         if (due.length < this.o.batchSize) return;
       }
@@ -77,7 +81,8 @@ export class Deliverer {
     }
   }
 
-  private async deliver(d: DueDelivery): Promise<void> {
+  /** Sends one delivery on its channel; says how it ended, for finishDeliveries. */
+  private async attempt(d: DueDelivery): Promise<Outcome> {
     const { notification: n, recipient: r } = d;
     const log = this.log.child({ deliveryId: d.id, channel: d.channel, notificationId: n.id, kind: n.kind });
     // Claimed past the last attempt only when that attempt never finished (crash or hang past
@@ -85,34 +90,30 @@ export class Deliverer {
     if (d.attempts > this.o.maxAttempts) {
       return this.fail(d, `gave up after ${d.attempts - 1} attempts; the last one never finished (worker stopped mid-send?)`, log);
     }
-    if (r?.deletedAt && n.kind !== "account_deleted") {
-      return finishDelivery(this.db, d.id, { status: "suppressed", error: "the user deleted their account" });
-    }
+    if (r?.deletedAt && n.kind !== "account_deleted") return { status: "suppressed", error: "the user deleted their account" };
     if (!r) return this.retryOrFail(d, "no contact details for this user yet", log);
     const channel = this.channels[d.channel];
     const to = channel.address(r);
-    if (!to) return finishDelivery(this.db, d.id, { status: "suppressed", error: `no ${d.channel} address for this user` });
+    if (!to) return { status: "suppressed", error: `no ${d.channel} address for this user` };
     try {
       await channel.send({ deliveryId: d.id, notificationId: n.id, userId: n.userId, kind: n.kind, to, name: r.name, subject: n.subject, body: n.body });
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
       return err instanceof PermanentError ? this.fail(d, error, log) : this.retryOrFail(d, error, log);
     }
-    // If this write fails, the lease runs out and the message is sent again with the same
-    // delivery id, which receivers use to drop the duplicate.
-    await finishDelivery(this.db, d.id, { status: "sent", address: to });
     log.debug({ attempts: d.attempts }, "notification delivered");
+    return { status: "sent", address: to };
   }
 
-  private async retryOrFail(d: DueDelivery, error: string, log: Logger): Promise<void> {
+  private retryOrFail(d: DueDelivery, error: string, log: Logger): Outcome {
     if (d.attempts >= this.o.maxAttempts) return this.fail(d, error, log);
     const retryInMs = this.o.backoffMs[Math.min(d.attempts, this.o.backoffMs.length) - 1] ?? 1000;
     log.warn({ attempts: d.attempts, error, retryInMs }, "delivery failed; will retry");
-    return finishDelivery(this.db, d.id, { status: "pending", error, retryInMs });
+    return { status: "pending", error, retryInMs };
   }
 
-  private async fail(d: DueDelivery, error: string, log: Logger): Promise<void> {
+  private fail(d: DueDelivery, error: string, log: Logger): Outcome {
     log.error({ attempts: d.attempts, error }, "delivery failed for good");
-    return finishDelivery(this.db, d.id, { status: "failed", error });
+    return { status: "failed", error };
   }
 }

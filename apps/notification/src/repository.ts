@@ -34,9 +34,10 @@ export async function listNotifications(db: Executor, userId: string, limit: num
 export type DueDelivery = Delivery & { notification: Notification; recipient: Recipient | null };
 
 /**
- * Claims due deliveries with a lease: one statement marks them as attempted and pushes their due
- * time out by `leaseMs`, so no other replica takes them while this one sends. If this process dies
- * mid-send, the lease runs out and another attempt is made.
+ * Claims due deliveries with a lease: one statement marks them as attempted, pushes their due
+ * time out by `leaseMs` (so no other replica takes them while this one sends) and returns them
+ * with their notification and recipient. If this process dies mid-send, the lease runs out and
+ * another attempt is made.
  */
 export async function claimDue(db: Executor, limit: number, leaseMs: number): Promise<DueDelivery[]> {
   const due = db
@@ -46,34 +47,44 @@ export async function claimDue(db: Executor, limit: number, leaseMs: number): Pr
     .orderBy(deliveries.nextAttemptAt)
     .limit(limit)
     .for("update", { skipLocked: true });
-  const claimed = await db
-    .update(deliveries)
-    .set({ attempts: sql`${deliveries.attempts} + 1`, nextAttemptAt: sql`now() + ${`${leaseMs} milliseconds`}::interval` })
-    .where(inArray(deliveries.id, due))
-    .returning();
-  if (claimed.length === 0) return [];
+  const claimed = db.$with("claimed").as(
+    db
+      .update(deliveries)
+      .set({ attempts: sql`${deliveries.attempts} + 1`, nextAttemptAt: sql`now() + ${`${leaseMs} milliseconds`}::interval` })
+      .where(inArray(deliveries.id, due))
+      .returning(),
+  );
   const rows = await db
-    .select()
-    .from(notifications)
+    .with(claimed)
+    .select({ delivery: claimed._.selectedFields, notification: notifications, recipient: recipients })
+    .from(claimed)
+    .innerJoin(notifications, eq(notifications.id, claimed.notificationId))
     .leftJoin(recipients, eq(recipients.userId, notifications.userId))
-    .where(inArray(notifications.id, claimed.map((d) => d.notificationId)));
-  const byId = new Map(rows.map((r) => [r.notifications.id, r]));
-  return claimed.map((d) => {
-    const row = byId.get(d.notificationId)!;
-    return { ...d, notification: row.notifications, recipient: row.recipients };
-  });
+    .orderBy(claimed.id);
+  return rows.map((r) => ({ ...r.delivery, notification: r.notification, recipient: r.recipient }));
 }
 
-export async function finishDelivery(
-  db: Executor,
-  id: number,
-  outcome: { status: "sent"; address: string } | { status: "failed" | "suppressed"; error: string } | { status: "pending"; error: string; retryInMs: number },
-): Promise<void> {
-  const set =
-    outcome.status === "sent"
-      ? { status: outcome.status, address: outcome.address, sentAt: new Date(), lastError: "" }
-      : outcome.status === "pending"
-        ? { lastError: outcome.error, nextAttemptAt: new Date(Date.now() + outcome.retryInMs) }
-        : { status: outcome.status, lastError: outcome.error };
-  await db.update(deliveries).set(set).where(eq(deliveries.id, id));
+export type Outcome =
+  | { status: "sent"; address: string }
+  | { status: "failed" | "suppressed"; error: string }
+  | { status: "pending"; error: string; retryInMs: number };
+
+/** Records how attempts ended, all in one statement: a delivery pass writes once, however many it sent. */
+export async function finishDeliveries(db: Executor, done: { id: number; outcome: Outcome }[]): Promise<void> {
+  if (done.length === 0) return;
+  const rows = done.map(({ id, outcome: o }) => {
+    const address = o.status === "sent" ? o.address : null;
+    const error = o.status === "sent" ? "" : o.error;
+    const retryInMs = o.status === "pending" ? o.retryInMs : null;
+    return sql`(${id}::bigint, ${o.status}::text, ${address}::text, ${error}::text, ${retryInMs}::int)`;
+  });
+  await db.execute(sql`
+    update ${deliveries} set
+      status = v.status,
+      address = coalesce(v.address, ${deliveries.address}),
+      sent_at = case when v.status = 'sent' then now() else ${deliveries.sentAt} end,
+      last_error = v.error,
+      next_attempt_at = case when v.retry_ms is null then ${deliveries.nextAttemptAt} else now() + v.retry_ms * interval '1 millisecond' end
+    from (values ${sql.join(rows, sql`, `)}) as v (id, status, address, error, retry_ms)
+    where ${deliveries.id} = v.id`);
 }
