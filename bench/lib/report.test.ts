@@ -55,6 +55,8 @@ test("writes JSON, Markdown and SVG with every run, ratio and target", async () 
     const md = await Bun.file(files.md).text();
     expect(md).toContain("| POST /orders | 64 | 700 | 1 | 5 | 9 | 0 | 4 / 20 (0 lost of 100) |");
     expect(md).toContain("![throughput and latency against concurrency](run.svg)");
+    // CPU per request: 1 CPU second per app over 1400 requests; the load generator is not the system's.
+    expect(md).toContain("| POST /orders | 64 | 0.71 | 0.71 | 0.71 | 0.71 | 0.00 | 0.00 | 2.86 |");
 
     const svg = await Bun.file(files.svg).text();
     expect(svg.startsWith("<svg")).toBe(true);

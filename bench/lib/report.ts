@@ -5,6 +5,7 @@ import { ratios, targets, type Results, type Run } from "./results.ts";
 import { chart } from "./svg.ts";
 
 const PROCESS_COLUMNS = ["gateway", "user", "order", "notification", "postgres", "nats (shared)", "elysia", "load"];
+const SYSTEM_COLUMNS = ["gateway", "user", "order", "notification", "postgres", "nats (shared)"];
 
 export async function writeResults(results: Results, dir: string, name: string): Promise<{ json: string; md: string; svg: string }> {
   await mkdir(dir, { recursive: true });
@@ -60,6 +61,19 @@ export function markdown(results: Results, svgFile: string): string {
         r.concurrency,
         ...PROCESS_COLUMNS.map((p) => (r.processes[p] ? `${r.processes[p].cpuSeconds} / ${r.processes[p].peakRssMb}` : "")),
       ]),
+    ),
+    "## CPU milliseconds per request",
+    "The system's CPU during each run divided by the requests served: where each request's cost goes, and a figure " +
+      "that moves less with the machine's noise than requests/s. Work still queued when the run ends (events not yet " +
+      "notified) is not counted. `system` is every column but `load`.",
+    table(
+      ["scenario", "c", ...SYSTEM_COLUMNS, "system"],
+      results.runs
+        .filter((r) => r.processes.gateway && r.requests > 0)
+        .map((r) => {
+          const perRequest = (p: string) => ((r.processes[p]?.cpuSeconds ?? 0) * 1000) / r.requests;
+          return [r.scenario, r.concurrency, ...SYSTEM_COLUMNS.map((p) => perRequest(p).toFixed(2)), SYSTEM_COLUMNS.reduce((sum, p) => sum + perRequest(p), 0).toFixed(2)];
+        }),
     ),
     "## Warnings logged by the apps",
     Object.entries(results.appWarnings)
