@@ -1,4 +1,4 @@
-import type { Executor, Logger } from "@evented/core";
+import { Passes, type Executor, type Logger } from "@evented/core";
 import { PermanentError, type Channel } from "./channels.ts";
 import { claimDue, finishDeliveries, type DueDelivery, type Outcome } from "./repository.ts";
 import type { ChannelName } from "./schema.ts";
@@ -21,11 +21,8 @@ export interface DelivererOptions {
  * that dies mid-send leaves the delivery to be attempted again when the lease ends.
  */
 export class Deliverer {
-  private running: Promise<void> | undefined;
-  private stopped = false;
-  private again = false;
-  private timer: Timer | undefined;
   private readonly o: Required<DelivererOptions>;
+  private readonly passes: Passes;
 
   constructor(
     private readonly db: Executor,
@@ -34,34 +31,20 @@ export class Deliverer {
     options: DelivererOptions = {},
   ) {
     this.o = { maxAttempts: 5, backoffMs: [1000, 5000, 30_000, 120_000], leaseMs: 60_000, batchSize: 50, pollMs: 1000, ...options };
+    this.passes = new Passes(() => this.drain(), this.o.pollMs);
   }
 
   start(): void {
-    this.timer ??= setInterval(() => this.kick(), this.o.pollMs);
-    this.kick();
+    this.passes.start();
   }
 
+  /** Wakes the deliverer (a notification was recorded); calls while it runs coalesce into one more pass. */
   kick(): void {
-    if (this.stopped) return; // a late kick (an event handled during shutdown) must not start a pass
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    this.passes.kick();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    this.timer = undefined;
-    this.again = false;
-    await this.running;
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
 
   private async drain(): Promise<void> {

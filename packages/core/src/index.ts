@@ -7,6 +7,7 @@ export * from "./events.ts";
 export * from "./grpc.ts";
 export * from "./logger.ts";
 export * from "./outbox.ts";
+export * from "./passes.ts";
 export * from "./shutdown.ts";
 export * from "./tables.ts";
 export * from "./idempotency.ts";

@@ -4,6 +4,7 @@ import type { Bus } from "./bus.ts";
 import type { Executor } from "./db.ts";
 import { encodeEvent, subjectFor, type Envelope } from "./events.ts";
 import type { Logger } from "./logger.ts";
+import { Passes } from "./passes.ts";
 import { outbox } from "./tables.ts";
 
 export interface OutboxOptions {
@@ -26,15 +27,12 @@ export interface OutboxOptions {
  * order. It publishes with the event id as Nats-Msg-Id and marks a row only after JetStream acks.
  */
 export class Outbox {
-  private running: Promise<void> | undefined;
-  private again = false;
-  private timer: Timer | undefined;
   private lastPrune = 0;
-  private stopped = false;
   private readonly batchSize: number;
-  private readonly sweepMs: number;
   private readonly retentionMs: number;
   private readonly pruneEveryMs: number;
+  // A pass woken by a commit stops at the first short batch (see drain).
+  private readonly passes: Passes;
 
   constructor(
     private readonly db: Executor,
@@ -43,9 +41,9 @@ export class Outbox {
     options: OutboxOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 200;
-    this.sweepMs = options.sweepMs ?? 1000;
     this.retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
     this.pruneEveryMs = options.pruneEveryMs ?? 60_000;
+    this.passes = new Passes(() => this.drain({ untilEmpty: false }), options.sweepMs ?? 1000);
   }
 
   /** Writes events into the outbox inside `tx`; they are published only if `tx` commits. */
@@ -64,24 +62,12 @@ export class Outbox {
   }
 
   start(): void {
-    this.timer ??= setInterval(() => this.kick(), this.sweepMs);
-    this.kick();
+    this.passes.start();
   }
 
-  /** Wakes the relay; calls while it runs coalesce into one more pass. */
+  /** Wakes the relay (after a commit); calls while it runs coalesce into one more pass. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain({ untilEmpty: false }).then(() => undefined).finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    this.passes.kick();
   }
 
   /**
@@ -89,11 +75,7 @@ export class Outbox {
    * the calls that just finished go out now rather than at the next start (they are safe either way).
    */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    this.timer = undefined;
-    this.again = false;
-    await this.running;
+    await this.passes.stop();
     await this.drain();
   }
 

@@ -1,0 +1,48 @@
+/**
+ * Runs a background pass (an outbox relay, a delivery sweep) when kicked and every `everyMs`,
+ * never two at once: kicks during a pass coalesce into one more pass right after it, so work
+ * committed while a pass ran is not left for the timer. A pass handles its own errors (it is retried
+ * at the next kick or tick), so it should not reject.
+ */
+export class Passes {
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private timer: Timer | undefined;
+
+  constructor(
+    private readonly pass: () => Promise<unknown>,
+    private readonly everyMs: number,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => this.kick(), this.everyMs);
+    this.kick();
+  }
+
+  kick(): void {
+    if (this.stopped) return; // a late kick (work finished during shutdown) must not start a pass
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.pass()
+      .then(() => undefined)
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** No more passes; resolves when the one in flight has ended. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.again = false;
+    await this.running;
+  }
+}
