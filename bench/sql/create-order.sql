@@ -2,7 +2,9 @@
 -- (apps/order/src/service.ts create(), repository.ts, packages/core/src/outbox.ts add(); no
 -- Idempotency-Key, so packages/core/src/idempotency.ts adds nothing), then the relay's update of
 -- the published row (done per row here; the relay batches up to 200, after a SKIP LOCKED select).
--- The ids are made by PostgreSQL here, by the service (UUIDv7) in the system.
+-- The ids are made by PostgreSQL here, by the service (UUIDv7) in the system. The service sends the
+-- five statements after BEGIN in one pipelined write (packages/core/src/db.ts); pgbench sends them one
+-- by one, which is the same work for the server, in more round trips.
 -- pgbench -D uid=<user uuid> -D subject=<subject> -D payload=<\x...> -D headers=<json>
 BEGIN;
 select pg_advisory_xact_lock_shared(hashtextextended(:uid, 0));
