@@ -49,6 +49,20 @@ export function eventProbe(outboxDbUrl: string, notificationDbUrl: string) {
       return { events: ids.length, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: round(latencies.at(-1) ?? 0, 2), lost: ids.length - latencies.length, drainMs: Date.now() - started };
     },
 
+    /**
+     * Waits up to `waitMs` until no delivery is due: the notification worker has sent what the
+     * previous run left it, so that work does not compete with the next run.
+     */
+    async settled(waitMs: number): Promise<void> {
+      const deadline = Date.now() + waitMs;
+      while (Date.now() < deadline) {
+        const [row] = await notificationDb`
+          select count(*)::int as due from deliveries where status = 'pending' and next_attempt_at <= now()`;
+        if (row!.due === 0) return;
+        await Bun.sleep(200);
+      }
+    },
+
     close: () => Promise.all([outboxDb.end(), notificationDb.end()]),
   };
 }

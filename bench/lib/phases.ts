@@ -55,8 +55,11 @@ export async function systemPhase(system: BenchSystem, s: Settings, groups: Reco
       let mark = await probe?.mark();
       await load(16, s.warmupS).result; // warm-up, not reported
       for (const c of s.concurrencies) {
-        // Let the warm-up's or the previous run's events drain first, so runs do not overlap.
-        if (probe) await probe.measure(mark!, await probe.mark(), s.eventWaitMs);
+        // Let the warm-up's or the previous run's events and deliveries drain first, so runs do not overlap.
+        if (probe) {
+          await probe.measure(mark!, await probe.mark(), s.eventWaitMs);
+          await probe.settled(s.eventWaitMs);
+        }
         mark = await probe?.mark();
         const run = await measure(scenario, c, load(c, s.runS), groups);
         if (probe) run.events = await probe.measure(mark!, await probe.mark(), s.eventWaitMs);
@@ -65,6 +68,7 @@ export async function systemPhase(system: BenchSystem, s: Settings, groups: Reco
     }
     const bestOrders = Math.max(...runs.filter((r) => r.scenario === "POST /orders").map((r) => r.rps));
     const targetRps = Math.max(1, Math.round(bestOrders / 2));
+    await probes.orders.settled(s.eventWaitMs);
     const mark = await probes.orders.mark();
     const half = await measure("POST /orders", 64, wrk(system.gatewayUrl, 64, s.halfRateS, "post-order", [orderUser], targetRps), groups);
     half.events = await probes.orders.measure(mark, await probes.orders.mark(), s.eventWaitMs);
