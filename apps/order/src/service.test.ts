@@ -337,10 +337,13 @@ describe("a deleted user", () => {
   test("can never get a new order, even while the user service still says they exist", async () => {
     const userId = newUser();
     await cancelOrdersOf(userId);
+    const [ordersBefore, eventsBefore] = [await count(schema.orders), await count(schema.outbox)];
     const err = await failure(orders.create(seedOrder(userId)));
     expect(err.code).toBe(status.FAILED_PRECONDITION);
     expect(err.message).toBe(`user ${userId} does not exist`);
     expect((await orders.list(userId, 10, "")).orders).toEqual([]);
+    // The order, its items and its event went out with the check, and were rolled back with it.
+    expect([await count(schema.orders), await count(schema.outbox)]).toEqual([ordersBefore, eventsBefore]);
   });
 
   test("an order racing the deletion is either refused or cancelled: never left live", async () => {
