@@ -7,7 +7,7 @@
 import { round, startSampler } from "./lib/sampler.ts";
 import { eventProbe } from "./lib/events.ts";
 import { wrk } from "./lib/load.ts";
-import { backendTracker, sharedNatsPids } from "./lib/measure.ts";
+import { backendTracker, systemGroups } from "./lib/measure.ts";
 import { seedUsers } from "./lib/phases.ts";
 import { startSystem } from "./lib/system.ts";
 
@@ -27,16 +27,7 @@ const probe = scenario === "post-user" ? eventProbe(user.url, notification.url) 
 try {
   const ids = await seedUsers(system.gatewayUrl, 20);
   const args = scenario === "post-user" ? [`cost${Date.now()}`] : scenario === "post-order" ? [ids[0]!] : ids;
-  const nats = await sharedNatsPids();
-  const { apps } = system;
-  const groups = {
-    gateway: apps.gateway.proc.pid,
-    user: apps.user.proc.pid,
-    order: apps.order.proc.pid,
-    notification: apps.notification.proc.pid,
-    postgres: backends.pids,
-    nats: () => nats,
-  };
+  const groups = await systemGroups(system, backends.pids);
   const settle = async (from: number) => {
     await probe.measure(from, await probe.mark(), DRAIN_MS);
     await probe.settled(DRAIN_MS);

@@ -3,7 +3,7 @@
 import { PG_URL, ROOT } from "@evented/testing";
 import postgres from "postgres";
 import { requireTools } from "./lib/load.ts";
-import { backendTracker, sharedNatsPids } from "./lib/measure.ts";
+import { backendTracker, systemGroups } from "./lib/measure.ts";
 import { elysiaPhase, pgbenchPhase, seedUsers, systemPhase, type Settings } from "./lib/phases.ts";
 import { writeResults } from "./lib/report.ts";
 import { targets, type Results } from "./lib/results.ts";
@@ -28,16 +28,8 @@ const backends = await backendTracker(databases);
 let results: Results;
 try {
   const userIds = await seedUsers(system.gatewayUrl, quick ? 20 : 100);
-  const nats = await sharedNatsPids();
   const { apps } = system;
-  const groups = {
-    gateway: apps.gateway.proc.pid,
-    user: apps.user.proc.pid,
-    order: apps.order.proc.pid,
-    notification: apps.notification.proc.pid,
-    postgres: backends.pids,
-    "nats (shared)": () => nats,
-  };
+  const groups = await systemGroups(system, backends.pids);
   const { runs, halfRate } = await systemPhase(system, settings, groups, userIds);
   await system.stop();
   const appWarnings = Object.fromEntries(Object.values(apps).map((a) => [a.name, a.warnings]));

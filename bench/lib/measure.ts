@@ -4,6 +4,7 @@ import postgres from "postgres";
 import type { Load } from "./load.ts";
 import type { Run, Scenario } from "./results.ts";
 import { findPids, startSampler, type PidSource } from "./sampler.ts";
+import type { BenchSystem } from "./system.ts";
 
 /**
  * The pids of the PostgreSQL backends serving `databases` (but not the bench's own queries),
@@ -29,6 +30,20 @@ export async function backendTracker(databases: string[]) {
 }
 
 export const sharedNatsPids = () => findPids((cmd) => /nats-server\b/.test(cmd) && /-p 4222\b/.test(cmd));
+
+/** What a run samples: each app, the PostgreSQL backends of the run's databases, the shared nats-server. */
+export async function systemGroups(system: BenchSystem, postgresPids: () => number[]): Promise<Record<string, PidSource>> {
+  const nats = await sharedNatsPids();
+  const { apps } = system;
+  return {
+    gateway: apps.gateway.proc.pid,
+    user: apps.user.proc.pid,
+    order: apps.order.proc.pid,
+    notification: apps.notification.proc.pid,
+    postgres: postgresPids,
+    "nats (shared)": () => nats,
+  };
+}
 
 /** Runs `load`, sampling `groups` and the generator itself ("load"). */
 export async function measure(scenario: Scenario, concurrency: number, load: Load, groups: Record<string, PidSource>): Promise<Run> {
