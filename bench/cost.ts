@@ -28,20 +28,15 @@ try {
   const ids = await seedUsers(system.gatewayUrl, 20);
   const args = scenario === "post-user" ? [`cost${Date.now()}`] : scenario === "post-order" ? [ids[0]!] : ids;
   const groups = await systemGroups(system, backends.pids);
-  const settle = async (from: number) => {
-    await probe.measure(from, await probe.mark(), DRAIN_MS);
-    await probe.settled(DRAIN_MS);
-  };
-
   const beforeWarmUp = await probe.mark();
   await wrk(system.gatewayUrl, 16, 3, scenario, args).result;
-  await settle(beforeWarmUp);
+  await probe.drain(beforeWarmUp, DRAIN_MS);
 
   const mark = await probe.mark();
   const sampler = startSampler(groups);
   const ticks = await machineTicks();
   const load = await wrk(system.gatewayUrl, Number(connections), Number(seconds), scenario, args, rate ? Number(rate) : undefined).result;
-  await settle(mark);
+  await probe.drain(mark, DRAIN_MS);
   const machineMs = ((await machineTicks()) - ticks) * 10; // 100 ticks per second
   const usage = await sampler.stop();
 

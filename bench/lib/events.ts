@@ -63,6 +63,12 @@ export function eventProbe(outboxDbUrl: string, notificationDbUrl: string) {
       }
     },
 
+    /** Lets the events after `from` be notified and their deliveries sent, before the next run. */
+    async drain(from: number, waitMs: number): Promise<void> {
+      await this.measure(from, await this.mark(), waitMs);
+      await this.settled(waitMs);
+    },
+
     close: () => Promise.all([outboxDb.end(), notificationDb.end()]),
   };
 }

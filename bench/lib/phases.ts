@@ -56,10 +56,7 @@ export async function systemPhase(system: BenchSystem, s: Settings, groups: Reco
       await load(16, s.warmupS).result; // warm-up, not reported
       for (const c of s.concurrencies) {
         // Let the warm-up's or the previous run's events and deliveries drain first, so runs do not overlap.
-        if (probe) {
-          await probe.measure(mark!, await probe.mark(), s.eventWaitMs);
-          await probe.settled(s.eventWaitMs);
-        }
+        if (probe) await probe.drain(mark!, s.eventWaitMs);
         mark = await probe?.mark();
         const run = await measure(scenario, c, load(c, s.runS), groups);
         if (probe) run.events = await probe.measure(mark!, await probe.mark(), s.eventWaitMs);

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { ratios, targets, type Results, type Run } from "./results.ts";
 import { chart } from "./svg.ts";
 
-const PROCESS_COLUMNS = ["gateway", "user", "order", "notification", "postgres", "nats (shared)", "elysia", "load"];
 const SYSTEM_COLUMNS = ["gateway", "user", "order", "notification", "postgres", "nats (shared)"];
+const PROCESS_COLUMNS = [...SYSTEM_COLUMNS, "elysia", "load"];
 
 export async function writeResults(results: Results, dir: string, name: string): Promise<{ json: string; md: string; svg: string }> {
   await mkdir(dir, { recursive: true });
