@@ -64,7 +64,7 @@ export class OrderService {
     const first = await replay(this.db, ctx.idempotencyKey, request, reviveOrder);
     if (first) return first;
     if (!(await this.users.exists(userId, ctx))) throw failedPrecondition(`user ${userId} does not exist`);
-    const order = await this.db.transaction((tx) =>
+    return this.db.transaction((tx) =>
       once(tx, ctx.idempotencyKey, request, async () => {
         const id = Bun.randomUUIDv7();
         const event = newEvent(SOURCE, id, { $case: "orderCreated", value: { orderId: id, userId, items, currency, total } }, ctx);
@@ -81,8 +81,6 @@ export class OrderService {
         return created;
       }, reviveOrder),
     );
-    this.outbox.kick();
-    return order;
   }
 
   async get(id: string): Promise<Order> {
@@ -102,7 +100,7 @@ export class OrderService {
     if (to === "cancelled") return this.cancel(rawId, "", ctx);
     // The canonical (lower-case) id: events name the aggregate one way only.
     const id = checkId("id", rawId);
-    const order = await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const current = await repo.findOrder(tx, id, true);
       if (!current) throw notFound(`order ${id} not found`);
       if (current.status === to) return current;
@@ -112,22 +110,18 @@ export class OrderService {
       await this.outbox.add(tx, newEvent(SOURCE, id, { $case: "orderStatusUpdated", value }, ctx));
       return { ...row, items: current.items };
     });
-    this.outbox.kick();
-    return order;
   }
 
   async cancel(rawId: string, reason: string, ctx: Context = {}): Promise<Order> {
     const id = checkId("id", rawId);
     if (reason.length > LIMITS.reasonMax) throw invalid(`reason must be at most ${LIMITS.reasonMax} characters`);
-    const order = await this.db.transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       const current = await repo.findOrder(tx, id, true);
       if (!current) throw notFound(`order ${id} not found`);
       if (current.status === "cancelled") return current;
       checkTransition(current, "cancelled");
       return this.cancelIn(tx, current, reason, ctx);
     });
-    this.outbox.kick();
-    return order;
   }
 
   /** UserDeleted: remember the user is gone and cancel every open order, inside the consumer's transaction. */
@@ -137,11 +131,6 @@ export class OrderService {
     const open = await repo.openOrdersOfUser(tx, userId);
     for (const order of open) await this.cancelIn(tx, order, "user account deleted", ctx);
     return open.length;
-  }
-
-  /** Wakes the outbox relay; for writes made in a transaction this service did not open. */
-  flush(): void {
-    this.outbox.kick();
   }
 
   private async cancelIn(tx: Executor, current: Order, reason: string, ctx: EventContext): Promise<Order> {

@@ -12,7 +12,6 @@ export function subscriptions(orders: OrderService): Subscription[] {
         const cancelled = await orders.cancelOrdersOfUser(tx, event.payload.value.userId, { requestId: event.correlationId, traceparent: event.traceparent });
         log.info({ userId: event.payload.value.userId, cancelled }, "user deleted: open orders cancelled");
       },
-      afterCommit: () => orders.flush(),
     },
   ];
 }

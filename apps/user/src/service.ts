@@ -98,12 +98,10 @@ export class UserService {
     return { users: items, nextPageToken };
   }
 
-  /** A transaction that may write events: it wakes the relay after commit and names a taken email. */
+  /** A transaction that may write events; names a taken email. */
   private async write<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
     try {
-      const result = await this.db.transaction(work);
-      this.outbox.kick();
-      return result;
+      return await this.db.transaction(work);
     } catch (err) {
       if (pgCode(err) === "23505") throw alreadyExists("a user with this email already exists");
       throw err;

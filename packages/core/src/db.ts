@@ -41,8 +41,44 @@ export async function openDatabase<S extends Record<string, unknown>>(
     idle_timeout: 30,
     onnotice: () => {},
   });
-  const db = drizzle(tuned(client, poolSize), { schema });
+  const db = withCommitHooks(drizzle(tuned(client, poolSize), { schema }));
   return { db, client, close: () => client.end({ timeout: 5 }) };
+}
+
+/** What each open transaction runs once it has committed (see afterCommit). */
+const commitHooks = new WeakMap<object, Set<() => void>>();
+
+/**
+ * Runs `fn` once the transaction `tx` has committed, and never if it rolls back: how the outbox
+ * wakes its relay, so no caller has to. The same `fn` registered twice runs once. On a database
+ * rather than a transaction (its statements commit as they run), `fn` runs at once. `fn` must not
+ * throw. Works for transactions opened on a database from openDatabase; a savepoint's hooks wait
+ * for the outer transaction.
+ */
+export function afterCommit(tx: Executor, fn: () => void): void {
+  const hooks = commitHooks.get(tx);
+  if (hooks) hooks.add(fn);
+  else fn();
+}
+
+/** `db` whose transactions (and savepoints inside them) record afterCommit hooks and run them after COMMIT. */
+function withCommitHooks<D extends object>(db: D, outer?: Set<() => void>): D {
+  return new Proxy(db, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop !== "transaction" || typeof value !== "function") return value;
+      return async (work: (tx: object) => unknown, ...rest: unknown[]) => {
+        const hooks = outer ?? new Set<() => void>();
+        const result = await value.call(target, (tx: object) => {
+          const tracked = withCommitHooks(tx, hooks);
+          commitHooks.set(tracked, hooks);
+          return work(tracked);
+        }, ...rest);
+        if (!outer) for (const fn of hooks) fn();
+        return result;
+      };
+    },
+  });
 }
 
 /**

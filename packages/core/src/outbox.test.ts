@@ -101,19 +101,41 @@ test("rows are marked published only after JetStream acks, with the event id as 
   expect(message?.event).toEqual(event);
 });
 
-test("fast path: kick() after commit publishes without waiting for the sweep", async () => {
+test("fast path: a committed transaction's events are published without any kick; a rolled-back one's never are", async () => {
+  const o = relay(nats.bus, { sweepMs: 3600_000 }); // no sweep during the test: only the commit can wake the relay
+  o.start();
+  const [dropped, kept] = [userCreated("dropped"), userCreated("kept")];
+  const failed = await pg.db
+    .transaction(async (tx) => {
+      await o.add(tx, dropped);
+      throw new Error("the business rule said no");
+    })
+    .catch((e: Error) => e);
+  expect(failed).toBeInstanceOf(Error);
+  await pg.db.transaction(async (tx) => {
+    await o.add(tx, kept);
+    // Still inside the transaction: a relay woken now would find nothing to publish.
+    await tx.execute(sql`select pg_sleep(0.05)`);
+  });
+  await waitFor("the commit to publish", async () => (await streamCount()) >= 1, { timeoutMs: 10_000 });
+  expect(await unpublished()).toBe(0);
+  expect((await streamMessages(1)).map((m) => m.msgId)).toEqual([kept.id]);
+  expect(await streamCount()).toBe(1);
+});
+
+test("events added in a savepoint are published once the outer transaction commits", async () => {
   const o = relay(nats.bus, { sweepMs: 3600_000 });
   o.start();
-  await pg.db.transaction((tx) => o.add(tx, userCreated("fast")));
-  o.kick();
-  await waitFor("the fast path to publish", async () => (await unpublished()) === 0, { timeoutMs: 10_000 });
-  expect(await streamCount()).toBe(1);
+  const event = userCreated("nested");
+  await pg.db.transaction((tx) => tx.transaction((savepoint) => o.add(savepoint, event)));
+  await waitFor("the outer commit to publish", async () => (await unpublished()) === 0, { timeoutMs: 10_000 });
+  expect((await streamMessages(1))[0]?.msgId).toBe(event.id);
 });
 
 test("a crash between commit and publish: the sweep of any relay publishes the event", async () => {
   const survivor = relay(nats.bus, { sweepMs: 100 });
   survivor.start();
-  // The writer commits and dies before it can kick its relay: nobody calls kick() for this row.
+  // The writer commits and dies before its relay runs (it was never started): only a sweep can publish this row.
   const writer = new Outbox(pg.db, nats.bus, silent);
   const event = userCreated("orphan");
   await pg.db.transaction((tx) => writer.add(tx, event));
@@ -136,8 +158,7 @@ test("a row committed after a later id is not skipped", async () => {
     await gate;
   });
   await inserted;
-  await pg.db.transaction((tx) => o.add(tx, late));
-  o.kick();
+  await pg.db.transaction((tx) => o.add(tx, late)); // its commit wakes the relay
   await waitFor("the later id to be published", async () => (await streamCount()) === 1);
   commitFirst();
   await slow;
@@ -169,10 +190,8 @@ test("three relays on one database never publish a row twice, and keep each aggr
   // Half is waiting when the relays start, half arrives while they run.
   for (let i = 0; i < EVENTS / 2; i += 50) await pg.db.transaction((tx) => relays[0]!.add(tx, ...events.slice(i, i + 50)));
   for (const r of relays) r.start();
-  for (let i = EVENTS / 2; i < EVENTS; i += 10) {
-    await pg.db.transaction((tx) => relays[0]!.add(tx, ...events.slice(i, i + 10)));
-    relays[i % 3]!.kick();
-  }
+  // Each replica writes some: its commits wake its own relay.
+  for (let i = EVENTS / 2; i < EVENTS; i += 10) await pg.db.transaction((tx) => relays[(i / 10) % 3]!.add(tx, ...events.slice(i, i + 10)));
 
   await waitFor("every row to be published", async () => (await unpublished()) === 0, { timeoutMs: 25_000 });
   expect(published.length).toBe(EVENTS);

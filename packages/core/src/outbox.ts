@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, lt, notExists, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Bus } from "./bus.ts";
-import type { Executor } from "./db.ts";
+import { afterCommit, type Executor } from "./db.ts";
 import { encodeEvent, subjectFor, type Envelope } from "./events.ts";
 import type { Logger } from "./logger.ts";
 import { Passes } from "./passes.ts";
@@ -19,8 +19,9 @@ export interface OutboxOptions {
 }
 
 /**
- * Transactional outbox. `add` writes events in the caller's transaction; after commit, `kick`
- * wakes the relay (fast path), and a sweep catches whatever the fast path missed.
+ * Transactional outbox. `add` writes events in the caller's transaction, and the commit of that
+ * transaction wakes the relay (fast path; see afterCommit in db.ts), so callers never kick it; a
+ * sweep catches whatever the fast path missed.
  *
  * The relay claims rows with FOR UPDATE SKIP LOCKED, so replicas never publish the same row at
  * once, and only the oldest unpublished row of each aggregate, so one order's events go out in
@@ -28,6 +29,7 @@ export interface OutboxOptions {
  */
 export class Outbox {
   private lastPrune = 0;
+  private started = false;
   private readonly batchSize: number;
   private readonly retentionMs: number;
   private readonly pruneEveryMs: number;
@@ -46,7 +48,7 @@ export class Outbox {
     this.passes = new Passes(() => this.drain({ untilEmpty: false }), options.sweepMs ?? 1000);
   }
 
-  /** Writes events into the outbox inside `tx`; they are published only if `tx` commits. */
+  /** Writes events into the outbox inside `tx`; they are published only if `tx` commits, right after it does. */
   async add(tx: Executor, ...events: Envelope[]): Promise<void> {
     if (events.length === 0) return;
     const prefix = this.bus.options.prefix;
@@ -59,16 +61,19 @@ export class Outbox {
         headers: { "x-request-id": e.correlationId, traceparent: e.traceparent, "event-type": e.type },
       })),
     );
+    afterCommit(tx, this.wake);
   }
 
+  /** Starts relaying: the sweep, and a pass after each commit that added events. */
   start(): void {
+    this.started = true;
     this.passes.start();
   }
 
-  /** Wakes the relay (after a commit); calls while it runs coalesce into one more pass. */
-  kick(): void {
-    this.passes.kick();
-  }
+  /** After a commit: wakes the relay, if started; wakes while it runs coalesce into one more pass. */
+  private readonly wake = () => {
+    if (this.started) this.passes.kick();
+  };
 
   /**
    * Stops the sweep, waits for the pass in flight, then makes one last pass so events committed by
