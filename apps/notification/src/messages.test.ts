@@ -53,8 +53,10 @@ describe("messageFor: one notification per event, to the event's user, on the ri
     expect(cancelled(false)!.body).toContain("was cancelled: user account deleted.");
   });
 
-  test("an event without a payload gets no notification", () => {
-    expect(messageFor({ ...event({ $case: "userCreated", value: { userId, name: "", email: "", phone: "" } }), payload: undefined }, "", false)).toBeUndefined();
+  test("an event without a payload is no input (decodeEvent refuses it, the consumer dead-letters it)", () => {
+    const bare = { ...event({ $case: "userCreated", value: { userId, name: "", email: "", phone: "" } }), payload: undefined };
+    // @ts-expect-error every message is made from an event with its payload: there is no "nothing to say"
+    expect(() => messageFor(bare, "", false)).toThrow();
   });
 });
 

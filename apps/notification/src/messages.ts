@@ -1,4 +1,4 @@
-import { orderStatusFromProto, type Envelope } from "@evented/core";
+import { orderStatusFromProto, type EventCase, type EventOf, type PayloadOf } from "@evented/core";
 import type { ChannelName } from "./schema.ts";
 
 /** What to tell whom about one event, and on which channels. */
@@ -10,72 +10,73 @@ export interface Message {
   channels: ChannelName[];
 }
 
-/**
- * The notification policy, as one table of cases. `name` is the recipient's name when known;
- * SMS goes only where a phone number is known.
- */
-export function messageFor(event: Envelope, name: string, hasPhone: boolean): Message | undefined {
-  const hello = name ? `Hi ${name},` : "Hello,";
-  const sms: ChannelName[] = hasPhone ? ["sms"] : [];
-  const p = event.payload;
-  switch (p?.$case) {
-    case "userCreated":
-      return {
-        userId: p.value.userId,
-        kind: "welcome",
-        subject: "Welcome aboard",
-        body: `${hello}\n\nyour account is ready. We will keep you posted about your orders here.`,
-        channels: ["email"],
-      };
-    case "userUpdated":
-      return {
-        userId: p.value.userId,
-        kind: "profile_updated",
-        subject: "Your profile was updated",
-        body: `${hello}\n\nthese details of your profile changed: ${p.value.changedFields.join(", ")}. If this was not you, contact support.`,
-        channels: ["email"],
-      };
-    case "userDeleted":
-      return {
-        userId: p.value.userId,
-        kind: "account_deleted",
-        subject: "Your account was deleted",
-        body: `${hello}\n\nyour account and its open orders were closed. We are sorry to see you go.`,
-        channels: ["email"],
-      };
-    case "orderCreated": {
-      const { orderId, items, total, currency } = p.value;
-      const count = items.reduce((n, i) => n + i.quantity, 0);
-      return {
-        userId: p.value.userId,
-        kind: "order_confirmation",
-        subject: `Order ${orderId} received`,
-        body: `${hello}\n\nwe received your order ${orderId} of ${count} item(s), total ${formatMoney(total, currency)}.`,
-        channels: ["email", "push"],
-      };
-    }
-    case "orderStatusUpdated": {
-      const status = orderStatusFromProto(p.value.newStatus) ?? "updated";
-      return {
-        userId: p.value.userId,
-        kind: "order_status",
-        subject: `Order ${p.value.orderId} is ${status}`,
-        body: `${hello}\n\nyour order ${p.value.orderId} is now ${status}.`,
-        channels: status === "shipped" ? ["push", ...sms] : ["push"],
-      };
-    }
-    case "orderCancelled":
-      return {
-        userId: p.value.userId,
-        kind: "order_cancelled",
-        subject: `Order ${p.value.orderId} was cancelled`,
-        body: `${hello}\n\nyour order ${p.value.orderId} was cancelled${p.value.reason ? `: ${p.value.reason}` : ""}.`,
-        channels: ["email", ...sms],
-      };
-    default:
-      return undefined;
-  }
+/** Who a message goes to: their name when known, and whether a phone number is. */
+interface To {
+  hello: string;
+  sms: ChannelName[];
 }
+
+/**
+ * The notification policy: one message per event type, for the event's user. A total map: an
+ * event type without its message here does not compile. SMS goes only where a phone is known.
+ */
+const MESSAGES: { [K in EventCase]: (payload: PayloadOf<K>, to: To) => Message } = {
+  userCreated: (p, { hello }) => ({
+    userId: p.userId,
+    kind: "welcome",
+    subject: "Welcome aboard",
+    body: `${hello}\n\nyour account is ready. We will keep you posted about your orders here.`,
+    channels: ["email"],
+  }),
+  userUpdated: (p, { hello }) => ({
+    userId: p.userId,
+    kind: "profile_updated",
+    subject: "Your profile was updated",
+    body: `${hello}\n\nthese details of your profile changed: ${p.changedFields.join(", ")}. If this was not you, contact support.`,
+    channels: ["email"],
+  }),
+  userDeleted: (p, { hello }) => ({
+    userId: p.userId,
+    kind: "account_deleted",
+    subject: "Your account was deleted",
+    body: `${hello}\n\nyour account and its open orders were closed. We are sorry to see you go.`,
+    channels: ["email"],
+  }),
+  orderCreated: ({ userId, orderId, items, total, currency }, { hello }) => {
+    const count = items.reduce((n, i) => n + i.quantity, 0);
+    return {
+      userId,
+      kind: "order_confirmation",
+      subject: `Order ${orderId} received`,
+      body: `${hello}\n\nwe received your order ${orderId} of ${count} item(s), total ${formatMoney(total, currency)}.`,
+      channels: ["email", "push"],
+    };
+  },
+  orderStatusUpdated: (p, { hello, sms }) => {
+    const status = orderStatusFromProto(p.newStatus) ?? "updated";
+    return {
+      userId: p.userId,
+      kind: "order_status",
+      subject: `Order ${p.orderId} is ${status}`,
+      body: `${hello}\n\nyour order ${p.orderId} is now ${status}.`,
+      channels: status === "shipped" ? ["push", ...sms] : ["push"],
+    };
+  },
+  orderCancelled: (p, { hello, sms }) => ({
+    userId: p.userId,
+    kind: "order_cancelled",
+    subject: `Order ${p.orderId} was cancelled`,
+    body: `${hello}\n\nyour order ${p.orderId} was cancelled${p.reason ? `: ${p.reason}` : ""}.`,
+    channels: ["email", ...sms],
+  }),
+};
+
+/** The message for one event; `name` is the recipient's name when known. */
+export function messageFor(event: EventOf, name: string, hasPhone: boolean): Message {
+  return compose(event.payload, { hello: name ? `Hi ${name},` : "Hello,", sms: hasPhone ? ["sms"] : [] });
+}
+
+const compose = <K extends EventCase>(payload: { $case: K; value: PayloadOf<K> }, to: To): Message => MESSAGES[payload.$case](payload.value, to);
 
 const formats = new Map<string, Intl.NumberFormat>();
 

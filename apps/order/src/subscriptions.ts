@@ -6,11 +6,11 @@ export function subscriptions(orders: OrderService): Subscription[] {
   return [
     {
       durable: "order-on-user-deleted",
-      events: ["userDeleted"],
-      async handle(event, tx, log) {
-        if (event.payload?.$case !== "userDeleted") return;
-        const cancelled = await orders.cancelOrdersOfUser(tx, event.payload.value.userId, { requestId: event.correlationId, traceparent: event.traceparent });
-        log.info({ userId: event.payload.value.userId, cancelled }, "user deleted: open orders cancelled");
+      handlers: {
+        async userDeleted({ userId }, event, tx, log) {
+          const cancelled = await orders.cancelOrdersOfUser(tx, userId, { requestId: event.correlationId, traceparent: event.traceparent });
+          log.info({ userId, cancelled }, "user deleted: open orders cancelled");
+        },
       },
     },
   ];

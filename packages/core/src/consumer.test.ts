@@ -6,7 +6,8 @@ import { NATS_URL, ROOT, waitFor } from "@evented/testing";
 import { sql } from "drizzle-orm";
 import { nanos, StorageType } from "nats";
 import { pruneProcessedEvents, startConsumers, type ConsumerOptions, type RunningConsumers, type Subscription } from "./consumer.ts";
-import { encodeEvent, subjectFor, type Envelope } from "./events.ts";
+import { afterCommit } from "./db.ts";
+import { encodeEvent, newEvent, subjectFor, type Envelope } from "./events.ts";
 import { deadLetters } from "./tables.ts";
 import { silent, testDatabase, testStream, userCreated } from "./test-env.ts";
 
@@ -22,13 +23,14 @@ let refuse: Map<string, number>;
 
 const subscription: Subscription = {
   durable: "test-consumer",
-  events: ["userCreated"],
-  async handle(event, tx) {
-    const times = calls.get(event.id) ?? [];
-    times.push(performance.now());
-    calls.set(event.id, times);
-    if (times.length <= (refuse.get(event.aggregateId) ?? 0)) throw new Error(`cannot handle ${event.aggregateId} yet`);
-    await tx.execute(sql`insert into effects (event_id) values (${event.id})`);
+  handlers: {
+    async userCreated(_user, event, tx) {
+      const times = calls.get(event.id) ?? [];
+      times.push(performance.now());
+      calls.set(event.id, times);
+      if (times.length <= (refuse.get(event.aggregateId) ?? 0)) throw new Error(`cannot handle ${event.aggregateId} yet`);
+      await tx.execute(sql`insert into effects (event_id) values (${event.id})`);
+    },
   },
 };
 
@@ -156,6 +158,41 @@ test("poison messages are dead-lettered with their reason, the rest flow, and th
   expect(twice.code).toBe(1);
   expect(twice.err).toContain("already replayed");
   expect(await effectsOf(poison.id)).toBe(1);
+});
+
+test("each event reaches the handler of its type with its payload; types without one are acked unseen; afterCommit runs only once committed", async () => {
+  nats = await testStream();
+  const seen: string[] = [];
+  const committed: string[] = [];
+  const typed: Subscription = {
+    durable: "test-typed",
+    handlers: {
+      async userCreated(user, event, tx) {
+        afterCommit(tx, () => committed.push(user.userId));
+        seen.push(`created ${user.name} ${event.type}`);
+        if (user.userId === "refused") throw new Error("refused");
+        await tx.execute(sql`insert into effects (event_id) values (${event.id})`);
+      },
+      async orderCancelled(order, event, tx) {
+        afterCommit(tx, () => committed.push(order.orderId));
+        seen.push(`cancelled ${order.orderId} ${order.reason} ${event.aggregateId}`);
+      },
+    },
+  };
+  running = await startConsumers([typed], { bus: nats.bus, db: pg.db, log: silent, backoffMs: [50], maxAttempts: 1 });
+  const cancelled = newEvent("test", "order-1", { $case: "orderCancelled", value: { orderId: "order-1", userId: "u", previousStatus: 1, reason: "why" } });
+  const deleted = newEvent("test", "u", { $case: "userDeleted", value: { userId: "u", name: "Ada", email: "", phone: "" } });
+  await publish(userCreated("refused"));
+  await publish(deleted);
+  await publish(userCreated("kept"));
+  const last = await publish(cancelled);
+  await waitFor("the subscription to settle", async () => {
+    const info = await nats.bus.jsm.consumers.info(nats.stream, typed.durable);
+    return info.ack_floor.stream_seq >= last.seq && info.num_ack_pending === 0;
+  });
+  expect(seen.toSorted()).toEqual(["cancelled order-1 why order-1", "created Ada UserCreated", "created Ada UserCreated"]);
+  expect(committed.toSorted()).toEqual(["kept", "order-1"]); // not the refused one, whose transaction rolled back
+  expect(await allEffects()).toBe(1);
 });
 
 /** `bun run dead-letters order ...` against this test's database, as an operator would run it. */

@@ -4,20 +4,42 @@ import { nanos } from "nats";
 import type { Bus } from "./bus.ts";
 import type { Executor } from "./db.ts";
 import { isUnreachable } from "./errors.ts";
-import { decodeEvent, subjectFor, type Envelope, type EventCase } from "./events.ts";
+import { decodeEvent, EVENTS, subjectFor, type EventCase, type EventOf, type PayloadOf } from "./events.ts";
 import type { Logger } from "./logger.ts";
 import { deadLetters, processedEvents } from "./tables.ts";
 import { SpanKind, SpanStatusCode, startSpan } from "./tracing.ts";
 
-/** One durable subscription of a service: which events, under which consumer name, handled how. */
+/**
+ * Applies one event's effect inside `tx`, which also records the event as processed: `payload` is
+ * the event's own message (UserDeleted for "userDeleted"), `event` the envelope around it (id,
+ * correlation id, trace context). Work to do once `tx` has committed goes through afterCommit.
+ */
+export type Handler<K extends EventCase> = (payload: PayloadOf<K>, event: EventOf<K>, tx: Executor, log: Logger) => Promise<void>;
+/** Handlers by event type; the subscription receives the types it has a handler for, and no other. */
+export type Handlers = { [K in EventCase]?: Handler<K> };
+/** A handler for every event type: a new event does not compile until it has one. */
+export type EveryHandler = { [K in EventCase]: Handler<K> };
+
+/** One durable subscription of a service: under which consumer name, which events handled how. */
 export interface Subscription {
   /** Durable consumer name; also the key under which processed events are recorded. */
   durable: string;
-  events: EventCase[];
-  /** Applies the event's effect inside `tx`; the event is recorded as processed in the same transaction. */
-  handle(event: Envelope, tx: Executor, log: Logger): Promise<void>;
-  /** Runs after the handler's transaction committed, e.g. to wake an outbox relay. */
-  afterCommit?(): void;
+  handlers: Handlers;
+}
+
+/** The same handler for every event type, for a worker that reacts to all of them (its payload is any event's). */
+export function everyEvent(handle: Handler<EventCase>): EveryHandler {
+  return Object.fromEntries(Object.keys(EVENTS).map((k) => [k, handle])) as EveryHandler;
+}
+
+/** The event types a subscription handles. */
+export const eventsOf = (sub: Subscription): EventCase[] => (Object.keys(sub.handlers) as EventCase[]).filter((k) => sub.handlers[k]);
+
+/** Calls the handler for the event's type (the consumer only passes events it has one for). */
+function dispatch<K extends EventCase>(handlers: Handlers, event: EventOf<K>, tx: Executor, log: Logger): Promise<void> {
+  const handler = handlers[event.payload.$case as K];
+  if (!handler) throw new Error(`no handler for ${event.payload.$case}`);
+  return handler(event.payload.value as PayloadOf<K>, event, tx, log);
 }
 
 export interface ConsumerOptions {
@@ -80,11 +102,12 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
   const { bus, db, maxAttempts = d.maxAttempts, backoffMs = d.backoffMs, ackWaitMs = d.ackWaitMs, concurrency = d.concurrency } = options;
   const log = options.log.child({ consumer: sub.durable });
   const prefix = bus.options.prefix;
+  const events = eventsOf(sub);
   await bus.ensureConsumer({
     durable_name: sub.durable,
     // One filter subject (servers before 2.10 take no list): the event's own, or all events,
     // with the ones this subscription does not want acked unseen below.
-    filter_subject: sub.events.length === 1 ? subjectFor(prefix, sub.events[0]!) : `${prefix}.>`,
+    filter_subject: events.length === 1 ? subjectFor(prefix, events[0]!) : `${prefix}.>`,
     ack_wait: nanos(ackWaitMs),
     // Unlimited at the server: this code decides when to give up (dead letter), so JetStream
     // never drops a message silently, not even one whose handler crashed the process.
@@ -114,7 +137,7 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
   /** Handler failures per message (stream sequence), outages not included. */
   const failures = new Map<number, number>();
 
-  async function handleMessage(m: JsMsg, event: Envelope): Promise<void> {
+  async function handleMessage(m: JsMsg, event: EventOf): Promise<void> {
     // The trace goes on from the request that caused the event (the envelope's traceparent).
     const { span, traceId } = startSpan(`${event.type} process`, SpanKind.CONSUMER, event.traceparent || undefined, { "messaging.consumer.group.name": sub.durable });
     const elog = log.child({ eventId: event.id, eventType: event.type, requestId: event.correlationId || undefined, traceId });
@@ -126,12 +149,11 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
           .onConflictDoNothing()
           .returning({ id: processedEvents.eventId });
         if (fresh.length === 0) return false;
-        await sub.handle(event, tx, elog);
+        await dispatch(sub.handlers, event, tx, elog);
         return true;
       });
       m.ack();
       failures.delete(m.seq);
-      if (applied) sub.afterCommit?.();
       elog.debug({ applied }, applied ? "event handled" : "duplicate event skipped");
     } catch (err) {
       const outage = isUnreachable(err);
@@ -156,7 +178,7 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
     }
   }
 
-  const wanted = new Set(sub.events);
+  const wanted = new Set(events);
   let stopping = false;
   let messages: ConsumerMessages | undefined;
   const inflight = new Set<Promise<void>>();
@@ -170,7 +192,7 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
         m.nak();
         continue;
       }
-      let event: Envelope;
+      let event: EventOf;
       try {
         event = decodeEvent(m.data);
       } catch (err) {
@@ -180,7 +202,7 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
         });
         continue;
       }
-      if (!wanted.has(event.payload!.$case)) {
+      if (!wanted.has(event.payload.$case)) {
         m.ack();
         continue;
       }
@@ -206,7 +228,7 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
   })();
   loop.catch((err) => log.error({ err }, "consumer loop stopped"));
 
-  log.info({ events: sub.events }, "consuming");
+  log.info({ events }, "consuming");
   return async () => {
     stopping = true;
     await messages?.close();

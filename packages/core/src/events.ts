@@ -3,6 +3,10 @@ import { eventsV1 } from "@evented/proto";
 export type Envelope = eventsV1.Envelope;
 export type Payload = NonNullable<Envelope["payload"]>;
 export type EventCase = Payload["$case"];
+/** The payload of one event type: PayloadOf<"userDeleted"> is UserDeleted. */
+export type PayloadOf<K extends EventCase> = Extract<Payload, { $case: K }>["value"];
+/** An envelope known to carry an event of type K (any type by default), as decodeEvent returns it. */
+export type EventOf<K extends EventCase = EventCase> = Envelope & { payload: Extract<Payload, { $case: K }> };
 
 /**
  * Every event the system publishes: its name and the subject below the stream's prefix.
@@ -25,7 +29,7 @@ export interface EventContext {
   traceparent?: string;
 }
 
-export function newEvent(source: string, aggregateId: string, payload: Payload, ctx: EventContext = {}): Envelope {
+export function newEvent<P extends Payload>(source: string, aggregateId: string, payload: P, ctx: EventContext = {}): Envelope & { payload: P } {
   return {
     id: Bun.randomUUIDv7(),
     type: EVENTS[payload.$case].type,
@@ -49,13 +53,13 @@ export function encodeEvent(event: Envelope): Uint8Array {
 }
 
 /** Decodes and checks an event; throws an Error that says what is wrong with it. */
-export function decodeEvent(data: Uint8Array): Envelope {
+export function decodeEvent(data: Uint8Array): EventOf {
   const event = eventsV1.Envelope.decode(data);
   if (!event.id) throw new Error("event has no id");
   const key = caseOf(event);
   if (event.type !== EVENTS[key].type) throw new Error(`event type "${event.type}" does not match its payload (${key})`);
   if (event.version !== EVENT_VERSION) throw new Error(`event version ${event.version} is not supported`);
-  return event;
+  return event as EventOf;
 }
 
 function caseOf(event: Envelope): EventCase {
