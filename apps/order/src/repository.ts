@@ -1,5 +1,6 @@
 import type { Executor } from "@evented/core";
-import { and, asc, desc, eq, inArray, lt, notInArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { CANCELLABLE } from "./order.ts";
 import { deletedUsers, orderItems, orders, type Order, type OrderItem, type OrderStatus } from "./schema.ts";
 
 type OrderRow = typeof orders.$inferSelect;
@@ -43,7 +44,7 @@ export async function openOrdersOfUser(tx: Executor, userId: string): Promise<Or
   const rows = await tx
     .select()
     .from(orders)
-    .where(and(eq(orders.userId, userId), notInArray(orders.status, ["shipped", "completed", "cancelled"])))
+    .where(and(eq(orders.userId, userId), inArray(orders.status, CANCELLABLE)))
     .orderBy(asc(orders.id))
     .for("update");
   return withItems(tx, rows);

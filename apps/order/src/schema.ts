@@ -2,9 +2,9 @@ import { bigint, index, integer, pgTable, primaryKey, text, timestamp, uuid } fr
 
 export { deadLetters, idempotencyKeys, outbox, processedEvents } from "@evented/core/tables";
 
-import type { OrderStatus } from "@evented/core";
+import type { OrderItem, OrderStatus } from "./order.ts";
 
-export type { OrderStatus };
+export type { OrderItem, OrderStatus };
 
 export const orders = pgTable(
   "orders",
@@ -42,5 +42,4 @@ export const deletedUsers = pgTable("deleted_users", {
   deletedAt: timestamp("deleted_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
-export type OrderItem = Pick<typeof orderItems.$inferSelect, "productId" | "quantity" | "unitPrice">;
 export type Order = typeof orders.$inferSelect & { items: OrderItem[] };

@@ -1,5 +1,6 @@
 import { invalid, orderStatusFromProto, orderStatusToProto, unaryHandlers, type Logger } from "@evented/core";
 import { orderV1 } from "@evented/proto";
+import { ORDER_STATUSES } from "./order.ts";
 import type { Order, OrderService } from "./service.ts";
 
 /** gRPC <-> domain: nothing else lives here. */
@@ -15,7 +16,7 @@ export function orderServer(orders: OrderService, log: Logger): orderV1.OrderSer
     },
     updateOrderStatus: async (req, ctx) => {
       const status = orderStatusFromProto(req.status);
-      if (!status) throw invalid("status must be one of pending, confirmed, shipped, completed, cancelled");
+      if (!status) throw invalid(`status must be one of ${ORDER_STATUSES.join(", ")}`);
       return { order: toProto(await orders.updateStatus(req.id, status, ctx)) };
     },
     cancelOrder: async (req, ctx) => ({ order: toProto(await orders.cancel(req.id, req.reason, ctx)) }),

@@ -1,7 +1,6 @@
 import {
   checkCurrency,
   checkId,
-  conflict,
   failedPrecondition,
   invalid,
   LIMITS,
@@ -15,19 +14,11 @@ import {
   type Executor,
   type Outbox,
 } from "@evented/core";
+import { checkItems, NEW_ORDER_STATUS, orderTotal, transition, type NewItem, type OrderItem, type OrderStatus } from "./order.ts";
 import * as repo from "./repository.ts";
-import type { Order, OrderItem, OrderStatus } from "./schema.ts";
+import type { Order } from "./schema.ts";
 
 export type { Order, OrderItem, OrderStatus };
-
-/** The order lifecycle. Cancelling is allowed until the order ships. */
-export const NEXT_STATUS: Record<OrderStatus, readonly OrderStatus[]> = {
-  pending: ["confirmed", "cancelled"],
-  confirmed: ["shipped", "cancelled"],
-  shipped: ["completed"],
-  completed: [],
-  cancelled: [],
-};
 
 /** What the order service needs to know about users: whether one exists (user service, over gRPC). */
 export interface UserDirectory {
@@ -36,7 +27,7 @@ export interface UserDirectory {
 
 export interface CreateOrder {
   userId: string;
-  items: { productId: string; quantity: number; unitPrice?: number }[];
+  items: NewItem[];
   currency?: string;
 }
 
@@ -57,7 +48,7 @@ export class OrderService {
     const userId = checkId("user_id", input.userId);
     const items = checkItems(input.items);
     const currency = checkCurrency(input.currency || "USD");
-    const total = items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0);
+    const total = orderTotal(items);
 
     const request = { userId, items, currency };
     // A retry of a create that committed gets its first answer, even if the user is gone since.
@@ -74,7 +65,7 @@ export class OrderService {
         const [, deleted, created] = await Promise.all([
           repo.lockUserShared(tx, userId),
           repo.isUserDeleted(tx, userId),
-          repo.insertOrder(tx, { id, userId, status: "pending", currency, total }, items),
+          repo.insertOrder(tx, { id, userId, status: NEW_ORDER_STATUS, currency, total }, items),
           this.outbox.add(tx, event),
         ]);
         if (deleted) throw failedPrecondition(`user ${userId} does not exist`);
@@ -103,8 +94,7 @@ export class OrderService {
     return this.db.transaction(async (tx) => {
       const current = await repo.findOrder(tx, id, true);
       if (!current) throw notFound(`order ${id} not found`);
-      if (current.status === to) return current;
-      checkTransition(current, to);
+      if (!transition(current, to)) return current;
       const row = await repo.setStatus(tx, id, to);
       const value = { orderId: id, userId: current.userId, oldStatus: orderStatusToProto(current.status), newStatus: orderStatusToProto(to) };
       await this.outbox.add(tx, newEvent(SOURCE, id, { $case: "orderStatusUpdated", value }, ctx));
@@ -118,8 +108,7 @@ export class OrderService {
     return this.db.transaction(async (tx) => {
       const current = await repo.findOrder(tx, id, true);
       if (!current) throw notFound(`order ${id} not found`);
-      if (current.status === "cancelled") return current;
-      checkTransition(current, "cancelled");
+      if (!transition(current, "cancelled")) return current;
       return this.cancelIn(tx, current, reason, ctx);
     });
   }
@@ -139,31 +128,6 @@ export class OrderService {
     await this.outbox.add(tx, newEvent(SOURCE, current.id, { $case: "orderCancelled", value }, ctx));
     return { ...row, items: current.items };
   }
-}
-
-function checkTransition(order: Order, to: OrderStatus): void {
-  const allowed = NEXT_STATUS[order.status];
-  if (!allowed.includes(to)) {
-    const options = allowed.length ? `it can become ${allowed.join(" or ")}` : "it is final";
-    throw conflict(`order ${order.id} is ${order.status} and cannot become ${to}; ${options}`);
-  }
-}
-
-function checkItems(items: CreateOrder["items"]): OrderItem[] {
-  if (items.length === 0) throw invalid("items must contain at least one item");
-  if (items.length > LIMITS.itemsMax) throw invalid(`items must contain at most ${LIMITS.itemsMax} items`);
-  return items.map((item, i) => {
-    const productId = item.productId.trim();
-    if (!productId || productId.length > LIMITS.productIdMax) throw invalid(`items[${i}].product_id must be 1 to ${LIMITS.productIdMax} characters`);
-    if (!Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > LIMITS.quantityMax) {
-      throw invalid(`items[${i}].quantity must be a whole number from 1 to ${LIMITS.quantityMax}`);
-    }
-    const unitPrice = item.unitPrice ?? 0;
-    if (!Number.isInteger(unitPrice) || unitPrice < 0 || unitPrice > LIMITS.unitPriceMax) {
-      throw invalid(`items[${i}].unit_price must be a whole number of minor units from 0 to ${LIMITS.unitPriceMax}`);
-    }
-    return { productId, quantity: item.quantity, unitPrice };
-  });
 }
 
 function reviveOrder(json: unknown): Order {

@@ -1,4 +1,5 @@
 import { orderStatusToProto } from "@evented/core";
+import { CANCELLABLE, describeLifecycle } from "@evented/order/order";
 import { Elysia, ParseError } from "elysia";
 import type { Clients } from "../../clients.ts";
 import { requestMeta } from "../../context.ts";
@@ -54,7 +55,7 @@ export const orders = ({ orders }: Clients) =>
         response: { 200: Order, ...errorResponses(400, 404, 409, 500, 503, 504) },
         detail: {
           summary: "Move an order along its lifecycle",
-          description: "pending → confirmed → shipped → completed; cancelled from pending or confirmed. Any other move is 409. Publishes OrderStatusUpdated (or OrderCancelled).",
+          description: `${describeLifecycle()}. Any other move is 409. Publishes OrderStatusUpdated (or OrderCancelled).`,
         },
       },
     )
@@ -76,6 +77,9 @@ export const orders = ({ orders }: Clients) =>
         },
         body: CancelBody,
         response: { 200: Order, ...errorResponses(400, 404, 409, 500, 503, 504) },
-        detail: { summary: "Cancel an order", description: "Allowed before the order ships; 409 after. The body is optional. Publishes OrderCancelled." },
+        detail: {
+          summary: "Cancel an order",
+          description: `Allowed while the order is ${CANCELLABLE.join(" or ")}; 409 after. The body is optional. Publishes OrderCancelled.`,
+        },
       },
     );

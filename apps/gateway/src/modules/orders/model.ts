@@ -1,4 +1,5 @@
-import { CURRENCY_PATTERN, LIMITS, ORDER_STATUSES, orderStatusFromProto, type OrderStatus } from "@evented/core";
+import { CURRENCY_PATTERN, LIMITS, orderStatusFromProto } from "@evented/core";
+import { ORDER_STATUSES, type OrderStatus } from "@evented/order/order";
 import type { orderV1 } from "@evented/proto";
 import { Type } from "@sinclair/typebox";
 import { t } from "elysia";

@@ -24,7 +24,7 @@ export const protobufPackage = "order.v1";
 
 export const protobufFileName = "order/v1/order.proto";
 
-/** pending -> confirmed -> shipped -> completed; cancelled from pending or confirmed. */
+/** Which status may follow which is the order service's rule, written once in apps/order/src/order.ts. */
 export enum OrderStatus {
   ORDER_STATUS_UNSPECIFIED = 0,
   ORDER_STATUS_PENDING = 1,
