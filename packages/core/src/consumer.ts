@@ -33,7 +33,7 @@ export function everyEvent(handle: Handler<EventCase>): EveryHandler {
 }
 
 /** The event types a subscription handles. */
-export const eventsOf = (sub: Subscription): EventCase[] => (Object.keys(sub.handlers) as EventCase[]).filter((k) => sub.handlers[k]);
+export const subscribedEvents = (sub: Subscription): EventCase[] => (Object.keys(sub.handlers) as EventCase[]).filter((k) => sub.handlers[k]);
 
 /** Calls the handler for the event's type (the consumer only passes events it has one for). */
 function dispatch<K extends EventCase>(handlers: Handlers, event: EventOf<K>, tx: Executor, log: Logger): Promise<void> {
@@ -102,7 +102,7 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
   const { bus, db, maxAttempts = d.maxAttempts, backoffMs = d.backoffMs, ackWaitMs = d.ackWaitMs, concurrency = d.concurrency } = options;
   const log = options.log.child({ consumer: sub.durable });
   const prefix = bus.options.prefix;
-  const events = eventsOf(sub);
+  const events = subscribedEvents(sub);
   await bus.ensureConsumer({
     durable_name: sub.durable,
     // One filter subject (servers before 2.10 take no list): the event's own, or all events,
