@@ -66,6 +66,8 @@ const HTTP_OF_GRPC: Partial<Record<status, number>> = {
 /** Reasons that refine the status: HTTP has a word for them that gRPC lacks. */
 const HTTP_OF_REASON: Record<string, number> = {
   IDEMPOTENCY_KEY_REUSED: 422,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
 };
 
 /** Messages a client gets instead of the transport's own, which may name internal hosts. */
@@ -94,7 +96,7 @@ export function toHttpError(err: unknown): HttpError {
   }
   // The gateway's own refusals (e.g. a body that is not an object), before any service is asked.
   if (err instanceof AppError) {
-    return { status: HTTP_OF_GRPC[err.code] ?? 500, code: err.reason ?? status[err.code] ?? "UNKNOWN", message: err.message };
+    return { status: (err.reason && HTTP_OF_REASON[err.reason]) || HTTP_OF_GRPC[err.code] || 500, code: err.reason ?? status[err.code] ?? "UNKNOWN", message: err.message };
   }
   return { status: 500, code: "INTERNAL", message: "internal error" };
 }

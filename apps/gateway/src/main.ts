@@ -9,7 +9,7 @@ const stopTracing = await initTracing("gateway", config.telemetry);
 collectProcessMetrics();
 const clients = connectClients(config);
 const health = connectHealthChecks(config);
-const app = createApp(clients, log, health).listen(config.port);
+const app = createApp(clients, log, { downstream: health, limits: config.limits, clientIpHeader: config.clientIpHeader, corsOrigins: config.corsOrigins }).listen(config.port);
 log.info({ port: app.server?.port }, "gateway listening");
 
 onShutdown(log, [

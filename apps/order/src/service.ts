@@ -1,6 +1,7 @@
 import {
   checkCurrency,
   checkId,
+  checkText,
   conflict,
   failedPrecondition,
   invalid,
@@ -119,6 +120,7 @@ export class OrderService {
   async cancel(rawId: string, reason: string, ctx: Context = {}): Promise<Order> {
     const id = checkId("id", rawId);
     if (reason.length > LIMITS.reasonMax) throw invalid(`reason must be at most ${LIMITS.reasonMax} characters`);
+    checkText("reason", reason);
     const order = await this.db.transaction(async (tx) => {
       const current = await repo.findOrder(tx, id, true);
       if (!current) throw notFound(`order ${id} not found`);
@@ -164,7 +166,7 @@ function checkItems(items: CreateOrder["items"]): OrderItem[] {
   if (items.length === 0) throw invalid("items must contain at least one item");
   if (items.length > LIMITS.itemsMax) throw invalid(`items must contain at most ${LIMITS.itemsMax} items`);
   return items.map((item, i) => {
-    const productId = item.productId.trim();
+    const productId = checkText(`items[${i}].product_id`, item.productId).trim();
     if (!productId || productId.length > LIMITS.productIdMax) throw invalid(`items[${i}].product_id must be 1 to ${LIMITS.productIdMax} characters`);
     if (!Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > LIMITS.quantityMax) {
       throw invalid(`items[${i}].quantity must be a whole number from 1 to ${LIMITS.quantityMax}`);

@@ -6,7 +6,7 @@ import type { Clients } from "../../clients.ts";
 
 const answering = (status: string): HealthChecker => ({ check: async () => status, close() {} });
 const log = createLogger("gateway-test", { level: "silent" });
-const appWith = (downstream: Record<string, HealthChecker>) => createApp({} as Clients, log, downstream);
+const appWith = (downstream: Record<string, HealthChecker>) => createApp({} as Clients, log, { downstream });
 
 test("/ready is 200 when every service is SERVING", async () => {
   const res = await appWith({ user: answering("SERVING"), order: answering("SERVING") }).handle(new Request("http://localhost/ready"));
