@@ -110,6 +110,15 @@ describe("every operation", () => {
     }
   });
 
+  test("with a body lists 413 and 415; every API route lists 429 with its Retry-After header (limits.ts)", () => {
+    for (const [name, op] of operations) {
+      const responses = (op.responses ?? {}) as Record<string, OpenAPIV3_1.ResponseObject>;
+      if (op.requestBody) expect({ name, statuses: Object.keys(responses) }).toEqual({ name, statuses: expect.arrayContaining(["413", "415"]) });
+      if (op.tags?.includes("system")) continue;
+      expect({ name, retryAfter: Boolean(responses["429"]?.headers?.["Retry-After"]) }).toEqual({ name, retryAfter: true });
+    }
+  });
+
   test("documents its path parameters with a pattern and an example, and its request body with an example", () => {
     for (const [name, op] of operations) {
       for (const p of (op.parameters ?? []) as OpenAPIV3_1.ParameterObject[]) {
