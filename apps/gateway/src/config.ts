@@ -3,6 +3,8 @@ import { ConfigError, hostPort, int, logConfig, optional, port, telemetryConfig 
 export function readConfig(env: Record<string, string | undefined>) {
   return {
     port: port(env, "GATEWAY_PORT", 8080),
+    /** Port of the Prometheus /metrics listener, apart from the API so it is never public; 0 = none. */
+    metricsPort: port(env, "GATEWAY_METRICS_PORT", 0),
     userServiceUrl: hostPort(env, "USER_SERVICE_URL", "127.0.0.1:50051"),
     orderServiceUrl: hostPort(env, "ORDER_SERVICE_URL", "127.0.0.1:50052"),
     notificationServiceUrl: hostPort(env, "NOTIFICATION_SERVICE_URL", "127.0.0.1:50053"),

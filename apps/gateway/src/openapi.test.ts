@@ -44,8 +44,7 @@ test("names exactly the routes the app serves", () => {
 
 test("hides nothing but the docs themselves", () => {
   const hidden = app.routes.filter((r) => (r.hooks?.detail as { hide?: boolean } | undefined)?.hide).map((r) => r.path);
-  // /metrics is Prometheus text for scrapers, not part of the JSON API.
-  expect(hidden.sort()).toEqual(["/metrics", "/swagger", "/swagger/json", "/swagger/scalar.js"]);
+  expect(hidden.sort()).toEqual(["/swagger", "/swagger/json", "/swagger/scalar.js"]);
 });
 
 /** True when a reader (or Scalar) can show an example value for the schema. */
