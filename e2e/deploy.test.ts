@@ -3,7 +3,7 @@
 // started with its compose environment, only hosts, ports, databases and stream swapped for this
 // machine's. docker-compose must be installed (.ci/run installs it): without it this test fails.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatabase, freePort, NATS_URL, ROOT, uniqueStream, waitFor } from "@evented/testing";
@@ -27,10 +27,17 @@ interface ComposeService {
   container_name?: string;
 }
 
+/** What .env.example lists: every secret the compose file needs, and none written in it. */
+const SECRETS = readFileSync(join(ROOT, ".env.example"), "utf8")
+  .split("\n")
+  .flatMap((line) => /^([A-Z_]+)=$/.exec(line)?.[1] ?? []);
+
 async function composeConfig(): Promise<{ services: Record<string, ComposeService> }> {
   const bin = Bun.which("docker-compose");
   expect(bin, "docker-compose is not installed: apt-get install docker-compose (.ci/run does)").toBeTruthy();
-  const proc = Bun.spawn([bin!, "-f", "docker-compose.yml", "config"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  // The secrets a .env gives it (bun run compose:env), here for this run only.
+  const secrets = Object.fromEntries(SECRETS.map((name) => [name, `p${crypto.randomUUID().replaceAll("-", "")}`]));
+  const proc = Bun.spawn([bin!, "-f", "docker-compose.yml", "config"], { cwd: ROOT, env: { ...process.env, ...secrets }, stdout: "pipe", stderr: "pipe" });
   const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   expect(code, err).toBe(0);
   return Bun.YAML.parse(out) as { services: Record<string, ComposeService> };
@@ -44,14 +51,29 @@ afterAll(async () => {
 });
 
 describe("docker-compose.yml", () => {
-  test("runs PostgreSQL with a database per service and NATS with JetStream, both on volumes", () => {
+  test("runs PostgreSQL with a database and role per service and NATS with JetStream and a user per service, both on volumes", () => {
     const { postgres, nats } = compose.services;
     expect(postgres?.volumes).toContainEqual(expect.stringMatching(/:\/var\/lib\/postgresql\/data/));
     expect(postgres?.volumes).toContainEqual(expect.stringMatching(/deploy\/postgres:\/docker-entrypoint-initdb\.d/));
-    const init = readFileSync(join(ROOT, "deploy/postgres/create-databases.sql"), "utf8");
-    for (const db of ["users", "orders", "notifications"]) expect(init).toContain(`CREATE DATABASE ${db};`);
+    const init = readFileSync(join(ROOT, "deploy/postgres/service-databases.sh"), "utf8");
+    for (const [app, db] of [["user", "users"], ["order", "orders"], ["notification", "notifications"]] as const) {
+      expect(init).toContain(`create ${app}_service ${db} `);
+      expect(compose.services[app]?.environment?.[`${app.toUpperCase()}_DB_CONN`]).toMatch(new RegExp(`^postgres://${app}_service:p[0-9a-f]{32}@postgres:5432/${db}$`));
+      expect(compose.services[app]?.environment?.NATS_URL).toMatch(new RegExp(`^nats://${app}:p[0-9a-f]{32}@nats:4222$`));
+    }
     expect(nats?.command).toContain("-js");
+    expect(nats?.command).toEqual(expect.arrayContaining(["-c", "/etc/nats/nats-server.conf"]));
     expect(nats?.volumes).toContainEqual(expect.stringMatching(/:\/data/));
+  });
+
+  test("commits no secret: every password comes from .env, and .env is ignored by git and Docker", async () => {
+    const text = readFileSync(join(ROOT, "docker-compose.yml"), "utf8") + readdirSync(join(ROOT, "deploy/env")).map((f) => readFileSync(join(ROOT, "deploy/env", f), "utf8")).join("\n");
+    expect(text).not.toMatch(/PASSWORD:\s+[^$\s]|:\/\/[^:/@\s]+:[^$@\s][^@\s]*@/);
+    expect(SECRETS.length).toBeGreaterThanOrEqual(8);
+    for (const name of SECRETS) expect(text).toContain(`\${${name}:?`);
+    const ignored = Bun.spawnSync(["git", "check-ignore", "-q", ".env"], { cwd: ROOT });
+    expect(ignored.exitCode).toBe(0);
+    expect(readFileSync(join(ROOT, ".dockerignore"), "utf8").split("\n")).toContain(".env");
   });
 
   test("builds each app from its Dockerfile, starts it once what it needs is healthy, restarts it", () => {

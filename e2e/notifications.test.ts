@@ -57,8 +57,8 @@ test("a user is welcomed by email, told about an order, and after deleting the a
     return done && byKind;
   });
   expect(listed.get("order_cancelled")!.map((d) => [d.channel, d.status, d.last_error])).toEqual([
-    ["email", "suppressed", "the user deleted their account"],
-    ["sms", "suppressed", "the user deleted their account"],
+    ["email", "suppressed", "account_deleted"],
+    ["sms", "suppressed", "account_deleted"],
   ]);
   expect(subjects()).toEqual(["Welcome aboard", `Order ${order!.id} received`, "Your account was deleted"]);
   expect(sms.received.filter((r) => r.body.user_id === user!.id)).toEqual([]);

@@ -9,7 +9,7 @@ import { connect } from "nats";
 setDefaultTimeout(30_000);
 
 let system: System;
-const metricsPorts = { user: freePort(), order: freePort(), notification: freePort() };
+const metricsPorts = { user: freePort(), order: freePort(), notification: freePort(), gateway: freePort() };
 
 beforeAll(async () => {
   system = await startSystem({
@@ -17,6 +17,7 @@ beforeAll(async () => {
       user: { USER_METRICS_PORT: String(metricsPorts.user) },
       order: { ORDER_METRICS_PORT: String(metricsPorts.order) },
       notification: { NOTIFICATION_METRICS_PORT: String(metricsPorts.notification) },
+      gateway: { GATEWAY_METRICS_PORT: String(metricsPorts.gateway) },
     },
   });
 }, 60_000);
@@ -87,13 +88,14 @@ test("a request without an id gets one, returned to the client and used in the l
 
 test("/metrics on the gateway and on each service parse as Prometheus text and count the calls made", async () => {
   const missing = "01900000-0000-7000-8000-00000000f00d";
-  const before = await scrapeMetrics(`${system.gatewayUrl}/metrics`);
+  expect((await fetch(`${system.gatewayUrl}/metrics`)).status).toBe(404); // never on the public port
+  const before = await scrapeMetrics(`http://127.0.0.1:${metricsPorts.gateway}/metrics`);
   const route = { method: "GET", route: "/users/:id", status: "404" };
   const rpc = { grpc_service: "user.v1.UserService", grpc_method: "GetUser", grpc_code: "NOT_FOUND" };
   const userBefore = await scrapeMetrics(`http://127.0.0.1:${metricsPorts.user}/metrics`);
   for (let i = 0; i < 3; i++) expect((await fetch(`${system.gatewayUrl}/users/${missing}`)).status).toBe(404);
 
-  const gateway = await scrapeMetrics(`${system.gatewayUrl}/metrics`);
+  const gateway = await scrapeMetrics(`http://127.0.0.1:${metricsPorts.gateway}/metrics`);
   expect(sampleValue(gateway, "http_requests_total", route)! - (sampleValue(before, "http_requests_total", route) ?? 0)).toBe(3);
   expect(sampleValue(gateway, "http_request_duration_seconds", route)! - (sampleValue(before, "http_request_duration_seconds", route) ?? 0)).toBe(3);
   expect(sampleValue(gateway, "http_requests_total", { method: "POST", route: "/users", status: "201" })).toBeGreaterThanOrEqual(1);

@@ -3,18 +3,31 @@ import { Elysia } from "elysia";
 import type { Clients } from "./clients.ts";
 import { errorsAndLogs, objectBodies, requestMeta } from "./context.ts";
 import { docs } from "./docs.ts";
+import { corsFor, securityHeaders } from "./headers.ts";
+import { DEFAULT_LIMITS, type Limits, requestLimits } from "./limits.ts";
 import { orders } from "./modules/orders/index.ts";
 import { system, type Downstream } from "./modules/system/index.ts";
 import { users } from "./modules/users/index.ts";
 
-/** `downstream`: the health checks behind /ready (none: always ready, as in unit tests). */
-export function createApp(clients: Clients, log: Logger, downstream: Downstream = {}) {
+export interface AppOptions {
+  /** The health checks behind /ready (none: always ready, as in unit tests). */
+  downstream?: Downstream;
+  limits?: Limits;
+  /** Header a trusted proxy puts the client's address in, for the rate limit. */
+  clientIpHeader?: string;
+  corsOrigins?: string[];
+}
+
+export function createApp(clients: Clients, log: Logger, options: AppOptions = {}) {
   return new Elysia()
+    .use(securityHeaders)
+    .use(corsFor(options.corsOrigins ?? []))
     .use(docs())
     .use(requestMeta)
     .use(errorsAndLogs(log))
+    .use(requestLimits(options.limits ?? DEFAULT_LIMITS, options.clientIpHeader))
     .use(objectBodies)
-    .use(system(downstream))
+    .use(system(options.downstream ?? {}))
     .use(users(clients))
     .use(orders(clients));
 }

@@ -1,4 +1,4 @@
-import { invalid, SpanKind, SpanStatusCode, startSpan, type Logger, type StartedSpan } from "@evented/core";
+import { AppError, invalid, SpanKind, SpanStatusCode, startSpan, type Logger, type StartedSpan } from "@evented/core";
 import { Elysia, StatusMap, ValidationError } from "elysia";
 import { toHttpError, type ErrorBody, type HttpError } from "./errors.ts";
 import { observeRequest } from "./metrics.ts";
@@ -46,6 +46,8 @@ export function errorsAndLogs(log: Logger) {
     .onError({ as: "global" }, ({ code, error, request, set, path }): ErrorBody => {
       let e: HttpError;
       if (code === "VALIDATION") e = { status: 400, code: "INVALID_ARGUMENT", message: describe(error) };
+      // A refusal of limits.ts's parser (size, type, depth) comes wrapped as Elysia's ParseError.
+      else if (code === "PARSE" && error.cause instanceof AppError) e = toHttpError(error.cause);
       else if (code === "PARSE") e = { status: 400, code: "INVALID_ARGUMENT", message: "the request body is not valid JSON" };
       else if (code === "NOT_FOUND") e = { status: 404, code: "NOT_FOUND", message: `no route for ${request.method} ${path}` };
       else {

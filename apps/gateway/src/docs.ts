@@ -2,6 +2,7 @@ import { dirname, join } from "node:path";
 import { swagger } from "@elysiajs/swagger";
 import { Elysia } from "elysia";
 import type { OpenAPIV3_1 } from "openapi-types";
+import { errorResponses } from "./errors.ts";
 
 /**
  * Scalar's standalone browser bundle, from the pinned npm package. The plugin would load it from
@@ -48,10 +49,29 @@ export const docs = () =>
       detail: { hide: true },
     });
 
-/** The plugin lists every body and response under JSON, form data and plain text; the API answers JSON. */
+/** limits.ts answers these for any route, before the route's own handler: declared once, here. */
+const LIMIT_RESPONSES = errorResponses(413, 415, 429);
+const RETRY_AFTER: OpenAPIV3_1.HeaderObject = { description: "Whole seconds to wait before the next request", schema: { type: "integer", minimum: 1 } };
+const UNLIMITED = /^\/(health|ready|metrics|swagger)(\/|$)/;
+
+function limitResponse(status: keyof typeof LIMIT_RESPONSES): OpenAPIV3_1.ResponseObject {
+  const { description, ...schema } = LIMIT_RESPONSES[status] as unknown as { description: string };
+  return { description, content: { "application/json": { schema: schema as OpenAPIV3_1.SchemaObject } }, ...(status === 429 && { headers: { "Retry-After": RETRY_AFTER } }) };
+}
+
+/**
+ * The plugin lists every body and response under JSON, form data and plain text; the API answers
+ * JSON. And every route with a body may be 413 or 415, every API route 429 (limits.ts).
+ */
 function jsonOnly(doc: OpenAPIV3_1.Document): OpenAPIV3_1.Document {
-  for (const item of Object.values(doc.paths ?? {})) {
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const op of Object.values(item ?? {}) as OpenAPIV3_1.OperationObject[]) {
+      op.responses ??= {};
+      if (op.requestBody) {
+        op.responses["413"] ??= limitResponse(413);
+        op.responses["415"] ??= limitResponse(415);
+      }
+      if (!UNLIMITED.test(path)) op.responses["429"] ??= limitResponse(429);
       for (const part of [op.requestBody, ...Object.values(op.responses ?? {})] as { content?: Record<string, unknown> }[]) {
         const json = part?.content?.["application/json"];
         if (json) part.content = { "application/json": json };

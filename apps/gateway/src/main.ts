@@ -1,4 +1,4 @@
-import { collectProcessMetrics, createLogger, initTracing, loadConfig, onShutdown } from "@evented/core";
+import { createLogger, initTracing, loadConfig, onShutdown, serveMetrics } from "@evented/core";
 import { createApp } from "./app.ts";
 import { connectClients, connectHealthChecks } from "./clients.ts";
 import { readConfig } from "./config.ts";
@@ -6,14 +6,17 @@ import { readConfig } from "./config.ts";
 const config = loadConfig("gateway", readConfig);
 const log = createLogger("gateway", config.log);
 const stopTracing = await initTracing("gateway", config.telemetry);
-collectProcessMetrics();
+const metrics = serveMetrics(config.metricsPort, log);
 const clients = connectClients(config);
 const health = connectHealthChecks(config);
-const app = createApp(clients, log, health).listen(config.port);
+const app = createApp(clients, log, { downstream: health, limits: config.limits, clientIpHeader: config.clientIpHeader, corsOrigins: config.corsOrigins })
+  // limits.ts answers an oversized body with the API's 413 (Bun's own limit answers with an empty one).
+  .listen({ port: config.port, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
 log.info({ port: app.server?.port }, "gateway listening");
 
 onShutdown(log, [
   () => app.stop(), // stops accepting, lets in-flight requests finish
   () => [...Object.values(clients), ...Object.values(health)].forEach((c) => c.close()),
+  () => metrics?.stop(),
   stopTracing,
 ]);

@@ -44,8 +44,7 @@ test("names exactly the routes the app serves", () => {
 
 test("hides nothing but the docs themselves", () => {
   const hidden = app.routes.filter((r) => (r.hooks?.detail as { hide?: boolean } | undefined)?.hide).map((r) => r.path);
-  // /metrics is Prometheus text for scrapers, not part of the JSON API.
-  expect(hidden.sort()).toEqual(["/metrics", "/swagger", "/swagger/json", "/swagger/scalar.js"]);
+  expect(hidden.sort()).toEqual(["/swagger", "/swagger/json", "/swagger/scalar.js"]);
 });
 
 /** True when a reader (or Scalar) can show an example value for the schema. */
@@ -107,6 +106,15 @@ describe("every operation", () => {
       expect({ name, statuses }).toEqual({ name, statuses: expect.arrayContaining(["400", "500", "503", "504"]) });
       // /users/{id}/orders and /notifications list what exists: an unknown user has none.
       if (/\{id\}(\/status|\/cancel)?$/.test(name)) expect({ name, statuses }).toEqual({ name, statuses: expect.arrayContaining(["404"]) });
+    }
+  });
+
+  test("with a body lists 413 and 415; every API route lists 429 with its Retry-After header (limits.ts)", () => {
+    for (const [name, op] of operations) {
+      const responses = (op.responses ?? {}) as Record<string, OpenAPIV3_1.ResponseObject>;
+      if (op.requestBody) expect({ name, statuses: Object.keys(responses) }).toEqual({ name, statuses: expect.arrayContaining(["413", "415"]) });
+      if (op.tags?.includes("system")) continue;
+      expect({ name, retryAfter: Boolean(responses["429"]?.headers?.["Retry-After"]) }).toEqual({ name, retryAfter: true });
     }
   });
 

@@ -1,6 +1,6 @@
 // A gateway in this process with fake services, for unit tests (here and in @evented/client).
 import { createLogger } from "@evented/core";
-import { createApp } from "./app.ts";
+import { type AppOptions, createApp } from "./app.ts";
 import { fakeClients } from "./fake-clients.ts";
 
 export { serviceError, type Call } from "./fake-clients.ts";
@@ -11,12 +11,12 @@ export interface Sent {
   body: any;
 }
 
-export function testGateway() {
+export function testGateway(options: AppOptions = {}) {
   const fake = fakeClients();
-  const app = createApp(fake.clients, createLogger("gateway", { level: "silent" }));
+  const app = createApp(fake.clients, createLogger("gateway", { level: "silent" }), options);
 
   /** One request through app.handle: `body` is sent as JSON, `raw` as it is. */
-  async function send(method: string, path: string, init: { body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Sent> {
+  async function send(method: string, path: string, init: { body?: unknown; raw?: string | ReadableStream<Uint8Array>; headers?: Record<string, string> } = {}): Promise<Sent> {
     const body = init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body));
     const headers = { ...(body === undefined ? {} : { "content-type": "application/json" }), ...init.headers };
     const res = await app.handle(new Request(`http://localhost${path}`, { method, headers, body }));

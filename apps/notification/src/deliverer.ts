@@ -3,6 +3,21 @@ import { PermanentError, type Channel } from "./channels.ts";
 import { claimDue, finishDeliveries, type DueDelivery, type Outcome } from "./repository.ts";
 import type { ChannelName } from "./schema.ts";
 
+/**
+ * Why a delivery is not (yet) sent, as stored and shown to API clients in last_error: a short code.
+ * The provider's own words (host names, response bodies) go to the log line of that attempt only.
+ */
+export const DELIVERY_ERRORS = {
+  providerRefused: "provider_refused",
+  providerFailed: "provider_failed",
+  noContactDetails: "no_contact_details",
+  noAddress: "no_address",
+  accountDeleted: "account_deleted",
+  attemptNeverFinished: "attempt_never_finished",
+} as const;
+const E = DELIVERY_ERRORS;
+type DeliveryError = (typeof DELIVERY_ERRORS)[keyof typeof DELIVERY_ERRORS];
+
 export interface DelivererOptions {
   maxAttempts?: number;
   /** Wait before each retry, by attempt (the last repeats). */
@@ -71,32 +86,32 @@ export class Deliverer {
     // Claimed past the last attempt only when that attempt never finished (crash or hang past
     // its lease): give up rather than let a message that kills the worker loop forever.
     if (d.attempts > this.o.maxAttempts) {
-      return this.fail(d, `gave up after ${d.attempts - 1} attempts; the last one never finished (worker stopped mid-send?)`, log);
+      return this.fail(d, E.attemptNeverFinished, log, `gave up after ${d.attempts - 1} attempts; the last one never finished (worker stopped mid-send?)`);
     }
-    if (r?.deletedAt && n.kind !== "account_deleted") return { status: "suppressed", error: "the user deleted their account" };
-    if (!r) return this.retryOrFail(d, "no contact details for this user yet", log);
+    if (r?.deletedAt && n.kind !== "account_deleted") return { status: "suppressed", error: E.accountDeleted };
+    if (!r) return this.retryOrFail(d, E.noContactDetails, log, "no contact details for this user yet");
     const channel = this.channels[d.channel];
     const to = channel.address(r);
-    if (!to) return { status: "suppressed", error: `no ${d.channel} address for this user` };
+    if (!to) return { status: "suppressed", error: E.noAddress };
     try {
       await channel.send({ deliveryId: d.id, notificationId: n.id, userId: n.userId, kind: n.kind, to, name: r.name, subject: n.subject, body: n.body });
     } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
-      return err instanceof PermanentError ? this.fail(d, error, log) : this.retryOrFail(d, error, log);
+      const detail = err instanceof Error ? err.message : String(err);
+      return err instanceof PermanentError ? this.fail(d, E.providerRefused, log, detail) : this.retryOrFail(d, E.providerFailed, log, detail);
     }
     log.debug({ attempts: d.attempts }, "notification delivered");
     return { status: "sent", address: to };
   }
 
-  private retryOrFail(d: DueDelivery, error: string, log: Logger): Outcome {
-    if (d.attempts >= this.o.maxAttempts) return this.fail(d, error, log);
+  private retryOrFail(d: DueDelivery, error: DeliveryError, log: Logger, detail: string): Outcome {
+    if (d.attempts >= this.o.maxAttempts) return this.fail(d, error, log, detail);
     const retryInMs = this.o.backoffMs[Math.min(d.attempts, this.o.backoffMs.length) - 1] ?? 1000;
-    log.warn({ attempts: d.attempts, error, retryInMs }, "delivery failed; will retry");
+    log.warn({ attempts: d.attempts, error, detail, retryInMs }, "delivery failed; will retry");
     return { status: "pending", error, retryInMs };
   }
 
-  private fail(d: DueDelivery, error: string, log: Logger): Outcome {
-    log.error({ attempts: d.attempts, error }, "delivery failed for good");
+  private fail(d: DueDelivery, error: DeliveryError, log: Logger, detail: string): Outcome {
+    log.error({ attempts: d.attempts, error, detail }, "delivery failed for good");
     return { status: "failed", error };
   }
 }

@@ -4,7 +4,7 @@
 // enum values are the contract's: packages/core/src/order-status.ts.)
 import { conflict, invalid } from "@evented/core/errors";
 import type { OrderStatus } from "@evented/core/order-status";
-import { LIMITS } from "@evented/core/rules";
+import { checkText, LIMITS } from "@evented/core/rules";
 
 export type { OrderStatus };
 
@@ -63,7 +63,7 @@ export function checkItems(items: NewItem[]): OrderItem[] {
   if (items.length === 0) throw invalid("items must contain at least one item");
   if (items.length > LIMITS.itemsMax) throw invalid(`items must contain at most ${LIMITS.itemsMax} items`);
   return items.map((item, i) => {
-    const productId = item.productId.trim();
+    const productId = checkText(`items[${i}].product_id`, item.productId).trim();
     if (!productId || productId.length > LIMITS.productIdMax) throw invalid(`items[${i}].product_id must be 1 to ${LIMITS.productIdMax} characters`);
     if (!Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > LIMITS.quantityMax) {
       throw invalid(`items[${i}].quantity must be a whole number from 1 to ${LIMITS.quantityMax}`);

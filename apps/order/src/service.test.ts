@@ -113,6 +113,7 @@ describe("create", () => {
     ["too many items", { items: Array.from({ length: 101 }, () => item) }, "items must contain at most 100 items"],
     ["an empty product id", { items: [{ productId: "  ", quantity: 1 }] }, "items[0].product_id must be 1 to 64 characters"],
     ["a long product id", { items: [item, { productId: "x".repeat(65), quantity: 1 }] }, "items[1].product_id must be 1 to 64 characters"],
+    ["a product id with a NUL", { items: [{ productId: "4\u00006", quantity: 1 }] }, "items[0].product_id must not contain control characters"],
     ["quantity 0", { items: [{ productId: "p", quantity: 0 }] }, "items[0].quantity must be a whole number from 1 to 1000"],
     ["a negative quantity", { items: [{ productId: "p", quantity: -2 }] }, "items[0].quantity must be a whole number from 1 to 1000"],
     ["a fractional quantity", { items: [{ productId: "p", quantity: 1.5 }] }, "items[0].quantity must be a whole number from 1 to 1000"],
@@ -292,6 +293,7 @@ describe("cancel", () => {
   test("a reason over 500 characters, an unknown or malformed id are refused", async () => {
     const order = await orderIn("pending");
     expect((await failure(orders.cancel(order.id, "x".repeat(501)))).message).toBe("reason must be at most 500 characters");
+    expect((await failure(orders.cancel(order.id, "late\u0000"))).message).toBe("reason must not contain control characters");
     expect((await failure(orders.cancel(MISSING, ""))).code).toBe(status.NOT_FOUND);
     expect((await failure(orders.cancel("x", ""))).code).toBe(status.INVALID_ARGUMENT);
   });

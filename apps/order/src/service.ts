@@ -1,6 +1,7 @@
 import {
   checkCurrency,
   checkId,
+  checkText,
   failedPrecondition,
   invalid,
   LIMITS,
@@ -105,6 +106,7 @@ export class OrderService {
   async cancel(rawId: string, reason: string, ctx: Context = {}): Promise<Order> {
     const id = checkId("id", rawId);
     if (reason.length > LIMITS.reasonMax) throw invalid(`reason must be at most ${LIMITS.reasonMax} characters`);
+    checkText("reason", reason);
     return this.db.transaction(async (tx) => {
       const current = await repo.findOrder(tx, id, true);
       if (!current) throw notFound(`order ${id} not found`);

@@ -45,6 +45,14 @@ describe("create", () => {
     expect(event!.payload).toEqual({ $case: "userCreated", value: { userId: user.id, name: "Ada Lovelace", email: address, phone: "+442079460958" } });
   });
 
+  test("a name with a control character (NUL, which PostgreSQL refuses) is INVALID_ARGUMENT, not an internal error", async () => {
+    for (const name of ["Ada\u0000", "Ada\u001b[31m"]) {
+      const err = await failure(users.create({ name, email: email() }));
+      expect(err.code).toBe(status.INVALID_ARGUMENT);
+      expect(err.message).toBe("name must not contain control characters");
+    }
+  });
+
   test("phone is optional", async () => {
     const user = await users.create({ name: "No Phone", email: email() });
     expect(user.phone).toBe("");

@@ -52,7 +52,7 @@ export class Bus {
     const { log } = options;
     log.info({ url: redactUrl(options.url) }, "connecting to NATS"); // a NATS URL may carry a password
     const nc = await connect({
-      servers: options.url,
+      ...natsServers(options.url),
       name: options.name,
       // Never give up: outages are waited out, and the outbox keeps events meanwhile.
       maxReconnectAttempts: -1,
@@ -131,6 +131,27 @@ export class Bus {
       }
     }
   }
+}
+
+/**
+ * NATS_URL's servers, and the credentials in it (nats://user:password@host or nats://token@host)
+ * as nats.js wants them: it ignores credentials written in a server URL and connects as nobody.
+ */
+export function natsServers(url: string): { servers: string[]; user?: string; pass?: string; token?: string } {
+  let user: string | undefined;
+  let pass: string | undefined;
+  const servers = url.split(",").map((s) => {
+    const parsed = new URL(s.trim());
+    if (parsed.username && !user) {
+      user = decodeURIComponent(parsed.username);
+      pass = parsed.password ? decodeURIComponent(parsed.password) : undefined;
+    }
+    parsed.username = "";
+    parsed.password = "";
+    return parsed.toString().replace(/\/$/, "");
+  });
+  if (user === undefined) return { servers };
+  return pass === undefined ? { servers, token: user } : { servers, user, pass };
 }
 
 function isNotFound(err: unknown): boolean {

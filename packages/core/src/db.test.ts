@@ -2,7 +2,8 @@ import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createDatabase, uniqueName, PG_URL } from "@evented/testing";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
-import { openDatabase } from "./db.ts";
+import { openDatabase, STATEMENT_TIMEOUT_MS } from "./db.ts";
+import { pgCode, status, toServiceError } from "./errors.ts";
 import { createLogger } from "./logger.ts";
 
 setDefaultTimeout(30_000);
@@ -65,4 +66,24 @@ test("statements issued together in a transaction run in the order they were iss
     return row?.n;
   });
   expect(counted).toBe(1);
+});
+
+test("every connection has a statement timeout: a statement past it is cancelled, and a service answers DEADLINE_EXCEEDED", async () => {
+  const target = await createDatabase("timeout");
+  cleanup.push(target.drop);
+  const database = await openDatabase(target.url, {}, { log, migrationsFolder, poolSize: 1, statementTimeoutMs: 200 });
+  cleanup.unshift(database.close);
+  const [row] = await database.db.execute<{ statement_timeout: string }>(sql`select current_setting('statement_timeout') as statement_timeout`);
+  expect(row?.statement_timeout).toBe("200ms");
+  const err = await database.db.execute(sql`select pg_sleep(5)`).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(pgCode(err)).toBe("57014");
+  expect(toServiceError(err, log)).toMatchObject({ code: status.DEADLINE_EXCEEDED, details: "the database did not answer in time; retry later" });
+  // The default, for every service that does not choose.
+  const plain = await openDatabase(target.url, {}, { log, migrationsFolder, poolSize: 1 });
+  cleanup.unshift(plain.close);
+  const [dflt] = await plain.db.execute<{ statement_timeout: string }>(sql`select current_setting('statement_timeout') as statement_timeout`);
+  expect(dflt?.statement_timeout).toBe(`${STATEMENT_TIMEOUT_MS / 1000}s`);
 });

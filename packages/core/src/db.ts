@@ -21,12 +21,17 @@ export interface OpenOptions {
   /** Folder of drizzle-kit migrations, applied before the service takes traffic. */
   migrationsFolder: string;
   poolSize?: number;
+  /** The longest a statement may run before PostgreSQL cancels it (statement_timeout; 0 = none). */
+  statementTimeoutMs?: number;
 }
+
+/** No request waits longer than this for one statement; a batch job sets its own. */
+export const STATEMENT_TIMEOUT_MS = 15_000;
 
 export async function openDatabase<S extends Record<string, unknown>>(
   url: string,
   schema: S,
-  { log, migrationsFolder, poolSize = 10 }: OpenOptions,
+  { log, migrationsFolder, poolSize = 10, statementTimeoutMs = STATEMENT_TIMEOUT_MS }: OpenOptions,
 ): Promise<Database<S>> {
   await createDatabaseIfMissing(url, log);
   await migrateLocked(url, migrationsFolder, log);
@@ -40,6 +45,7 @@ export async function openDatabase<S extends Record<string, unknown>>(
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     idle_timeout: 30,
     onnotice: () => {},
+    connection: { statement_timeout: statementTimeoutMs },
   });
   const db = withCommitHooks(drizzle(tuned(client, poolSize), { schema }));
   return { db, client, close: () => client.end({ timeout: 5 }) };

@@ -64,6 +64,10 @@ export function toServiceError(err: unknown, log: Logger): Partial<ServiceError>
     if (err.reason) metadata.set(REASON_KEY, err.reason);
     return { code: err.code, details: err.message, metadata };
   }
+  if (pgCode(err) === "57014") {
+    log.warn({ err }, "statement cancelled (statement_timeout)");
+    return { code: status.DEADLINE_EXCEEDED, details: "the database did not answer in time; retry later" };
+  }
   if (isUnreachable(err)) {
     log.warn({ err }, "dependency unreachable");
     return { code: status.UNAVAILABLE, details: "a dependency of this service is unavailable; retry later" };

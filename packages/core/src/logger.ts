@@ -7,9 +7,11 @@ export interface LogOptions {
   level?: string;
   /** "json" for machines (production), "pretty" for people (bun run dev). */
   format?: "json" | "pretty";
+  /** Where JSON lines go (default stdout): tests read what an app logged from here. */
+  destination?: pino.DestinationStream;
 }
 
-export function createLogger(service: string, { level = "info", format = "json" }: LogOptions = {}): Logger {
+export function createLogger(service: string, { level = "info", format = "json", destination }: LogOptions = {}): Logger {
   const options: pino.LoggerOptions = {
     level,
     base: { service },
@@ -19,5 +21,5 @@ export function createLogger(service: string, { level = "info", format = "json" 
   // pino-pretty as an in-process stream: no worker thread, same behaviour on Bun and Node.
   return format === "pretty"
     ? pino(options, pretty({ colorize: true, translateTime: "HH:MM:ss.l", ignore: "pid,hostname,service" }))
-    : pino(options);
+    : pino(options, destination);
 }

@@ -23,6 +23,9 @@ export const PHONE_PATTERN = "^\\+[1-9][0-9]{6,14}$";
 export const CURRENCY_PATTERN = "^[A-Z]{3}$";
 export const UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
+/** C0 controls (NUL and others) but tab, line feed and carriage return, and DEL: never valid in text the API stores. */
+export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
 const email = new RegExp(EMAIL_PATTERN);
 const phone = new RegExp(PHONE_PATTERN);
 const currency = new RegExp(CURRENCY_PATTERN);
@@ -33,8 +36,14 @@ export function checkId(field: string, value: string): string {
   return value.toLowerCase();
 }
 
+/** Text a service stores: refused with a 400 if it holds control characters (PostgreSQL refuses NUL with an error). */
+export function checkText(field: string, value: string): string {
+  if (CONTROL_CHARACTERS.test(value)) throw invalid(`${field} must not contain control characters`);
+  return value;
+}
+
 export function checkName(value: string): string {
-  const name = value.trim();
+  const name = checkText("name", value).trim();
   if (name.length === 0) throw invalid("name must not be empty");
   if (name.length > LIMITS.nameMax) throw invalid(`name must be at most ${LIMITS.nameMax} characters`);
   return name;

@@ -1,4 +1,4 @@
-import { registry, type HealthChecker } from "@evented/core";
+import type { HealthChecker } from "@evented/core";
 import { Elysia, t } from "elysia";
 
 /** The services the gateway needs, by name, each asked with the standard grpc.health.v1 Check. */
@@ -15,7 +15,7 @@ const Readiness = t.Object(
   { description: "Each downstream service and what its health check answered" },
 );
 
-/** Liveness (/health: the process answers), readiness (/ready: and so does everything behind it), metrics. */
+/** Liveness (/health: the process answers) and readiness (/ready: and so does everything behind it). Metrics: GATEWAY_METRICS_PORT. */
 export const system = (downstream: Downstream = {}) =>
   new Elysia({ tags: ["system"] })
     .get("/health", () => ({ status: "ok" as const }), {
@@ -35,11 +35,4 @@ export const system = (downstream: Downstream = {}) =>
         response: { 200: Readiness, 503: Readiness },
         detail: { summary: "Readiness", description: "200 when every service behind the gateway reports SERVING; 503 naming those that do not." },
       },
-    )
-    .get("/metrics", async ({ set }) => {
-      set.headers["content-type"] = registry.contentType;
-      return registry.metrics();
-    }, {
-      // Prometheus text, not JSON: scraped, not called by API clients, so not in the API document.
-      detail: { summary: "Prometheus metrics", hide: true },
-    });
+    );

@@ -35,7 +35,12 @@ export const Delivery = t.Object({
   channel: t.Union([t.Literal("email"), t.Literal("sms"), t.Literal("push")]),
   status: t.Union([t.Literal("pending"), t.Literal("sent"), t.Literal("failed"), t.Literal("suppressed")]),
   attempts: t.Integer({ examples: [1] }),
-  last_error: t.String({ description: "Why the last attempt failed; empty if it did not", examples: [""] }),
+  last_error: t.String({
+    description:
+      "Why it is not sent, as a code; empty if it is: provider_refused (for good), provider_failed (after its retries, or the last one failed), " +
+      "no_contact_details, no_address (nothing to send to on this channel), account_deleted, attempt_never_finished. The provider's own words are in the worker's log only.",
+    examples: [""],
+  }),
   sent_at: t.Union([Time, t.Null()]),
 });
 

@@ -1,0 +1,141 @@
+// The deployment's NATS configuration (deploy/nats/nats-server.conf) on a nats-server of this test's
+// own: the whole system runs with one NATS user per service, and a process holding only the order
+// service's credentials cannot publish another service's event (events.user.deleted), nor can anyone
+// without credentials connect.
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDatabase, freePort, ROOT, startApp, waitFor, type RunningApp } from "@evented/testing";
+import { natsServers } from "@evented/core";
+import { connect, type NatsConnection } from "nats";
+
+setDefaultTimeout(60_000);
+
+const port = freePort();
+// nats-server parses an environment value as configuration: a password must read as one word (see the file).
+const password = () => `p${Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("hex")}`;
+const passwords = Object.fromEntries(["user", "order", "notification", "ops"].map((u) => [u, password()]));
+const urlOf = (user: string) => `nats://${user}:${passwords[user]}@127.0.0.1:${port}`;
+const store = mkdtempSync(join(tmpdir(), "nats-perms-"));
+const serverLog = join(store, "server.log");
+const violations = async () => (await Bun.file(serverLog).text()).split("\n").filter((l) => /Violation/.test(l));
+const cleanup: (() => unknown)[] = [];
+let gateway = "";
+let server: ReturnType<typeof Bun.spawn>;
+
+beforeAll(async () => {
+  const bin = process.env.NATS_SERVER_BIN ?? Bun.which("nats-server") ?? "/usr/sbin/nats-server";
+  const env = Object.fromEntries(Object.entries(passwords).map(([u, p]) => [`NATS_${u.toUpperCase()}_PASSWORD`, p]));
+  server = Bun.spawn([bin, "-c", join(ROOT, "deploy/nats/nats-server.conf"), "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store], {
+    env,
+    stdout: "ignore",
+    stderr: Bun.file(serverLog),
+  });
+  cleanup.push(async () => {
+    server.kill("SIGKILL");
+    await server.exited;
+    rmSync(store, { recursive: true, force: true });
+  });
+  await waitFor("nats-server with the deployment's configuration", async () => {
+    const nc = await connect({ ...natsServers(urlOf("ops")), reconnect: false, timeout: 500 }).catch(() => undefined);
+    await nc?.close();
+    return nc !== undefined;
+  });
+
+  const dbs = await Promise.all(["user", "order", "notification"].map((name) => createDatabase(`perm_${name}`)));
+  for (const db of dbs) cleanup.push(db.drop);
+  const ports = { user: freePort(), order: freePort(), notification: freePort(), gateway: freePort() };
+  const apps: RunningApp[] = [];
+  cleanup.unshift(async () => {
+    for (const a of apps) a.proc.kill("SIGTERM");
+    await Promise.all(apps.map((a) => a.proc.exited));
+  });
+  const [userDb, orderDb, notificationDb] = dbs as [(typeof dbs)[0], (typeof dbs)[0], (typeof dbs)[0]];
+  apps.push(await startApp("user", { NATS_URL: urlOf("user"), USER_PORT: String(ports.user), USER_DB_CONN: userDb.url }));
+  apps.push(
+    ...(await Promise.all([
+      startApp("order", { NATS_URL: urlOf("order"), ORDER_PORT: String(ports.order), ORDER_DB_CONN: orderDb.url, USER_SERVICE_URL: `127.0.0.1:${ports.user}` }),
+      startApp("notification", { NATS_URL: urlOf("notification"), NOTIFICATION_PORT: String(ports.notification), NOTIFICATION_DB_CONN: notificationDb.url }),
+      startApp("gateway", {
+        GATEWAY_PORT: String(ports.gateway),
+        USER_SERVICE_URL: `127.0.0.1:${ports.user}`,
+        ORDER_SERVICE_URL: `127.0.0.1:${ports.order}`,
+        NOTIFICATION_SERVICE_URL: `127.0.0.1:${ports.notification}`,
+      }),
+    ])),
+  );
+  gateway = `http://127.0.0.1:${ports.gateway}`;
+}, 90_000);
+
+afterAll(async () => {
+  for (const step of cleanup) await step();
+});
+
+const post = (path: string, body: unknown) => fetch(`${gateway}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+test("every service works with only its own permissions: events published, consumed and acknowledged", async () => {
+  expect((await fetch(`${gateway}/ready`)).status).toBe(200);
+  const user = (await (await post("/users", { name: "Ada", email: `ada.${Date.now()}@example.com` })).json()) as { id: string };
+  const order = (await (await post("/orders", { user_id: user.id, items: [{ product_id: "456", quantity: 1 }] })).json()) as { id: string };
+  await waitFor("welcome and order confirmation (notification consumed user and order events)", async () => {
+    const { notifications } = (await (await fetch(`${gateway}/users/${user.id}/notifications`)).json()) as { notifications: { kind: string }[] };
+    return ["welcome", "order_confirmation"].every((k) => notifications.some((n) => n.kind === k));
+  });
+  expect((await fetch(`${gateway}/users/${user.id}`, { method: "DELETE" })).status).toBe(204);
+  await waitFor("the order cancelled (order consumed UserDeleted)", async () => {
+    const o = (await (await fetch(`${gateway}/orders/${order.id}`)).json()) as { status: string };
+    return o.status === "cancelled";
+  });
+  // Not one refusal on the way: each service's list of permissions is complete.
+  expect(await violations()).toEqual([]);
+});
+
+async function as(user: string): Promise<NatsConnection> {
+  const nc = await connect({ ...natsServers(urlOf(user)), reconnect: false });
+  cleanup.unshift(() => nc.close());
+  return nc;
+}
+
+async function messagesOn(subject: string): Promise<number> {
+  const jsm = await (await as("ops")).jetstreamManager();
+  const info = await jsm.streams.info("EVENTS", { subjects_filter: subject });
+  return info.state.subjects?.[subject] ?? 0;
+}
+
+test("the order service's credentials cannot publish events.user.deleted; the stream never gets it", async () => {
+  const before = await messagesOn("events.user.deleted");
+  const js = (await as("order")).jetstream();
+  const err = await js.publish("events.user.deleted", new Uint8Array([1]), { timeout: 2000 }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(Error);
+  expect(await messagesOn("events.user.deleted")).toBe(before);
+  expect((await violations()).at(-1)).toContain('Publish Violation - User "order", Subject "events.user.deleted"');
+  // The same connection may publish its own events: the refusal is the permission, not the connection.
+  const ack = await js.publish("events.order.test_probe", new Uint8Array([1]), { timeout: 2000 });
+  expect(ack.stream).toBe("EVENTS");
+});
+
+test("the notification worker's credentials publish no event at all", async () => {
+  const js = (await as("notification")).jetstream();
+  const err = await js.publish("events.order.created", new Uint8Array([1]), { timeout: 2000 }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(Error);
+});
+
+test("without credentials, or with another user's password, nobody connects", async () => {
+  for (const servers of [`nats://127.0.0.1:${port}`, `nats://order:${passwords.user}@127.0.0.1:${port}`]) {
+    const err = await connect({ ...natsServers(servers), reconnect: false, timeout: 2000 }).then(
+      async (nc) => {
+        await nc.close();
+        return undefined;
+      },
+      (e: unknown) => e,
+    );
+    expect(String(err)).toMatch(/AUTHORIZATION_VIOLATION|Authorization Violation/i);
+  }
+});
