@@ -5,9 +5,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, setDefaultTimeout, 
 import { NATS_URL, ROOT, waitFor } from "@evented/testing";
 import { sql } from "drizzle-orm";
 import { nanos, StorageType } from "nats";
-import { pruneProcessedEvents, startConsumers, type ConsumerOptions, type RunningConsumers, type Subscription } from "./consumer.ts";
-import { encodeEvent, subjectFor, type Envelope } from "./events.ts";
-import { deadLetters } from "./tables.ts";
+import { pruneProcessedEvents, startConsumers, type ConsumerOptions, type RunningConsumers, type Subscription } from "@evented/core/consumer";
+import { encodeEvent, subjectFor, type Envelope } from "@evented/core/events";
+import { deadLetters } from "@evented/core/tables";
 import { silent, testDatabase, testStream, userCreated } from "./test-env.ts";
 
 setDefaultTimeout(30_000);

@@ -2,8 +2,8 @@ import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createDatabase, uniqueName, PG_URL } from "@evented/testing";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
-import { openDatabase } from "./db.ts";
-import { createLogger } from "./logger.ts";
+import { openDatabase } from "@evented/core/db";
+import { createLogger } from "@evented/core/logger";
 
 setDefaultTimeout(30_000);
 
