@@ -31,7 +31,7 @@ afterAll(async () => {
   await notificationDb?.end();
   await orderDb?.end();
   await system?.stop();
-  await nats?.stop();
+  await nats?.close();
 });
 
 async function post(path: string, body: unknown): Promise<{ status: number; body: any }> {

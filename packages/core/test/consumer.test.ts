@@ -165,6 +165,7 @@ async function command(...args: string[]) {
     env: { ...process.env, ORDER_DB_CONN: pg.url, NATS_URL },
     stdout: "pipe",
     stderr: "pipe",
+    timeout: 20_000, // killed if it hangs
   });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, out, err };

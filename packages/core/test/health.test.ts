@@ -53,7 +53,7 @@ afterAll(async () => {
   health?.shutdown();
   await server?.stop(1000);
   await bus?.close();
-  await nats?.stop();
+  await nats?.close();
   await sql?.end({ timeout: 1 });
   await proxy?.close();
   await db?.drop();
