@@ -14,7 +14,7 @@ const settings: Settings = quick
   ? { concurrencies: [1, 64], runS: 2, warmupS: 1, pgbenchS: 3, halfRateS: 3, eventWaitMs: 15_000 }
   : { concurrencies: [1, 16, 64, 256], runS: 8, warmupS: 3, pgbenchS: 10, halfRateS: 10, eventWaitMs: 30_000 };
 
-requireTools({ wrk: "apt-get install -y wrk", pgbench: "apt-get install -y postgresql-client" });
+requireTools({ wrk: "apt-get install -y wrk", pgbench: "apt-get install -y postgresql-15 (Debian ships pgbench with the server package)" });
 
 const started = new Date();
 console.log(`bench (${quick ? "quick" : "full"}): starting the system (LOG_LEVEL=warn, NODE_ENV=production)`);

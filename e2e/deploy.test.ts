@@ -37,7 +37,7 @@ async function composeConfig(): Promise<{ services: Record<string, ComposeServic
   expect(bin, "docker-compose is not installed: apt-get install docker-compose (.ci/run does)").toBeTruthy();
   // The secrets a .env gives it (bun run compose:env), here for this run only.
   const secrets = Object.fromEntries(SECRETS.map((name) => [name, `p${crypto.randomUUID().replaceAll("-", "")}`]));
-  const proc = Bun.spawn([bin!, "-f", "docker-compose.yml", "config"], { cwd: ROOT, env: { ...process.env, ...secrets }, stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([bin!, "-f", "docker-compose.yml", "config"], { cwd: ROOT, env: { ...process.env, ...secrets }, stdout: "pipe", stderr: "pipe", timeout: 30_000 });
   const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   expect(code, err).toBe(0);
   return Bun.YAML.parse(out) as { services: Record<string, ComposeService> };
@@ -131,7 +131,7 @@ describe("each app's image, built the Docker way and started with its compose en
       const proc = Bun.spawn(image.cmd, { cwd: image.dir, env, stdout: "pipe", stderr: "pipe" });
       cleanups.push(async () => {
         proc.kill("SIGTERM");
-        await proc.exited;
+        await Promise.race([proc.exited, Bun.sleep(10_000).then(() => proc.kill("SIGKILL"))]);
       });
       const logs: string[] = [];
       for (const out of [proc.stdout, proc.stderr]) void (async () => { for await (const c of out) logs.push(new TextDecoder().decode(c)); })();
@@ -144,7 +144,7 @@ describe("each app's image, built the Docker way and started with its compose en
       expect(JSON.parse(logs.join("").split("\n")[0]!)).toHaveProperty("level");
 
       const health = await waitFor(`${app}'s HEALTHCHECK to pass`, async () => {
-        const check = Bun.spawn(["sh", "-c", image.healthcheck], { cwd: image.dir, env, stdout: "pipe", stderr: "pipe" });
+        const check = Bun.spawn(["sh", "-c", image.healthcheck], { cwd: image.dir, env, stdout: "pipe", stderr: "pipe", timeout: 10_000 });
         const [code, out] = await Promise.all([check.exited, new Response(check.stdout).text()]);
         if (code !== 0) throw new Error(`exit ${code}: ${out}`);
         return { code };

@@ -31,7 +31,7 @@ afterAll(async () => {
   await notificationDb?.end();
   await orderDb?.end();
   await system?.stop();
-  await nats?.stop();
+  await nats?.close();
 });
 
 async function post(path: string, body: unknown): Promise<{ status: number; body: any }> {
@@ -103,28 +103,79 @@ test(
   120_000,
 );
 
-test(
-  "the notification worker killed with SIGKILL mid-burst and restarted: every notification exactly once",
-  async () => {
-    const userId = await createUser();
-    const orders = burst(200, 10, orderFor(userId));
-    await waitFor("the worker to be busy", async () => (await orderNotifications(userId)).total >= 30, { timeoutMs: 30_000 });
-    await system.kill("notification", "SIGKILL");
-    const atKill = (await orderNotifications(userId)).total;
-    expect(atKill).toBeLessThan(200); // killed in the middle, not after
-    system.apps.notification = await startApp("notification", system.env.notification);
+/** Event ids the notification worker has applied (committed with their notifications). */
+async function processedIds(): Promise<Set<string>> {
+  return new Set((await notificationDb`select event_id from processed_events`).map((r) => r.event_id as string));
+}
 
-    const results = await orders;
-    expect(results.filter((r) => r.status !== 201)).toEqual([]);
-    await waitFor("every order to be notified", async () => (await orderNotifications(userId)).events >= 200, { timeoutMs: 45_000 });
-    await settled();
-    expect(await orderNotifications(userId)).toEqual({ total: 200, events: 200 });
+/**
+ * The server's view of the notification consumer: how many messages it delivered and holds for an
+ * ack, and the event ids (Nats-Msg-Id) of the messages past its ack floor (delivered, not all acked).
+ */
+async function pastAckFloor(): Promise<{ ackPending: number; eventIds: Set<string> }> {
+  const nc = await connect({ servers: nats.url });
+  try {
+    const jsm = await nc.jetstreamManager();
+    const info = await jsm.consumers.info(system.stream.stream, "notification");
+    const eventIds = new Set<string>();
+    for (let seq = info.ack_floor.stream_seq + 1; seq <= info.delivered.stream_seq; seq++) {
+      const m = await jsm.streams.getMessage(system.stream.stream, { seq }).catch(() => undefined);
+      const id = m?.header.get("Nats-Msg-Id");
+      if (id) eventIds.add(id);
+    }
+    return { ackPending: info.num_ack_pending, eventIds };
+  } finally {
+    await nc.close();
+  }
+}
+
+test(
+  "the notification worker killed with SIGKILL holding events it committed but had not acknowledged, then restarted: every notification exactly once",
+  async () => {
+    // The worker's NATS connection goes through a proxy the test cuts mid-burst. The worker goes on
+    // with the messages it already holds: what it commits after the cut, it cannot acknowledge.
+    const proxy = await startTcpProxy("127.0.0.1", Number(new URL(nats.url).port));
+    system.env.notification.NATS_URL = `nats://127.0.0.1:${proxy.port}`;
+    try {
+      await system.restart("notification");
+      const userId = await createUser();
+      const orders = burst(200, 10, orderFor(userId));
+      await waitFor("the worker to be busy", async () => (await orderNotifications(userId)).total >= 30, { timeoutMs: 30_000 });
+      proxy.cut();
+      const atCut = await processedIds();
+      const committed = await waitFor(
+        "the worker to commit events after the cut",
+        async () => {
+          const after = [...(await processedIds())].filter((id) => !atCut.has(id));
+          return after.length > 0 ? after : undefined;
+        },
+        { timeoutMs: 15_000 },
+      );
+      await system.kill("notification", "SIGKILL");
+
+      // Committed, not acknowledged when it died: past the consumer's ack floor, still ack-pending.
+      const server = await pastAckFloor();
+      expect(committed.filter((id) => !server.eventIds.has(id))).toEqual([]);
+      expect(server.ackPending).toBeGreaterThanOrEqual(committed.length);
+
+      system.env.notification.NATS_URL = nats.url;
+      system.apps.notification = await startApp("notification", system.env.notification);
+      const results = await orders;
+      expect(results.filter((r) => r.status !== 201)).toEqual([]);
+      await waitFor("every order to be notified", async () => (await orderNotifications(userId)).events >= 200, { timeoutMs: 45_000 });
+      await settled();
+      // The redelivered, already committed events changed nothing: 200 notifications, not more.
+      expect(await orderNotifications(userId)).toEqual({ total: 200, events: 200 });
+    } finally {
+      system.env.notification.NATS_URL = nats.url;
+      await proxy.close();
+    }
   },
   120_000,
 );
 
 test(
-  "SIGTERM to the order service during a burst: in-flight calls finish, the rest get 503 (never 500), it exits 0 in time",
+  "SIGTERM to the order service during a burst: in-flight calls finish, the rest get 503 (never 500), it exits 0 (within its own shutdown deadline)",
   async () => {
     const userId = await createUser();
     let sent = 0;
@@ -133,14 +184,12 @@ test(
       return orderFor(userId)();
     });
     await waitFor("the burst to be under way", () => sent >= 40);
-    const signalled = performance.now();
     system.apps.order.proc.kill("SIGTERM");
-    const code = await system.apps.order.proc.exited;
-    const took = performance.now() - signalled;
+    // Past its deadline (15 s) the service exits 1: exit 0 is the proof it stopped in time.
+    const code = await Promise.race([system.apps.order.proc.exited, Bun.sleep(30_000).then(() => "still running")]);
     const results = await orders;
 
     expect(code).toBe(0);
-    expect(took).toBeLessThan(15_000);
     const statuses = Map.groupBy(results, (r) => r.status);
     expect([...statuses.keys()].filter((s) => s !== 201 && s !== 503)).toEqual([]);
     expect(statuses.get(201)?.length ?? 0).toBeGreaterThanOrEqual(30);
@@ -158,7 +207,7 @@ test(
 );
 
 test(
-  "PostgreSQL unreachable: the gateway answers 503 promptly, and recovers by itself",
+  "PostgreSQL unreachable: the gateway answers 503 (not its deadline's 504), and recovers by itself",
   async () => {
     const proxy = await startTcpProxy("127.0.0.1", Number(new URL(system.databases.user.url).port || 5432));
     const proxied = new URL(system.databases.user.url);
@@ -177,12 +226,12 @@ test(
           headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ name: "Down Time", email: `down.${crypto.randomUUID()}@example.com` }),
         });
+      // The gateway's deadline (GRPC_DEADLINE_MS) is 20 s here: a call that waited for it would be a
+      // 504 (or this test's timeout); 503 UNAVAILABLE means the service failed fast on its own.
       for (let i = 0; i < 12; i++) {
-        const started = performance.now();
         const res = await (i % 2 ? createOne() : getUser());
         expect(res.status).toBe(503);
         expect(((await res.json()) as { error: { code: string } }).error.code).toBe("UNAVAILABLE");
-        expect(performance.now() - started).toBeLessThan(5000);
         await Bun.sleep(250);
       }
       expect(system.apps.user.proc.exitCode).toBeNull(); // the outage did not take the service down

@@ -1,11 +1,14 @@
 // The launcher's zero-setup mode, as a newcomer meets it: `bun run start` with no *_DB_CONN runs
-// every service on its own embedded PostgreSQL (PGlite) whose files outlive a restart.
-// NATS is the machine's (NATS_URL) with a stream of this run; ports are free ones.
+// every service on its own embedded PostgreSQL (PGlite) whose files outlive a restart, says when
+// the whole system is ready, and stops every app gracefully on Ctrl-C. On a shared NATS, a fresh
+// data folder gets a stream of its own. NATS is the machine's (NATS_URL); ports are free ones.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, NATS_URL, ROOT, uniqueStream, waitFor } from "@evented/testing";
+import { createDatabase, freePort, NATS_URL, ROOT, uniqueStream, waitFor } from "@evented/testing";
+import { connect } from "nats";
+import postgres from "postgres";
 
 setDefaultTimeout(30_000);
 
@@ -14,12 +17,15 @@ const stream = uniqueStream();
 const ports = { user: freePort(), order: freePort(), notification: freePort(), gateway: freePort() };
 const gateway = `http://127.0.0.1:${ports.gateway}`;
 
+const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
   await stream.remove().catch(() => {});
   rmSync(dataDir, { recursive: true, force: true });
+  for (const step of cleanup) await step().catch(() => {});
 });
 
-function launch() {
+/** The launcher in a process group of its own, as a terminal runs it: a group SIGINT is Ctrl-C. */
+function launch(overrides: Record<string, string | undefined> = {}) {
   const env: Record<string, string | undefined> = {
     ...process.env,
     DATA_DIR: dataDir,
@@ -35,7 +41,9 @@ function launch() {
     NOTIFICATION_SERVICE_URL: `127.0.0.1:${ports.notification}`,
   };
   for (const name of ["USER_DB_CONN", "ORDER_DB_CONN", "NOTIFICATION_DB_CONN"]) delete env[name];
-  const proc = Bun.spawn(["bun", "scripts/run.ts", "start"], { cwd: ROOT, env, stdout: "pipe", stderr: "pipe" });
+  Object.assign(env, overrides);
+  for (const [name, value] of Object.entries(overrides)) if (value === undefined) delete env[name];
+  const proc = Bun.spawn(["bun", "scripts/run.ts", "start"], { cwd: ROOT, env, stdout: "pipe", stderr: "pipe", detached: true });
   const output: string[] = [];
   for (const stream of [proc.stdout, proc.stderr]) void (async () => { for await (const chunk of stream) output.push(new TextDecoder().decode(chunk)); })();
   return { proc, output };
@@ -43,11 +51,23 @@ function launch() {
 
 type Launched = ReturnType<typeof launch>;
 
-async function stop({ proc, output }: Launched) {
-  proc.kill("SIGTERM");
+const APPS = ["user", "order", "notification", "gateway"];
+
+/**
+ * Stops the launcher with SIGTERM, or with Ctrl-C (`ctrlC`: SIGINT to its whole process group, as a
+ * terminal sends it); either way every app must stop gracefully: its own "stopped" log line, exit 0.
+ */
+async function stop({ proc, output }: Launched, how: "SIGTERM" | "ctrlC" = "SIGTERM") {
+  if (how === "ctrlC") process.kill(-proc.pid, "SIGINT");
+  else proc.kill("SIGTERM");
   const code = await Promise.race([proc.exited, Bun.sleep(30_000).then(() => "still running")]);
   if (code !== 0) proc.kill("SIGKILL");
-  expect(code, output.join("")).toBe(0);
+  const text = output.join("");
+  expect(code, text).toBe(0);
+  for (const app of APPS) {
+    expect(text, app).toContain(`${app} stopped with code 0`);
+    expect(text, app).toMatch(new RegExp(`"service":"${app}".*"msg":"stopped"`));
+  }
 }
 
 /** First start runs initdb three times on a contended CPU: minutes, not seconds, in the worst case. */
@@ -70,6 +90,8 @@ test("with no *_DB_CONN, `bun run start` serves the whole system on embedded dat
   try {
     // Every service up (its embedded database initialised), not just the user service.
     await until("GET /ready to answer 200", first, async () => (await fetch(`${gateway}/ready`).catch(() => undefined))?.status === 200);
+    await until("the launcher's ready line", first, async () => first.output.join("").includes(`ready: http://localhost:${ports.gateway} `));
+    expect(first.output.join("")).toContain("initialising a new database in");
     const created = await until("POST /users to succeed", first, async () => {
       const res = await fetch(`${gateway}/users`, json({ name: "Ada Lovelace", email: `ada.${Date.now()}@example.com` })).catch(() => undefined);
       return res?.status === 201 ? ((await res.json()) as { id: string }) : undefined;
@@ -90,7 +112,7 @@ test("with no *_DB_CONN, `bun run start` serves the whole system on embedded dat
     });
     expect(kinds).toEqual(["order_confirmation", "welcome"]);
   } finally {
-    await stop(first);
+    await stop(first, "ctrlC");
   }
 
   const second = launch();
@@ -104,3 +126,57 @@ test("with no *_DB_CONN, `bun run start` serves the whole system on embedded dat
     await stop(second);
   }
 }, 900_000);
+
+test("on a shared NATS, a fresh data folder is a new system: the old system's events are not replayed to it", async () => {
+  const folders: string[] = [];
+  /** One system: a data folder, fresh databases on the real PostgreSQL, the shared NATS, no NATS_STREAM. */
+  async function system() {
+    const dir = mkdtempSync(join(tmpdir(), "evented-launcher-"));
+    folders.push(dir);
+    cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const dbs: Record<string, string> = {};
+    for (const service of ["user", "order", "notification"]) {
+      const db = await createDatabase(`launch_${service}`);
+      cleanup.push(db.drop);
+      dbs[`${service.toUpperCase()}_DB_CONN`] = db.url;
+    }
+    const launched = launch({ DATA_DIR: dir, NATS_STREAM: undefined, NATS_SUBJECT_PREFIX: undefined, ...dbs });
+    const id = await until("the system id", launched, async () => (existsSync(join(dir, "system-id")) ? (await Bun.file(join(dir, "system-id")).text()).trim() : undefined));
+    cleanup.push(async () => {
+      const nc = await connect({ servers: NATS_URL });
+      await (await nc.jetstreamManager()).streams.delete(`EVENTS_${id.toUpperCase()}`).catch(() => false);
+      await nc.close();
+    });
+    await until("the launcher's ready line", launched, async () => launched.output.join("").includes("ready: http://localhost:"));
+    return { launched, id, notificationsDb: dbs.NOTIFICATION_DB_CONN! };
+  }
+  async function welcomed(launched: Launched, email: string) {
+    const user = (await (await fetch(`${gateway}/users`, json({ name: "Ada", email }))).json()) as { id: string };
+    await until("the welcome notification", launched, async () => {
+      const { notifications } = (await (await fetch(`${gateway}/users/${user.id}/notifications`)).json()) as { notifications: unknown[] };
+      return notifications.length === 1;
+    });
+    return user.id;
+  }
+
+  const old = await system();
+  try {
+    expect(old.launched.output.join("")).toContain(`events: stream EVENTS_${old.id.toUpperCase()}`);
+    await welcomed(old.launched, `old.${Date.now()}@example.com`);
+  } finally {
+    await stop(old.launched);
+  }
+
+  const fresh = await system();
+  try {
+    expect(fresh.id).not.toBe(old.id);
+    const userId = await welcomed(fresh.launched, `new.${Date.now()}@example.com`);
+    // The stream is consumed in order: the old UserCreated, had it been replayed, came first.
+    const sql = postgres(fresh.notificationsDb, { max: 1, onnotice: () => {} });
+    const rows = await sql`select user_id from notifications`;
+    await sql.end();
+    expect(rows.map((r) => r.user_id)).toEqual([userId]);
+  } finally {
+    await stop(fresh.launched);
+  }
+}, 300_000);

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createClient } from "@evented/client";
 import { startSystem, waitFor, type System } from "@evented/testing";
-import { SMTP_PASS, startSmtpReceiver, startWebhookReceiver } from "../apps/notification/src/test-receivers.ts";
+import { SMTP_PASS, startSmtpReceiver, startWebhookReceiver } from "../apps/notification/test/receivers.ts";
 
 setDefaultTimeout(30_000);
 

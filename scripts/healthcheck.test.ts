@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => server.forceShutdown());
 
 async function healthcheck(...args: string[]) {
-  const proc = Bun.spawn(["bun", `${import.meta.dir}/healthcheck.ts`, ...args], { stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(["bun", `${import.meta.dir}/healthcheck.ts`, ...args], { stdout: "pipe", stderr: "pipe", timeout: 20_000 });
   const [code, out] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
   return { code, out };
 }

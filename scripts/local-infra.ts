@@ -28,6 +28,7 @@ export async function startEmbeddedDatabases(env: Env, dataDir: string, output: 
         stdin: "pipe", // closed when the launcher goes, which stops the database
         stdout: "pipe",
         stderr: "pipe",
+        detached: true, // out of the terminal's Ctrl-C: the launcher stops it after the apps
       });
       const name = `${service}-db`;
       started.push({ name, proc });
@@ -64,6 +65,7 @@ export async function startLocalNats(env: Env, dataDir: string, output: Output):
   const proc = Bun.spawn([bin, "-js", "-a", DEFAULT_NATS.host, "-p", String(DEFAULT_NATS.port), "-sd", dir], {
     stdout: "pipe",
     stderr: "pipe",
+    detached: true, // out of the terminal's Ctrl-C: the launcher stops it after the apps
   });
   output("nats", proc.stdout, process.stdout);
   output("nats", proc.stderr, process.stderr);

@@ -3,7 +3,14 @@
 // With nothing configured it also starts what the apps need (scripts/local-infra.ts): an embedded
 // PostgreSQL per service whose *_DB_CONN is unset, with its files under DATA_DIR (default .data/),
 // and a nats-server when NATS_URL is unset and none listens on 127.0.0.1:4222.
-import { resolve } from "node:path";
+// On a NATS it did not start (shared with other systems), the events of this data folder's system
+// go to a stream of their own (see systemStream): a fresh data folder never sees older events.
+// Every child runs in its own process group, so Ctrl-C reaches only the launcher, which stops the
+// apps (SIGTERM), then the infrastructure; a second Ctrl-C passes SIGTERM on again, which makes the
+// apps exit at once. Once the gateway's /ready answers 200 it prints one line with the URL.
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { startEmbeddedDatabases, startLocalNats, type Infra } from "./local-infra.ts";
 import { PRODUCTION_RUNTIME_ENV } from "./runtime-env.ts";
 
@@ -16,20 +23,52 @@ const infra: Infra[] = [];
 let children: Infra[] = [];
 let stopping = false;
 
-process.on("SIGINT", () => void stop());
-process.on("SIGTERM", () => void stop());
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop());
 
 try {
   const nats = await startLocalNats(process.env, dataDir, output);
   if (nats) infra.push(nats);
+  const events = nats ? {} : systemStream(process.env, dataDir);
   const databases = await startEmbeddedDatabases(process.env, dataDir, output);
   infra.push(...databases.started);
   if (databases.started.length > 0) console.error(`embedded PostgreSQL for ${databases.started.map((d) => d.name).join(", ")} in ${dataDir}`);
   for (const { name, proc } of infra) watchExit(name, proc);
-  children = APPS.map((app) => startApp(app, { ...process.env, ...databases.settings }));
+  children = APPS.map((app) => startApp(app, { ...process.env, ...events, ...databases.settings }));
+  void announceReady(Number(process.env.GATEWAY_PORT?.trim() || 8080));
 } catch (err) {
   console.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);
   await stop(1);
+}
+
+/**
+ * NATS_STREAM and NATS_SUBJECT_PREFIX for a NATS the launcher did not start, unless they are set:
+ * `EVENTS_<id>` and `events_<id>`, where <id> is this data folder's system id (DATA_DIR/system-id,
+ * made on first start). Deleting the data folder makes a new system, with a stream of its own.
+ */
+function systemStream(env: Record<string, string | undefined>, dir: string): Record<string, string> {
+  if (env.NATS_STREAM?.trim() || env.NATS_SUBJECT_PREFIX?.trim()) return {};
+  const file = join(dir, "system-id");
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, `${randomUUID().slice(0, 8)}\n`);
+  }
+  const id = readFileSync(file, "utf8").trim().toLowerCase();
+  const settings = { NATS_STREAM: `EVENTS_${id.toUpperCase()}`, NATS_SUBJECT_PREFIX: `events_${id}` };
+  console.error(`events: stream ${settings.NATS_STREAM} (subjects ${settings.NATS_SUBJECT_PREFIX}.>), this data folder's own on the shared NATS`);
+  return settings;
+}
+
+/** Polls the gateway's /ready (every service SERVING) and prints one line once it answers 200. */
+async function announceReady(port: number) {
+  const url = `http://localhost:${port}`;
+  while (!stopping) {
+    const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2_000) }).catch(() => undefined);
+    if (res?.status === 200) {
+      if (!stopping) console.error(`ready: ${url} (API docs at ${url}/swagger)`);
+      return;
+    }
+    await Bun.sleep(500);
+  }
 }
 
 function startApp(app: (typeof APPS)[number], base: Record<string, string | undefined>): Infra {
@@ -40,7 +79,8 @@ function startApp(app: (typeof APPS)[number], base: Record<string, string | unde
     NODE_ENV: base.NODE_ENV ?? (mode === "dev" ? "development" : "production"),
   };
   const cmd = mode === "dev" ? ["bun", "--watch", `apps/${app}/src/main.ts`] : ["bun", `apps/${app}/src/main.ts`];
-  const proc = Bun.spawn(cmd, { env, stdout: "pipe", stderr: "pipe" });
+  // detached: a process group of its own, out of reach of the terminal's Ctrl-C (see stop()).
+  const proc = Bun.spawn(cmd, { env, stdout: "pipe", stderr: "pipe", detached: true });
   output(app, proc.stdout, process.stdout);
   output(app, proc.stderr, process.stderr);
   watchExit(app, proc);
@@ -55,15 +95,29 @@ function watchExit(name: string, proc: Infra["proc"]) {
   });
 }
 
-/** Apps first, so they finish their work against the databases and NATS, then the infrastructure. */
+/**
+ * Apps first, so they finish their work against the databases and NATS, then the infrastructure.
+ * Called again while stopping (a second Ctrl-C), it passes SIGTERM on again: the apps exit at once.
+ * Exits with `code`, or 1 when an app did not stop cleanly.
+ */
 async function stop(code = 0) {
-  if (stopping) return;
+  if (stopping) {
+    for (const { proc } of [...children, ...infra]) if (proc.exitCode === null) proc.kill("SIGTERM");
+    return;
+  }
   stopping = true;
+  let failed = false;
   for (const group of [children, infra]) {
     for (const { proc } of group) proc.kill("SIGTERM");
-    await Promise.all(group.map(({ proc }) => proc.exited));
+    await Promise.all(
+      group.map(async ({ name, proc }) => {
+        const exit = await proc.exited;
+        if (group === children) console.error(`${name} stopped with code ${exit}`);
+        if (group === children && exit !== 0) failed = true;
+      }),
+    );
   }
-  process.exit(code);
+  process.exit(code || (failed ? 1 : 0));
 }
 
 function output(name: string, stream: ReadableStream<Uint8Array>, out: NodeJS.WriteStream) {

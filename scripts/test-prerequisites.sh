@@ -1,27 +1,38 @@
 #!/usr/bin/env bash
-# Run by `bun run test` before the tests: the programs some tests drive, installed from Debian's
-# packages when missing (as root, or with sudo), else named with the command that installs them.
+# Run by `bun run test` before the tests, and with `bench` by `bun run bench`: the programs the tests
+# (and the bench) spawn, installed from Debian's packages when missing (as root, or with sudo), else
+# named with the command that installs them.
 #   nats-server     the fault tests start, kill and restart a broker of their own
 #   docker-compose  e2e/deploy.test.ts validates docker-compose.yml (no Docker engine needed)
 #   chromium        apps/gateway/src/docs.test.ts proves /swagger renders offline
+#   wrk             bench/lib/load.test.ts and the bench drive HTTP load with it
+# With `bench`, also:
+#   pgbench         the bench's database phase (Debian ships it with the server package,
+#                   postgresql-<major>, not with postgresql-client)
 set -euo pipefail
 
 missing=()
 command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v wrk >/dev/null || missing+=(wrk)
+if [ "${1:-}" = bench ] && ! pgbench --version >/dev/null 2>&1; then
+  # The server package of the client's major version (postgresql-15 on Debian 12).
+  major=$(apt-cache depends postgresql-client 2>/dev/null | sed -n 's/.*Depends: postgresql-client-\([0-9]*\)$/\1/p' | head -1)
+  missing+=("postgresql-${major:-15}")
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if command -v apt-get >/dev/null; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   if [ -z "$sudo" ] || sudo -n true 2>/dev/null; then
-    echo "test prerequisites: installing ${missing[*]}"
+    echo "prerequisites: installing ${missing[*]}"
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
     exit 0
   fi
 fi
-echo "test prerequisites missing: ${missing[*]}" >&2
-echo "install them (Debian/Ubuntu: sudo apt-get install -y ${missing[*]}) and run the tests again" >&2
+echo "prerequisites missing: ${missing[*]}" >&2
+echo "install them (Debian/Ubuntu: sudo apt-get install -y ${missing[*]}) and run the command again" >&2
 exit 1

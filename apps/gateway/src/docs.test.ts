@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createLogger } from "@evented/core";
 import { chromium, type Browser } from "playwright-core";
 import { createApp } from "./app.ts";
-import { fakeClients } from "./fake-clients.ts";
+import { fakeClients } from "../test/fake-clients.ts";
 
 // Chromium parses a 4 MB bundle on a shared CPU: allow it time.
 setDefaultTimeout(120_000);

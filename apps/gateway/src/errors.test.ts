@@ -2,7 +2,7 @@
 // infrastructure, the one error body, and the request id that ties a response to its logs.
 import { describe, expect, test } from "bun:test";
 import { status } from "@evented/core";
-import { serviceError, testGateway } from "./test-gateway.ts";
+import { serviceError, testGateway } from "../test/test-gateway.ts";
 
 const USER_ID = "01976b8e-4a4e-7cc1-9a7b-2b0c1c9b5e10";
 

@@ -1,7 +1,7 @@
 // Every answer carries the security headers; CORS answers only the origins configured.
 import { describe, expect, test } from "bun:test";
 import { SECURITY_HEADERS } from "./headers.ts";
-import { testGateway } from "./test-gateway.ts";
+import { testGateway } from "../test/test-gateway.ts";
 
 describe("security headers", () => {
   const answers = [

@@ -2,7 +2,7 @@
 // control characters and nesting (400), and the per-client rate (429 with Retry-After).
 import { describe, expect, test } from "bun:test";
 import { DEFAULT_LIMITS } from "./limits.ts";
-import { testGateway } from "./test-gateway.ts";
+import { testGateway } from "../test/test-gateway.ts";
 
 const user = { name: "Ada Lovelace", email: "ada@example.com" };
 const small = { ...DEFAULT_LIMITS, maxBodyBytes: 2048 };

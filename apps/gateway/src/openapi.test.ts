@@ -7,7 +7,7 @@ import { Value } from "@sinclair/typebox/value";
 import type { OpenAPIV3_1 } from "openapi-types";
 import { CancelBody, CreateOrderBody, UpdateStatusBody } from "./modules/orders/model.ts";
 import { CreateUserBody, UpdateUserBody } from "./modules/users/model.ts";
-import { testGateway } from "./test-gateway.ts";
+import { testGateway } from "../test/test-gateway.ts";
 
 type Operation = OpenAPIV3_1.OperationObject;
 type Schema = OpenAPIV3_1.SchemaObject;

@@ -2,7 +2,7 @@
 // requests for routes that do not exist.
 import { describe, expect, test } from "bun:test";
 import { orderV1 } from "@evented/proto";
-import { testGateway } from "./test-gateway.ts";
+import { testGateway } from "../test/test-gateway.ts";
 
 const ID = "01976b8e-4a4e-7cc1-9a7b-2b0c1c9b5e10";
 const user = { name: "Ada Lovelace", email: "ada@example.com" };

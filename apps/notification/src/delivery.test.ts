@@ -11,7 +11,7 @@ import { Deliverer, type DelivererOptions } from "./deliverer.ts";
 import { claimDue, insertNotification, saveRecipient } from "./repository.ts";
 import * as schema from "./schema.ts";
 import { deliveries, type ChannelName, type Delivery } from "./schema.ts";
-import { SMTP_USER, startSmtpReceiver, startWebhookReceiver } from "./test-receivers.ts";
+import { SMTP_USER, startSmtpReceiver, startWebhookReceiver } from "../test/receivers.ts";
 
 setDefaultTimeout(30_000);
 

@@ -10,7 +10,7 @@ import { Deliverer } from "./deliverer.ts";
 import { listNotifications } from "./repository.ts";
 import * as schema from "./schema.ts";
 import { subscriptions } from "./subscriptions.ts";
-import { startSmtpReceiver, startWebhookReceiver } from "./test-receivers.ts";
+import { startSmtpReceiver, startWebhookReceiver } from "../test/receivers.ts";
 
 setDefaultTimeout(30_000);
 

@@ -1,5 +1,5 @@
 import { expect, setDefaultTimeout, test } from "bun:test";
-import { runUntilExit, variablesDocumented, variablesRead } from "@evented/testing";
+import { freePort, runUntilExit, variablesDocumented, variablesRead } from "@evented/testing";
 import { readConfig } from "./config.ts";
 
 setDefaultTimeout(30_000);
@@ -17,6 +17,20 @@ test.each([
   expect(code).toBe(78);
   expect(output).toContain(message);
   expect(output).not.toContain("hunter2");
+});
+
+// A database it cannot use (nothing on the port, a role the server refuses): one line naming the
+// variable, the password redacted, exit 1, no stack trace.
+test.each([
+  [`postgres://app:hunter2@127.0.0.1:${freePort()}/users`, "connection refused"],
+  ["postgres://no_such_role:hunter2@127.0.0.1:5432/users", 'role "no_such_role" does not exist'],
+])("USER_DB_CONN=%s stops the user service with one clear line", async (url, reason) => {
+  const { code, output } = await runUntilExit("user", { USER_DB_CONN: url, USER_PORT: "0", USER_METRICS_PORT: "0" });
+  expect(code).toBe(1);
+  const redacted = url.replace("hunter2", "***");
+  expect(output).toContain(`user: cannot connect to the database USER_DB_CONN=${redacted}: ${reason}\n`);
+  expect(output).not.toContain("hunter2");
+  expect(output).not.toMatch(/^\s+at /m);
 });
 
 // Containment, not equality: a variable read only when another is set (e.g. a provider's token)

@@ -315,9 +315,14 @@ describe("idempotency", () => {
     expect(created.name).toBe("Dup");
   });
 
-  test("different keys make different users", async () => {
-    const a = await users.create({ name: "A", email: email() }, { idempotencyKey: `key-${Bun.randomUUIDv7()}` });
-    const b = await users.create({ name: "B", email: email() }, { idempotencyKey: `key-${Bun.randomUUIDv7()}` });
-    expect(a.id).not.toBe(b.id);
+  test("different keys are different requests: the same body under a new key is created again, not replayed", async () => {
+    // Same body, so only the key can tell them apart: a replay would hand back the first user;
+    // a new request tries to create it again, and the email is taken.
+    const input = { name: "A", email: email() };
+    const a = await users.create(input, { idempotencyKey: `key-${Bun.randomUUIDv7()}` });
+    expect((await failure(users.create(input, { idempotencyKey: `key-${Bun.randomUUIDv7()}` }))).code).toBe(status.ALREADY_EXISTS);
+    // With another email, another key is another user.
+    const b = await users.create({ ...input, email: email() }, { idempotencyKey: `key-${Bun.randomUUIDv7()}` });
+    expect(b.id).not.toBe(a.id);
   });
 });

@@ -23,6 +23,8 @@ export interface OpenOptions {
   poolSize?: number;
   /** The longest a statement may run before PostgreSQL cancels it (statement_timeout; 0 = none). */
   statementTimeoutMs?: number;
+  /** The setting `url` came from, named when the database cannot be reached (default `<SERVICE>_DB_CONN`). */
+  variable?: string;
 }
 
 /** No request waits longer than this for one statement; a batch job sets its own. */
@@ -31,10 +33,10 @@ export const STATEMENT_TIMEOUT_MS = 15_000;
 export async function openDatabase<S extends Record<string, unknown>>(
   url: string,
   schema: S,
-  { log, migrationsFolder, poolSize = 10, statementTimeoutMs = STATEMENT_TIMEOUT_MS }: OpenOptions,
+  { log, migrationsFolder, poolSize = 10, statementTimeoutMs = STATEMENT_TIMEOUT_MS, variable }: OpenOptions,
 ): Promise<Database<S>> {
   await createDatabaseIfMissing(url, log);
-  await migrateLocked(url, migrationsFolder, log);
+  await migrateLocked(url, migrationsFolder, log, variable);
   const client = postgres(url, {
     max: poolSize,
     // Fail fast when the server is gone: callers get UNAVAILABLE instead of a hang.
@@ -154,15 +156,35 @@ class Gate {
 }
 
 /** Runs migrations under an advisory lock, so replicas starting together apply them once. */
-async function migrateLocked(url: string, migrationsFolder: string, log: Logger): Promise<void> {
+async function migrateLocked(url: string, migrationsFolder: string, log: Logger, variable?: string): Promise<void> {
   const client = postgres(url, { max: 1, connect_timeout: 10, onnotice: () => {} });
   try {
-    await client`select pg_advisory_lock(hashtext('evented:migrations'))`;
+    // The service's first query: if it fails, the database is unreachable or refuses us.
+    await client`select pg_advisory_lock(hashtext('evented:migrations'))`.catch((err) => exitUnreachable(url, log, variable, err));
     await migrate(drizzle(client), { migrationsFolder });
     log.debug({ migrationsFolder }, "migrations applied");
   } finally {
     await client.end({ timeout: 5 }); // ending the session releases the lock
   }
+}
+
+/**
+ * One line on stderr and exit 1 (like loadConfig's for invalid settings), instead of a stack trace:
+ * `user: cannot connect to the database USER_DB_CONN=postgres://app:***@db:5432/users: connection refused`.
+ */
+function exitUnreachable(url: string, log: Logger, variable: string | undefined, err: unknown): never {
+  const service = String(log.bindings().service ?? "service");
+  const setting = variable ?? `${service.toUpperCase()}_DB_CONN`;
+  console.error(`${service}: cannot connect to the database ${setting}=${redactUrl(url)}: ${reason(err)}`);
+  process.exit(1);
+}
+
+function reason(err: unknown): string {
+  const { code, message } = err as { code?: string; message?: string };
+  if (code === "ECONNREFUSED") return "connection refused";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found";
+  if (code === "CONNECT_TIMEOUT") return "no answer within 10 s";
+  return String(message ?? err).split("\n")[0]!;
 }
 
 /** Creates the service's own database on first start, when the role may; harmless otherwise. */

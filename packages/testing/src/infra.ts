@@ -1,5 +1,6 @@
 // Real infrastructure for tests: the PostgreSQL and NATS running on this machine (or the ones
 // named by TEST_PG_URL / TEST_NATS_URL), with a fresh database and stream per test run.
+import { rmSync } from "node:fs";
 import { connect } from "nats";
 import postgres from "postgres";
 import { waitFor } from "./wait.ts";
@@ -54,8 +55,11 @@ export function freePort(): number {
   return port;
 }
 
-/** A nats-server with JetStream of the test's own, on a free port, that the test may stop and restart. */
-export async function startNatsServer(): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void> }> {
+/**
+ * A nats-server with JetStream of the test's own, on a free port, that the test may stop and
+ * restart (its data stays); `close()` stops it for good and removes its data folder.
+ */
+export async function startNatsServer(): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void> }> {
   const port = freePort();
   const dir = `/tmp/${uniqueName("nats")}`;
   let proc: ReturnType<typeof Bun.spawn> | undefined;
@@ -71,13 +75,18 @@ export async function startNatsServer(): Promise<{ url: string; stop(): Promise<
       return nc !== undefined;
     });
   };
+  const stop = async () => {
+    proc?.kill("SIGKILL");
+    await proc?.exited;
+  };
   await start();
   return {
     url,
     start,
-    async stop() {
-      proc?.kill("SIGKILL");
-      await proc?.exited;
+    stop,
+    async close() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

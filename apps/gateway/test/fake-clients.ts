@@ -4,7 +4,7 @@
 import { REASON_KEY, status, type CallMeta } from "@evented/core";
 import { orderV1, type notificationV1, type userV1 } from "@evented/proto";
 import { Metadata, type ServiceError } from "@grpc/grpc-js";
-import type { Clients } from "./clients.ts";
+import type { Clients } from "../src/clients.ts";
 
 export interface Call {
   service: keyof Clients;

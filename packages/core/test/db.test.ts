@@ -2,9 +2,9 @@ import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createDatabase, uniqueName, PG_URL } from "@evented/testing";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
-import { openDatabase, STATEMENT_TIMEOUT_MS } from "./db.ts";
-import { pgCode, status, toServiceError } from "./errors.ts";
-import { createLogger } from "./logger.ts";
+import { openDatabase, STATEMENT_TIMEOUT_MS } from "@evented/core/db";
+import { pgCode, status, toServiceError } from "@evented/core/errors";
+import { createLogger } from "@evented/core/logger";
 
 setDefaultTimeout(30_000);
 

@@ -4,10 +4,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import { waitFor } from "@evented/testing";
 import { inArray, isNull, sql } from "drizzle-orm";
-import type { Bus } from "./bus.ts";
-import { decodeEvent, type Envelope } from "./events.ts";
-import { Outbox } from "./outbox.ts";
-import { outbox } from "./tables.ts";
+import type { Bus } from "@evented/core/bus";
+import { decodeEvent, type Envelope } from "@evented/core/events";
+import { Outbox } from "@evented/core/outbox";
+import { outbox } from "@evented/core/tables";
 import { silent, testDatabase, testStream, userCreated } from "./test-env.ts";
 
 setDefaultTimeout(30_000);

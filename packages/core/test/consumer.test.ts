@@ -5,10 +5,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, setDefaultTimeout, 
 import { NATS_URL, ROOT, waitFor } from "@evented/testing";
 import { sql } from "drizzle-orm";
 import { nanos, StorageType } from "nats";
-import { pruneProcessedEvents, startConsumers, type ConsumerOptions, type RunningConsumers, type Subscription } from "./consumer.ts";
-import { afterCommit } from "./db.ts";
-import { encodeEvent, newEvent, subjectFor, type Envelope } from "./events.ts";
-import { deadLetters } from "./tables.ts";
+import { pruneProcessedEvents, startConsumers, type ConsumerOptions, type RunningConsumers, type Subscription } from "@evented/core/consumer";
+import { afterCommit } from "@evented/core/db";
+import { encodeEvent, newEvent, subjectFor, type Envelope } from "@evented/core/events";
+import { deadLetters } from "@evented/core/tables";
 import { silent, testDatabase, testStream, userCreated } from "./test-env.ts";
 
 setDefaultTimeout(30_000);
@@ -202,6 +202,7 @@ async function command(...args: string[]) {
     env: { ...process.env, ORDER_DB_CONN: pg.url, NATS_URL },
     stdout: "pipe",
     stderr: "pipe",
+    timeout: 20_000, // killed if it hangs
   });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { code, out, err };

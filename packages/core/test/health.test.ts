@@ -6,10 +6,10 @@ import { notificationV1 } from "@evented/proto";
 import { createDatabase, startNatsServer, startTcpProxy, uniqueStream, waitFor, type TcpProxy } from "@evented/testing";
 import { service as healthService } from "grpc-health-check";
 import postgres from "postgres";
-import { Bus } from "./bus.ts";
-import { startGrpcServer } from "./grpc.ts";
-import { busProbe, connectHealth, databaseProbe, Health, type HealthChecker } from "./health.ts";
-import { createLogger } from "./logger.ts";
+import { Bus } from "@evented/core/bus";
+import { startGrpcServer } from "@evented/core/grpc";
+import { busProbe, connectHealth, databaseProbe, Health, type HealthChecker } from "@evented/core/health";
+import { createLogger } from "@evented/core/logger";
 
 setDefaultTimeout(30_000);
 
@@ -53,7 +53,7 @@ afterAll(async () => {
   health?.shutdown();
   await server?.stop(1000);
   await bus?.close();
-  await nats?.stop();
+  await nats?.close();
   await sql?.end({ timeout: 1 });
   await proxy?.close();
   await db?.drop();

@@ -1,6 +1,6 @@
 // A gateway in this process with fake services, for unit tests (here and in @evented/client).
 import { createLogger } from "@evented/core";
-import { type AppOptions, createApp } from "./app.ts";
+import { type AppOptions, createApp } from "../src/app.ts";
 import { fakeClients } from "./fake-clients.ts";
 
 export { serviceError, type Call } from "./fake-clients.ts";
