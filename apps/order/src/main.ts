@@ -4,6 +4,7 @@ import { readConfig } from "./config.ts";
 import * as schema from "./schema.ts";
 import { orderServer } from "./server.ts";
 import { OrderService } from "./service.ts";
+import { DeletionCascade } from "./deletion-cascade.ts";
 import { subscriptions } from "./subscriptions.ts";
 import { userDirectory } from "./users.ts";
 
@@ -18,11 +19,13 @@ const outbox = new Outbox(db, bus, log);
 outbox.start();
 const users = userDirectory(config.userServiceUrl, config.userServiceTimeoutMs);
 const orders = new OrderService(db, outbox, users);
-const subs = subscriptions(orders);
+const cascade = new DeletionCascade(orders, log);
+cascade.start();
+const subs = subscriptions(orders, cascade);
 const { metricsPort, telemetry } = config;
 const ops = await startServiceOps("order", { log, database, bus, outbox, idempotencyKeys: true, consumers: subs.map((s) => s.durable), metricsPort, telemetry });
 const consumers = await startConsumers(subs, { bus, db, log });
 
 const grpc = await startGrpcServer(config.port, [[orderV1.OrderServiceService, orderServer(orders, log)]], log, ops.health);
 
-onShutdown(log, [() => ops.health.shutdown(), () => grpc.stop(), () => consumers.stop(), () => outbox.stop(), () => bus.close(), () => users.close(), () => ops.stop(), database.close]);
+onShutdown(log, [() => ops.health.shutdown(), () => grpc.stop(), () => consumers.stop(), () => cascade.stop(), () => outbox.stop(), () => bus.close(), () => users.close(), () => ops.stop(), database.close]);

@@ -39,14 +39,28 @@ export async function listOrders(db: Executor, limit: number, userId?: string, b
   return withItems(db, rows);
 }
 
-/** A user's orders that may still be cancelled, locked for this transaction. */
-export async function openOrdersOfUser(tx: Executor, userId: string): Promise<Order[]> {
+/** Up to `limit` of a user's orders that may still be cancelled, oldest first, locked for this transaction. */
+export async function openOrdersOfUser(tx: Executor, userId: string, limit: number): Promise<Order[]> {
   const rows = await tx
     .select()
     .from(orders)
     .where(and(eq(orders.userId, userId), inArray(orders.status, CANCELLABLE)))
     .orderBy(asc(orders.id))
+    .limit(limit)
     .for("update");
+  return withItems(tx, rows);
+}
+
+/** Up to `limit` open orders of users who are gone; rows another replica holds are skipped, not waited for. */
+export async function openOrdersOfDeletedUsers(tx: Executor, limit: number): Promise<Order[]> {
+  const gone = tx.select({ userId: deletedUsers.userId }).from(deletedUsers);
+  const rows = await tx
+    .select()
+    .from(orders)
+    .where(and(inArray(orders.userId, gone), inArray(orders.status, CANCELLABLE)))
+    .orderBy(asc(orders.id))
+    .limit(limit)
+    .for("update", { skipLocked: true });
   return withItems(tx, rows);
 }
 

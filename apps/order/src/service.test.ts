@@ -2,12 +2,13 @@
 // a JetStream stream of its own. The user service is a fake UserDirectory here: the real gRPC
 // path (deadline, outage -> 503) is covered end to end in e2e/domain.test.ts.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { AppError, status, unavailable } from "@evented/core";
+import { AppError, createLogger, status, unavailable } from "@evented/core";
 import { orderV1 } from "@evented/proto";
-import { appError, serviceUnderTest } from "@evented/testing";
+import { appError, serviceUnderTest, waitFor } from "@evented/testing";
 import { and, eq, sql } from "drizzle-orm";
 import * as schema from "./schema.ts";
-import { OrderService, type CreateOrder, type OrderStatus, type UserDirectory } from "./service.ts";
+import { DeletionCascade } from "./deletion-cascade.ts";
+import { CASCADE_BATCH, OrderService, type CreateOrder, type OrderStatus, type UserDirectory } from "./service.ts";
 
 setDefaultTimeout(30_000);
 
@@ -312,7 +313,7 @@ describe("a deleted user", () => {
     }
     const bystander = await orders.create(seedOrder(newUser()));
 
-    expect(await cancelOrdersOf(userId)).toBe(2);
+    expect(await cancelOrdersOf(userId)).toEqual({ cancelled: 2, more: false });
 
     for (const state of ["pending", "confirmed"] as const) {
       const order = await orders.get(byState[state]);
@@ -329,11 +330,45 @@ describe("a deleted user", () => {
     expect(gone).toBeDefined();
   });
 
+  test("with more open orders than one transaction takes: bounded batches, resumable after a crash, each order cancelled once", async () => {
+    const userId = newUser();
+    const many = CASCADE_BATCH * 2 + 50;
+    const created = await Promise.all(Array.from({ length: many }, () => orders.create(seedOrder(userId))));
+    const openCount = async () =>
+      (await db.db.select({ n: sql<number>`count(*)::int` }).from(schema.orders).where(and(eq(schema.orders.userId, userId), eq(schema.orders.status, "pending"))))[0]!.n;
+
+    // The consumer's transaction cancels the first batch and says more wait.
+    expect(await cancelOrdersOf(userId)).toEqual({ cancelled: CASCADE_BATCH, more: true });
+    expect(await openCount()).toBe(many - CASCADE_BATCH);
+    // The process dies here. After the restart the cascade goes on from what is still open, one bounded transaction at a time.
+    expect(await orders.cancelNextOrdersOfDeletedUsers()).toBe(CASCADE_BATCH);
+    expect(await orders.cancelNextOrdersOfDeletedUsers()).toBe(50);
+    expect(await orders.cancelNextOrdersOfDeletedUsers()).toBe(0);
+    expect(await openCount()).toBe(0);
+    for (const order of created) {
+      const cancelled = (await eventsOf(order.id)).filter((e) => e.type === "OrderCancelled");
+      expect({ id: order.id, n: cancelled.length }).toEqual({ id: order.id, n: 1 });
+    }
+  });
+
+  test("the cascade runs on its own after a kick and on its timer", async () => {
+    const userId = newUser();
+    for (let i = 0; i < CASCADE_BATCH + 5; i++) await orders.create(seedOrder(userId));
+    expect((await cancelOrdersOf(userId)).more).toBe(true);
+    const cascade = new DeletionCascade(orders, createLogger("test", { level: "silent" }), 100);
+    cascade.start();
+    try {
+      await waitFor("the rest of the user's orders cancelled", async () => (await orders.list(userId, 100, "")).orders.every((o) => o.status === "cancelled"));
+    } finally {
+      await cascade.stop();
+    }
+  });
+
   test("handled twice (a redelivered event) cancels nothing more", async () => {
     const userId = newUser();
     await orders.create(seedOrder(userId));
-    expect(await cancelOrdersOf(userId)).toBe(1);
-    expect(await cancelOrdersOf(userId)).toBe(0);
+    expect(await cancelOrdersOf(userId)).toEqual({ cancelled: 1, more: false });
+    expect(await cancelOrdersOf(userId)).toEqual({ cancelled: 0, more: false });
   });
 
   test("can never get a new order, even while the user service still says they exist", async () => {

@@ -37,6 +37,9 @@ export interface Context extends EventContext {
 }
 
 const SOURCE = "order";
+const DELETED_REASON = "user account deleted";
+/** Orders one transaction of a deleted user's cascade cancels, at most. */
+export const CASCADE_BATCH = 100;
 
 export class OrderService {
   constructor(
@@ -115,13 +118,32 @@ export class OrderService {
     });
   }
 
-  /** UserDeleted: remember the user is gone and cancel every open order, inside the consumer's transaction. */
-  async cancelOrdersOfUser(tx: Executor, userId: string, ctx: EventContext): Promise<number> {
+  /**
+   * UserDeleted, inside the consumer's transaction: remember the user is gone (no order can be
+   * placed for them from then on) and cancel their first CASCADE_BATCH open orders. What is left is
+   * for `cancelNextOrdersOfDeletedUsers`, in transactions of the same bound: a user with very many
+   * orders never makes one long transaction. Returns how many this one cancelled and whether more wait.
+   */
+  async cancelOrdersOfUser(tx: Executor, userId: string, ctx: EventContext): Promise<{ cancelled: number; more: boolean }> {
     await repo.lockUserExclusive(tx, userId);
     await repo.markUserDeleted(tx, userId);
-    const open = await repo.openOrdersOfUser(tx, userId);
-    for (const order of open) await this.cancelIn(tx, order, "user account deleted", ctx);
-    return open.length;
+    const open = await repo.openOrdersOfUser(tx, userId, CASCADE_BATCH + 1);
+    const batch = open.slice(0, CASCADE_BATCH);
+    for (const order of batch) await this.cancelIn(tx, order, DELETED_REASON, ctx);
+    return { cancelled: batch.length, more: open.length > batch.length };
+  }
+
+  /**
+   * One bounded step of the cascade: cancels up to `limit` open orders of deleted users in one
+   * transaction and returns how many. What survives a crash half-way is the state itself (open
+   * orders of users in deleted_users), so running this again after a restart finishes the job.
+   */
+  async cancelNextOrdersOfDeletedUsers(limit = CASCADE_BATCH): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const open = await repo.openOrdersOfDeletedUsers(tx, limit);
+      for (const order of open) await this.cancelIn(tx, order, DELETED_REASON, {});
+      return open.length;
+    });
   }
 
   private async cancelIn(tx: Executor, current: Order, reason: string, ctx: EventContext): Promise<Order> {

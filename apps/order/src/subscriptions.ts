@@ -1,15 +1,17 @@
-import type { Subscription } from "@evented/core";
+import { afterCommit, type Subscription } from "@evented/core";
+import type { DeletionCascade } from "./deletion-cascade.ts";
 import type { OrderService } from "./service.ts";
 
 /** Every event the order service reacts to, in one place. */
-export function subscriptions(orders: OrderService): Subscription[] {
+export function subscriptions(orders: OrderService, cascade: DeletionCascade): Subscription[] {
   return [
     {
       durable: "order-on-user-deleted",
       handlers: {
         async userDeleted({ userId }, event, tx, log) {
-          const cancelled = await orders.cancelOrdersOfUser(tx, userId, { requestId: event.correlationId, traceparent: event.traceparent });
-          log.info({ userId, cancelled }, "user deleted: open orders cancelled");
+          const { cancelled, more } = await orders.cancelOrdersOfUser(tx, userId, { requestId: event.correlationId, traceparent: event.traceparent });
+          if (more) afterCommit(tx, () => cascade.kick());
+          log.info({ userId, cancelled, more }, "user deleted: open orders cancelled");
         },
       },
     },

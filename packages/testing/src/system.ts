@@ -81,6 +81,8 @@ export async function startSystem(options: SystemOptions = {}) {
     notification: { ...common, NOTIFICATION_PORT: String(ports.notification), NOTIFICATION_DB_CONN: notificationDb.url },
     gateway: {
       GATEWAY_PORT: String(ports.gateway),
+      // One client (the test) at hundreds of requests a second: tests of the limit itself set their own.
+      GATEWAY_RATE_LIMIT_PER_SECOND: "0",
       USER_SERVICE_URL: `127.0.0.1:${ports.user}`,
       ORDER_SERVICE_URL: `127.0.0.1:${ports.order}`,
       NOTIFICATION_SERVICE_URL: `127.0.0.1:${ports.notification}`,
