@@ -6,9 +6,10 @@
 import { resolve } from "node:path";
 import { startEmbeddedDatabases, startLocalNats, type Infra } from "./local-infra.ts";
 import { PRODUCTION_RUNTIME_ENV } from "./runtime-env.ts";
+import { APPS as SYSTEM, paths } from "../system.ts";
 
-const APPS = ["user", "order", "notification", "gateway"] as const;
-const COLORS: Record<string, string> = { user: "\x1b[36m", order: "\x1b[35m", notification: "\x1b[33m", gateway: "\x1b[32m" };
+const APPS = SYSTEM.map((a) => a.name);
+const COLORS: Record<string, string> = Object.fromEntries(SYSTEM.map((a) => [a.name, a.color]));
 
 const mode = process.argv[2] === "dev" ? "dev" : "start";
 const dataDir = resolve(process.env.DATA_DIR?.trim() || ".data");
@@ -32,14 +33,14 @@ try {
   await stop(1);
 }
 
-function startApp(app: (typeof APPS)[number], base: Record<string, string | undefined>): Infra {
+function startApp(app: string, base: Record<string, string | undefined>): Infra {
   const env = {
     ...(mode === "start" && PRODUCTION_RUNTIME_ENV),
     ...base,
     LOG_FORMAT: base.LOG_FORMAT ?? (mode === "dev" ? "pretty" : "json"),
     NODE_ENV: base.NODE_ENV ?? (mode === "dev" ? "development" : "production"),
   };
-  const cmd = mode === "dev" ? ["bun", "--watch", `apps/${app}/src/main.ts`] : ["bun", `apps/${app}/src/main.ts`];
+  const cmd = mode === "dev" ? ["bun", "--watch", paths(app).entry] : ["bun", paths(app).entry];
   const proc = Bun.spawn(cmd, { env, stdout: "pipe", stderr: "pipe" });
   output(app, proc.stdout, process.stdout);
   output(app, proc.stderr, process.stderr);
@@ -51,7 +52,7 @@ function watchExit(name: string, proc: Infra["proc"]) {
   void proc.exited.then((code) => {
     if (stopping) return;
     console.error(`${name} exited with code ${code}`);
-    if (mode === "start" || !APPS.includes(name as never)) void stop(code || 1);
+    if (mode === "start" || !APPS.includes(name)) void stop(code || 1);
   });
 }
 
