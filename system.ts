@@ -12,24 +12,28 @@ export interface AppSpec {
   /** Its own PostgreSQL database, migrated at start from drizzle/<app>/. */
   database?: { name: string };
   /** Durable JetStream consumers (the dead-letter command and the lag gauges name them). */
-  consumers?: string[];
+  consumers?: readonly string[];
   /** The gRPC apps it calls (it reads <NAME>_SERVICE_URL for each), and whether it needs NATS. */
-  dependsOn: { services: string[]; nats: boolean };
+  dependsOn: { services: readonly string[]; nats: boolean };
   /** Terminal colour of its lines in `bun run dev`. */
   color: string;
 }
 
-export const APPS: readonly AppSpec[] = [
+export const APPS = [
   { name: "user", kind: "grpc", port: { env: "USER_PORT", default: 50051 }, database: { name: "users" }, dependsOn: { services: [], nats: true }, color: "\x1b[36m" },
   { name: "order", kind: "grpc", port: { env: "ORDER_PORT", default: 50052 }, database: { name: "orders" }, consumers: ["order-on-user-deleted"], dependsOn: { services: ["user"], nats: true }, color: "\x1b[35m" },
   { name: "notification", kind: "worker", port: { env: "NOTIFICATION_PORT", default: 50053 }, database: { name: "notifications" }, consumers: ["notification"], dependsOn: { services: [], nats: true }, color: "\x1b[33m" },
   { name: "gateway", kind: "gateway", port: { env: "GATEWAY_PORT", default: 8080 }, dependsOn: { services: ["user", "order", "notification"], nats: false }, color: "\x1b[32m" },
-];
+] as const satisfies readonly AppSpec[];
+
+export type AppName = (typeof APPS)[number]["name"];
+/** The apps with a database of their own. */
+export type DatabaseApp = Extract<(typeof APPS)[number], { database: object }>["name"];
 
 export const appNames = (): string[] => APPS.map((a) => a.name);
 
 export function app(name: string): AppSpec {
-  const found = APPS.find((a) => a.name === name);
+  const found = (APPS as readonly AppSpec[]).find((a) => a.name === name);
   if (!found) throw new Error(`no app "${name}" in system.ts (apps: ${appNames().join(", ")})`);
   return found;
 }
@@ -52,11 +56,11 @@ export const dbPoolVar = (name: string) => `${prefix(name)}_DB_POOL_SIZE`;
 /** The variable another app reads to reach this one, e.g. USER_SERVICE_URL. */
 export const serviceUrlVar = (name: string) => `${prefix(name)}_SERVICE_URL`;
 
-export const withDatabase = () => APPS.filter((a) => a.database);
-export const withConsumers = () => APPS.filter((a) => a.consumers?.length);
+export const withDatabase = () => (APPS as readonly AppSpec[]).filter((a) => a.database) as (AppSpec & { name: DatabaseApp })[];
+export const withConsumers = () => (APPS as readonly AppSpec[]).filter((a) => a.consumers?.length);
 
 /** The apps in start order, grouped: each group needs only the apps of earlier groups. */
-export function startGroups(apps: readonly AppSpec[] = APPS): AppSpec[][] {
+export function startGroups(apps: readonly AppSpec[] = APPS): (AppSpec & { name: AppName })[][] {
   const groups: AppSpec[][] = [];
   const started = new Set<string>();
   let left = [...apps];
@@ -67,5 +71,5 @@ export function startGroups(apps: readonly AppSpec[] = APPS): AppSpec[][] {
     for (const a of ready) started.add(a.name);
     left = left.filter((a) => !ready.includes(a));
   }
-  return groups;
+  return groups as (AppSpec & { name: AppName })[][];
 }

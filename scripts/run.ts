@@ -52,7 +52,7 @@ function watchExit(name: string, proc: Infra["proc"]) {
   void proc.exited.then((code) => {
     if (stopping) return;
     console.error(`${name} exited with code ${code}`);
-    if (mode === "start" || !APPS.includes(name)) void stop(code || 1);
+    if (mode === "start" || !(APPS as string[]).includes(name)) void stop(code || 1);
   });
 }
 
