@@ -1,11 +1,13 @@
 // The whole system as `bun run start` runs it (no watch, JSON logs), at LOG_LEVEL=warn, on fresh
 // databases and a fresh stream. At warn there is no "listening" line, so readiness is the open
-// gRPC port (each service binds it last, after migrations and NATS) and the gateway's /health.
+// gRPC port (each service binds it last, after migrations and NATS) and the gateway's /health;
+// so the ports are picked here (distinct, free a moment before). Apps and who needs whom: system.ts.
 import { createDatabase, freePort, ROOT, uniqueStream } from "@evented/testing";
+import { APPS as SYSTEM, dbConnVar, paths, serviceUrlVar, startGroups, type AppName, type DatabaseApp } from "../../system.ts";
 import { PRODUCTION_RUNTIME_ENV } from "../../scripts/runtime-env.ts";
 
-export const APPS = ["user", "order", "notification", "gateway"] as const;
-export type AppName = (typeof APPS)[number];
+export const APPS = SYSTEM.map((a) => a.name);
+export type { AppName };
 
 export interface Proc {
   name: string;
@@ -72,39 +74,40 @@ export async function stopProcess(p: Proc, graceMs = 5000): Promise<void> {
   await p.proc.exited;
 }
 
+/** Free ports, one per app, no two alike. */
+function distinctPorts(): Record<AppName, number> {
+  const taken = new Set<number>();
+  const pick = (): number => {
+    const port = freePort();
+    return taken.has(port) ? pick() : (taken.add(port), port);
+  };
+  return Object.fromEntries(APPS.map((name) => [name, pick()])) as Record<AppName, number>;
+}
+
+type BenchDatabase = Awaited<ReturnType<typeof createDatabase>>;
+
 export async function startSystem(options: { extraBunArgs?: string[] } = {}) {
   const stream = uniqueStream();
-  const [userDb, orderDb, notificationDb] = await Promise.all([
-    createDatabase("bench_user"),
-    createDatabase("bench_order"),
-    createDatabase("bench_notification"),
-  ]);
-  const ports = { user: freePort(), order: freePort(), notification: freePort(), gateway: freePort() };
+  const databases = {} as Record<DatabaseApp, BenchDatabase>;
+  const ports = distinctPorts();
   const common = {
     ...PRODUCTION_RUNTIME_ENV,
     NODE_ENV: "production",
     LOG_FORMAT: "json",
     LOG_LEVEL: "warn",
-    NATS_URL: "nats://127.0.0.1:4222",
-    NATS_STREAM: stream.stream,
-    NATS_SUBJECT_PREFIX: stream.prefix,
   };
-  const env: Record<AppName, Record<string, string>> = {
-    user: { ...common, USER_PORT: String(ports.user), USER_DB_CONN: userDb.url },
-    order: { ...common, ORDER_PORT: String(ports.order), ORDER_DB_CONN: orderDb.url, USER_SERVICE_URL: `127.0.0.1:${ports.user}` },
-    notification: { ...common, NOTIFICATION_PORT: String(ports.notification), NOTIFICATION_DB_CONN: notificationDb.url },
-    gateway: {
-      ...common,
-      GATEWAY_PORT: String(ports.gateway),
-      USER_SERVICE_URL: `127.0.0.1:${ports.user}`,
-      ORDER_SERVICE_URL: `127.0.0.1:${ports.order}`,
-      NOTIFICATION_SERVICE_URL: `127.0.0.1:${ports.notification}`,
-    },
+  const nats = { NATS_URL: "nats://127.0.0.1:4222", NATS_STREAM: stream.stream, NATS_SUBJECT_PREFIX: stream.prefix };
+  const envOf = (name: AppName): Record<string, string> => {
+    const spec = SYSTEM.find((a) => a.name === name)!;
+    const env: Record<string, string> = { ...common, ...(spec.dependsOn.nats && nats), [spec.port.env]: String(ports[name]) };
+    if ("database" in spec) env[dbConnVar(name)] = databases[name as DatabaseApp].url;
+    for (const dep of spec.dependsOn.services) env[serviceUrlVar(dep)] = `127.0.0.1:${ports[dep as AppName]}`;
+    return env;
   };
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
   const apps = {} as Record<AppName, Proc>;
   const start = async (name: AppName) => {
-    apps[name] = spawnProcess(name, ["bun", ...(options.extraBunArgs ?? []), `apps/${name}/src/main.ts`], env[name]);
+    apps[name] = spawnProcess(name, ["bun", ...(options.extraBunArgs ?? []), paths(name).entry], envOf(name));
     await waitReady(apps[name], () => (name === "gateway" ? httpOk(`${gatewayUrl}/health`) : portOpen(ports[name])));
   };
 
@@ -112,21 +115,25 @@ export async function startSystem(options: { extraBunArgs?: string[] } = {}) {
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    await Promise.all(Object.values(apps).map((p) => stopProcess(p)));
+    await Promise.all(Object.values<Proc>(apps).map((p) => stopProcess(p)));
   };
   const cleanup = async () => {
     await stop();
-    await Promise.all([userDb.drop(), orderDb.drop(), notificationDb.drop(), stream.remove()].map((p) => p.catch(() => {})));
+    await Promise.all([...Object.values<BenchDatabase>(databases).map((d) => d.drop()), stream.remove()].map((p) => p.catch(() => {})));
   };
   try {
-    // The user service first: the order service asks it about users.
-    await start("user");
-    await Promise.all([start("order"), start("notification"), start("gateway")]);
+    await Promise.all(
+      SYSTEM.filter((a) => "database" in a).map(async (a) => {
+        databases[a.name as DatabaseApp] = await createDatabase(`bench_${a.name}`);
+      }),
+    );
+    // Each app once the apps it calls listen (the order service asks the user service about users).
+    for (const group of startGroups()) await Promise.all(group.map((a) => start(a.name)));
   } catch (err) {
     await cleanup();
     throw err;
   }
-  return { apps, ports, gatewayUrl, databases: { user: userDb, order: orderDb, notification: notificationDb }, stream, stop, cleanup };
+  return { apps, ports, gatewayUrl, databases, stream, stop, cleanup };
 }
 
 export type BenchSystem = Awaited<ReturnType<typeof startSystem>>;
