@@ -10,8 +10,10 @@ import { files, insertions, systemEntry, type Names } from "./templates.ts";
 
 const SERVICES_END = "] as const satisfies readonly AppSpec[];";
 
+/** A new service takes the port after the highest one; an existing one keeps its own. */
 export function namesOf(n: string): Names {
-  const port = Math.max(...APPS.filter((a) => a.kind !== "gateway").map((a) => a.port.default)) + 1;
+  const own = APPS.find((a) => a.name === n)?.port.default;
+  const port = own ?? Math.max(...APPS.filter((a) => a.kind !== "gateway").map((a) => a.port.default)) + 1;
   return { n, P: n[0]!.toUpperCase() + n.slice(1), N: n.toUpperCase(), port };
 }
 
@@ -52,9 +54,11 @@ export function add(n: string) {
     return s.slice(0, at) + systemEntry(names) + s.slice(at);
   });
   console.log("updated system.ts");
+  sh(["bun", "install"]); // the new workspace, into bun.lock and node_modules
   sh(["bun", "run", "proto"]);
   sh(["bun", "--bun", "drizzle-kit", "generate", "--name", "init"], `apps/${n}`);
-  sh(["bun", "install"]); // the new workspace, into bun.lock
+  // drizzle-kit may report an error and still exit 0
+  if (!existsSync(`drizzle/${n}/0000_init.sql`)) fail(`drizzle-kit wrote no drizzle/${n}/0000_init.sql (see above)`);
   console.log(`\n${n}: ready. Next: bun run typecheck && bun test apps/${n} && bun run start`);
 }
 

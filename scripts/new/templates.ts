@@ -132,7 +132,7 @@ export type { Item };
 export class ${P}Service {
   constructor(private readonly db: Executor) {}
 
-  create(input: { name: string }): Promise<Item> {
+  async create(input: { name: string }): Promise<Item> {
     return repo.insertItem(this.db, { id: Bun.randomUUIDv7(), name: checkName(input.name) });
   }
 
