@@ -107,6 +107,7 @@ export async function startSystem(options: SystemOptions = {}) {
       Object.values<RunningApp>(apps).map(async (a) => {
         a.proc.kill("SIGTERM");
         await Promise.race([a.proc.exited, Bun.sleep(5000).then(() => a.proc.kill("SIGKILL"))]);
+        await a.proc.exited;
       }),
     );
     await Promise.all([...Object.values<TestDatabase>(databases).map((d) => d.drop()), stream.remove()].map((p) => p.catch(() => {})));
