@@ -7,10 +7,14 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createDatabase, NATS_URL, ROOT, uniqueStream } from "../packages/testing/src/index.ts";
+import { appNames } from "../system.ts";
 
 setDefaultTimeout(240_000);
 
 const copy = mkdtempSync(join(tmpdir(), "evented-new-"));
+// inventory, as in the README, unless this checkout has made it already.
+const n = ["inventory", "stock", "catalog"].find((name) => !appNames().includes(name))!;
+const N = n.toUpperCase();
 
 /** Runs `cmd` in the copy; fails with its output unless it exits 0. Bounded by `timeoutMs`. */
 async function run(cmd: string[], env: Record<string, string> = {}, timeoutMs = 180_000): Promise<string> {
@@ -37,24 +41,24 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
-test("new service inventory: a service that typechecks, migrates, passes its test and serves grpc.health.v1", async () => {
-  await run(["bun", "run", "new", "service", "inventory"]);
+test(`new service ${n}: a service that typechecks, migrates, passes its test and serves grpc.health.v1`, async () => {
+  await run(["bun", "run", "new", "service", n]);
   await run(["bun", "run", "typecheck"]);
   expect(await run(["bun", "run", "db:check"])).toContain("migrations match every schema");
   expect(await run(["bun", "run", "proto:check"])).toContain("generated code is up to date");
-  expect(await run(["bun", "test", "apps/inventory"])).toMatch(/\b2 pass\b[\s\S]*\b0 fail\b/);
+  expect(await run(["bun", "test", `apps/${n}`])).toMatch(/\b2 pass\b[\s\S]*\b0 fail\b/);
 
-  // The gateway's /ready checks it, at INVENTORY_SERVICE_URL.
-  const urls = await run(["bun", "-e", `import { readConfig } from "./apps/gateway/src/config.ts"; console.log(JSON.stringify(readConfig({ INVENTORY_SERVICE_URL: "h:1" }).serviceUrls))`]);
-  expect(JSON.parse(urls)).toMatchObject({ user: "127.0.0.1:50051", inventory: "h:1" });
+  // The gateway's /ready checks it, at <N>_SERVICE_URL.
+  const urls = await run(["bun", "-e", `import { readConfig } from "./apps/gateway/src/config.ts"; console.log(JSON.stringify(readConfig({ ${N}_SERVICE_URL: "h:1" }).serviceUrls))`]);
+  expect(JSON.parse(urls)).toMatchObject({ user: "127.0.0.1:50051", [n]: "h:1" });
 
   // It starts on a free port (the copy's own harness reads which) and reports SERVING.
-  const db = await createDatabase("new_inventory");
+  const db = await createDatabase(`new_${n}`);
   const stream = uniqueStream();
   try {
-    const env = { INVENTORY_DB_CONN: db.url, NATS_URL, NATS_STREAM: stream.stream, NATS_SUBJECT_PREFIX: stream.prefix };
+    const env = { [`${N}_DB_CONN`]: db.url, NATS_URL, NATS_STREAM: stream.stream, NATS_SUBJECT_PREFIX: stream.prefix };
     const script = `import { startApp } from "./packages/testing/src/index.ts";
-      const app = await startApp("inventory", { INVENTORY_PORT: "0", ...${JSON.stringify(env)} });
+      const app = await startApp("${n}", { ${N}_PORT: "0", ...${JSON.stringify(env)} });
       const check = Bun.spawnSync(["bun", "scripts/healthcheck.ts", String(app.port)]);
       app.proc.kill("SIGTERM");
       await app.proc.exited;
@@ -65,6 +69,6 @@ test("new service inventory: a service that typechecks, migrates, passes its tes
     await stream.remove().catch(() => {});
   }
 
-  await run(["bun", "run", "new", "remove-service", "inventory"]);
+  await run(["bun", "run", "new", "remove-service", n]);
   expect(await run(["git", "status", "--porcelain"])).toBe("");
 });

@@ -8,7 +8,7 @@ import { startEmbeddedDatabases, startLocalNats, type Infra } from "./local-infr
 import { PRODUCTION_RUNTIME_ENV } from "./runtime-env.ts";
 import { APPS as SYSTEM, paths } from "../system.ts";
 
-const APPS = SYSTEM.map((a) => a.name);
+const APPS: string[] = SYSTEM.map((a) => a.name);
 const COLORS: Record<string, string> = Object.fromEntries(SYSTEM.map((a) => [a.name, a.color]));
 
 const mode = process.argv[2] === "dev" ? "dev" : "start";
@@ -33,7 +33,7 @@ try {
   await stop(1);
 }
 
-function startApp(app: string, base: Record<string, string | undefined>): Infra {
+function startApp(app: (typeof APPS)[number], base: Record<string, string | undefined>): Infra {
   const env = {
     ...(mode === "start" && PRODUCTION_RUNTIME_ENV),
     ...base,
@@ -52,7 +52,7 @@ function watchExit(name: string, proc: Infra["proc"]) {
   void proc.exited.then((code) => {
     if (stopping) return;
     console.error(`${name} exited with code ${code}`);
-    if (mode === "start" || !(APPS as string[]).includes(name)) void stop(code || 1);
+    if (mode === "start" || !APPS.includes(name as never)) void stop(code || 1);
   });
 }
 
