@@ -1,8 +1,10 @@
 // The whole system as `bun run start` runs it (no watch, JSON logs), at LOG_LEVEL=warn, on fresh
 // databases and a fresh stream. At warn there is no "listening" line, so readiness is the open
-// gRPC port (each service binds it last, after migrations and NATS) and the gateway's /health;
-// so the ports are picked here (distinct, free a moment before). Apps and who needs whom: system.ts.
-import { createDatabase, freePort, ROOT, uniqueStream } from "@evented/testing";
+// gRPC port (each service binds it last, after migrations and NATS) and the gateway's /health.
+// Each app binds port 0; the port it got is read from the kernel (/proc: the socket it listens
+// on), and the apps that call it start after it. Apps and who needs whom: system.ts.
+import { readdirSync, readlinkSync } from "node:fs";
+import { createDatabase, ROOT, uniqueStream } from "@evented/testing";
 import { APPS as SYSTEM, dbConnVar, paths, serviceUrlVar, startGroups, type AppName, type DatabaseApp } from "../../system.ts";
 import { PRODUCTION_RUNTIME_ENV } from "../../scripts/runtime-env.ts";
 
@@ -74,14 +76,30 @@ export async function stopProcess(p: Proc, graceMs = 5000): Promise<void> {
   await p.proc.exited;
 }
 
-/** Free ports, one per app, no two alike. */
-function distinctPorts(): Record<AppName, number> {
-  const taken = new Set<number>();
-  const pick = (): number => {
-    const port = freePort();
-    return taken.has(port) ? pick() : (taken.add(port), port);
-  };
-  return Object.fromEntries(APPS.map((name) => [name, pick()])) as Record<AppName, number>;
+/** The TCP ports process `pid` listens on (Linux: its socket inodes in /proc/net/tcp{,6}). */
+export async function listeningPorts(pid: number): Promise<number[]> {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    const link = (() => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        return "";
+      }
+    })();
+    const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+    if (inode) inodes.add(inode);
+  }
+  const ports: number[] = [];
+  for (const file of [`/proc/${pid}/net/tcp`, `/proc/${pid}/net/tcp6`]) {
+    const text = await Bun.file(file).text().catch(() => "");
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is f[1] (hex ip:port), st is f[3] (0A = LISTEN), inode is f[9]
+      if (f[3] === "0A" && inodes.has(f[9] ?? "")) ports.push(Number.parseInt(f[1]!.split(":")[1]!, 16));
+    }
+  }
+  return [...new Set(ports)];
 }
 
 type BenchDatabase = Awaited<ReturnType<typeof createDatabase>>;
@@ -89,7 +107,7 @@ type BenchDatabase = Awaited<ReturnType<typeof createDatabase>>;
 export async function startSystem(options: { extraBunArgs?: string[] } = {}) {
   const stream = uniqueStream();
   const databases = {} as Record<DatabaseApp, BenchDatabase>;
-  const ports = distinctPorts();
+  const ports = {} as Record<AppName, number>;
   const common = {
     ...PRODUCTION_RUNTIME_ENV,
     NODE_ENV: "production",
@@ -99,16 +117,20 @@ export async function startSystem(options: { extraBunArgs?: string[] } = {}) {
   const nats = { NATS_URL: "nats://127.0.0.1:4222", NATS_STREAM: stream.stream, NATS_SUBJECT_PREFIX: stream.prefix };
   const envOf = (name: AppName): Record<string, string> => {
     const spec = SYSTEM.find((a) => a.name === name)!;
-    const env: Record<string, string> = { ...common, ...(spec.dependsOn.nats && nats), [spec.port.env]: String(ports[name]) };
+    const env: Record<string, string> = { ...common, ...(spec.dependsOn.nats && nats), [spec.port.env]: "0" };
     if ("database" in spec) env[dbConnVar(name)] = databases[name as DatabaseApp].url;
     for (const dep of spec.dependsOn.services) env[serviceUrlVar(dep)] = `127.0.0.1:${ports[dep as AppName]}`;
     return env;
   };
-  const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
   const apps = {} as Record<AppName, Proc>;
   const start = async (name: AppName) => {
-    apps[name] = spawnProcess(name, ["bun", ...(options.extraBunArgs ?? []), paths(name).entry], envOf(name));
-    await waitReady(apps[name], () => (name === "gateway" ? httpOk(`${gatewayUrl}/health`) : portOpen(ports[name])));
+    const p = (apps[name] = spawnProcess(name, ["bun", ...(options.extraBunArgs ?? []), paths(name).entry], envOf(name)));
+    await waitReady(p, async () => {
+      const port = ports[name] ?? (await listeningPorts(p.proc.pid))[0];
+      if (port === undefined) return false;
+      ports[name] = port;
+      return name === "gateway" ? httpOk(`http://127.0.0.1:${port}/health`) : portOpen(port);
+    });
   };
 
   let stopped = false;
@@ -133,7 +155,7 @@ export async function startSystem(options: { extraBunArgs?: string[] } = {}) {
     await cleanup();
     throw err;
   }
-  return { apps, ports, gatewayUrl, databases, stream, stop, cleanup };
+  return { apps, ports, gatewayUrl: `http://127.0.0.1:${ports.gateway}`, databases, stream, stop, cleanup };
 }
 
 export type BenchSystem = Awaited<ReturnType<typeof startSystem>>;
