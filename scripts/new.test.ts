@@ -46,7 +46,7 @@ test(`new service ${n}: a service that typechecks, migrates, passes its test and
   await run(["bun", "run", "typecheck"]);
   expect(await run(["bun", "run", "db:check"])).toContain("migrations match every schema");
   expect(await run(["bun", "run", "proto:check"])).toContain("generated code is up to date");
-  expect(await run(["bun", "test", `apps/${n}`])).toMatch(/\b2 pass\b[\s\S]*\b0 fail\b/);
+  expect(await run(["bun", "test", `apps/${n}`])).toMatch(/\b4 pass\b[\s\S]*\b0 fail\b/);
 
   // The gateway's /ready checks it, at <N>_SERVICE_URL.
   const urls = await run(["bun", "-e", `import { readConfig } from "./apps/gateway/src/config.ts"; console.log(JSON.stringify(readConfig({ ${N}_SERVICE_URL: "h:1" }).serviceUrls))`]);

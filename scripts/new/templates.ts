@@ -191,6 +191,23 @@ test("an empty name is INVALID_ARGUMENT, an unknown id NOT_FOUND", async () => {
 });
 `,
 
+  [`apps/${n}/src/config.test.ts`]: `import { expect, setDefaultTimeout, test } from "bun:test";
+import { runUntilExit, variablesDocumented, variablesRead } from "@evented/testing";
+import { readConfig } from "./config.ts";
+
+setDefaultTimeout(30_000);
+
+test("a bad ${N}_PORT stops the service with 78 and a message naming it", async () => {
+  const { code, output } = await runUntilExit("${n}", { ${N}_PORT: "abc" });
+  expect(code).toBe(78);
+  expect(output).toContain('${N}_PORT must be a whole number from 0 to 65535, got "abc"');
+});
+
+test(".env.example documents every variable the ${n} service reads", async () => {
+  expect(await variablesDocumented("${n}")).toEqual(expect.arrayContaining(variablesRead(readConfig)));
+});
+`,
+
   [`apps/${n}/.env.example`]: `# ${n}: the ${n} service (gRPC). Every variable is optional; the values shown are the defaults.
 # A bad value stops the app at start-up with exit code 78 and a message naming the variable.
 
