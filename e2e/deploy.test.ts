@@ -2,6 +2,8 @@
 // docker-compose reads it, and each app's image built the Docker way (e2e/dockerfile.ts) and
 // started with its compose environment, only hosts, ports, databases and stream swapped for this
 // machine's. docker-compose must be installed (.ci/run installs it): without it this test fails.
+// The apps, their databases and what each needs come from system.ts: the compose file and the
+// Dockerfiles must match it.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,16 +11,20 @@ import { join } from "node:path";
 import { createDatabase, freePort, NATS_URL, ROOT, uniqueStream, waitFor } from "@evented/testing";
 import { build } from "./dockerfile.ts";
 import { PRODUCTION_RUNTIME_ENV } from "../scripts/runtime-env.ts";
+import { APPS as SYSTEM, dbConnVar, paths, serviceUrlVar, type AppName, type AppSpec } from "../system.ts";
 
 setDefaultTimeout(30_000);
 
-const APPS = ["user", "order", "notification", "gateway"] as const;
-type App = (typeof APPS)[number];
+const SPECS: readonly AppSpec[] = SYSTEM;
+const APPS = SYSTEM.map((a) => a.name);
+type App = AppName;
+const spec = (app: string) => SPECS.find((a) => a.name === app)!;
 
 interface ComposeService {
   image?: string;
   build?: { context: string; dockerfile: string };
   environment?: Record<string, string>;
+  env_file?: (string | { path: string })[];
   ports?: { published: number; target: number }[];
   depends_on?: Record<string, { condition: string }>;
   restart?: string;
@@ -56,10 +62,11 @@ describe("docker-compose.yml", () => {
     expect(postgres?.volumes).toContainEqual(expect.stringMatching(/:\/var\/lib\/postgresql\/data/));
     expect(postgres?.volumes).toContainEqual(expect.stringMatching(/deploy\/postgres:\/docker-entrypoint-initdb\.d/));
     const init = readFileSync(join(ROOT, "deploy/postgres/service-databases.sh"), "utf8");
-    for (const [app, db] of [["user", "users"], ["order", "orders"], ["notification", "notifications"]] as const) {
-      expect(init).toContain(`create ${app}_service ${db} `);
-      expect(compose.services[app]?.environment?.[`${app.toUpperCase()}_DB_CONN`]).toMatch(new RegExp(`^postgres://${app}_service:p[0-9a-f]{32}@postgres:5432/${db}$`));
-      expect(compose.services[app]?.environment?.NATS_URL).toMatch(new RegExp(`^nats://${app}:p[0-9a-f]{32}@nats:4222$`));
+    for (const { name, database } of SPECS) {
+      if (!database) continue;
+      expect(init).toContain(`create ${name}_service ${database.name} `);
+      expect(compose.services[name]?.environment?.[dbConnVar(name)]).toMatch(new RegExp(`^postgres://${name}_service:p[0-9a-f]{32}@postgres:5432/${database.name}$`));
+      expect(compose.services[name]?.environment?.NATS_URL).toMatch(new RegExp(`^nats://${name}:p[0-9a-f]{32}@nats:4222$`));
     }
     expect(nats?.command).toContain("-js");
     expect(nats?.command).toEqual(expect.arrayContaining(["-c", "/etc/nats/nats-server.conf"]));
@@ -77,14 +84,24 @@ describe("docker-compose.yml", () => {
   });
 
   test("builds each app from its Dockerfile, starts it once what it needs is healthy, restarts it", () => {
-    for (const app of APPS) {
-      const service = compose.services[app]!;
-      expect(service.build?.dockerfile).toBe(`apps/${app}/Dockerfile`);
+    expect(Object.keys(compose.services).sort()).toEqual([...APPS, "nats", "postgres"].sort());
+    for (const app of SPECS) {
+      const service = compose.services[app.name]!;
+      expect(service.build?.dockerfile).toBe(paths(app.name).dockerfile);
       expect(service.restart).toBe("unless-stopped");
       for (const dependency of Object.values(service.depends_on ?? {})) expect(dependency.condition).toBe("service_healthy");
+      const needs = [...(app.database ? ["postgres"] : []), ...(app.dependsOn.nats ? ["nats"] : []), ...app.dependsOn.services];
+      expect(Object.keys(service.depends_on ?? {}).sort(), app.name).toEqual(needs.sort());
     }
-    expect(Object.keys(compose.services.user!.depends_on!).sort()).toEqual(["nats", "postgres"]);
-    expect(Object.keys(compose.services.gateway!.depends_on!).sort()).toEqual(["notification", "order", "user"]);
+  });
+
+  test("gives each app its port, its own database and the addresses of what it calls, as system.ts says", () => {
+    for (const app of SPECS) {
+      const env = compose.services[app.name]!.environment ?? {};
+      expect(env[app.port.env], app.name).toBe(String(app.port.default));
+      if (app.database) expect(new URL(env[dbConnVar(app.name)]!).pathname).toBe(`/${app.database.name}`);
+      for (const dep of app.dependsOn.services) expect(env[serviceUrlVar(dep)], app.name).toBe(`${dep}:${spec(dep).port.default}`);
+    }
   });
 
   test("publishes only the gateway, on 8080, and names no container, so `--scale order=3` works", () => {
@@ -103,7 +120,7 @@ describe("each app's image, built the Docker way and started with its compose en
   async function localEnv(app: App): Promise<Record<string, string>> {
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(compose.services[app]!.environment ?? {})) {
-      const service = /^(USER|ORDER|NOTIFICATION|GATEWAY)_(PORT|SERVICE_URL|DB_CONN)$/.exec(name);
+      const service = new RegExp(`^(${APPS.map((a) => a.toUpperCase()).join("|")})_(PORT|SERVICE_URL|DB_CONN)$`).exec(name);
       const target = service?.[1]?.toLowerCase() as App | undefined;
       if (target && service?.[2] === "PORT") env[name] = String(ports[target]);
       else if (target && service?.[2] === "SERVICE_URL") env[name] = `127.0.0.1:${ports[target]}`;
@@ -125,7 +142,9 @@ describe("each app's image, built the Docker way and started with its compose en
       expect(image.user).not.toBe("root");
       expect(image.env.NODE_ENV).toBe("production");
       expect(image.env).toMatchObject(PRODUCTION_RUNTIME_ENV);
-      if (app !== "gateway") expect(image.copied).toContain(`drizzle/${app}`);
+      if (spec(app).database) expect(image.copied).toContain(paths(app).migrations);
+      expect(image.cmd).toEqual(["bun", paths(app).entry]);
+      expect(image.exposed).toEqual([spec(app).port.default]);
 
       const env = { PATH: process.env.PATH ?? "", HOME: image.dir, ...image.env, ...(await localEnv(app)) };
       const proc = Bun.spawn(image.cmd, { cwd: image.dir, env, stdout: "pipe", stderr: "pipe" });

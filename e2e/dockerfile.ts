@@ -14,6 +14,8 @@ export interface Image {
   healthcheck: string;
   /** Every `COPY <source>` from the build context, as written. */
   copied: string[];
+  /** The EXPOSEd ports. */
+  exposed: number[];
 }
 
 /** Splits a Dockerfile into instructions (comments dropped, `\` continuations joined). */
@@ -48,7 +50,7 @@ function ignored(context: string): (path: string) => boolean {
 export async function build(context: string, dockerfile: string, workdir: string): Promise<Image> {
   const isIgnored = ignored(context);
   const stages = new Map<string, string>();
-  const image: Image = { dir: "", env: {}, user: "root", cmd: [], healthcheck: "", copied: [] };
+  const image: Image = { dir: "", env: {}, user: "root", cmd: [], healthcheck: "", copied: [], exposed: [] };
   let cwd = "";
 
   for (const { op, args: rest } of instructions(readFileSync(join(context, dockerfile), "utf8"))) {
@@ -111,6 +113,7 @@ export async function build(context: string, dockerfile: string, workdir: string
         image.cmd = JSON.parse(rest);
         break;
       case "EXPOSE":
+        image.exposed.push(...rest.split(/\s+/).map(Number));
         break;
       default:
         throw new Error(`${dockerfile}: ${op} is not emulated`);

@@ -1,8 +1,9 @@
 // Fails when a service's schema.ts has changes that no migration in drizzle/<service> holds yet
 // (someone edited a table and forgot `bun run db:generate`).
 import { cpSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { paths, withDatabase } from "../system.ts";
 
-const SERVICES = ["user", "order", "notification"];
+const SERVICES = withDatabase().map((a) => a.name);
 const scratch = ".data/db-check";
 let stale = false;
 
@@ -10,9 +11,9 @@ for (const service of SERVICES) {
   const out = `${scratch}/${service}`;
   rmSync(out, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
-  cpSync(`drizzle/${service}`, out, { recursive: true });
+  cpSync(paths(service).migrations, out, { recursive: true });
   const run = Bun.spawnSync(
-    ["bun", "--bun", "drizzle-kit", "generate", "--dialect", "postgresql", "--schema", `apps/${service}/src/schema.ts`, "--out", out],
+    ["bun", "--bun", "drizzle-kit", "generate", "--dialect", "postgresql", "--schema", paths(service).schema, "--out", out],
     { stdout: "pipe", stderr: "pipe" },
   );
   if (run.exitCode !== 0) {

@@ -3,15 +3,16 @@
 // through the same configuration as the service (<SERVICE>_DB_CONN, NATS_URL), so it runs
 // wherever the service runs.
 import { deadLetterAdmin, loadConfig, type DeadLetter } from "@evented/core";
+import { paths, withConsumers } from "../system.ts";
 
-const SERVICES = ["order", "notification"] as const; // the services that consume events
+const SERVICES = withConsumers().map((a) => a.name); // the services that consume events
 const USAGE = `usage: bun run dead-letters <${SERVICES.join("|")}> list [--all]
        bun run dead-letters <${SERVICES.join("|")}> replay <id>`;
 
 const [service, command, arg] = process.argv.slice(2);
-if (!SERVICES.includes(service as (typeof SERVICES)[number]) || !["list", "replay"].includes(command ?? "")) fail(USAGE, 64);
+if (!SERVICES.includes(service ?? "") || !["list", "replay"].includes(command ?? "")) fail(USAGE, 64);
 
-const { readConfig } = (await import(`../apps/${service}/src/config.ts`)) as { readConfig: (env: typeof process.env) => { dbConn: string; natsUrl: string } };
+const { readConfig } = (await import(`../${paths(service!).config}`)) as { readConfig: (env: typeof process.env) => { dbConn: string; natsUrl: string } };
 const config = loadConfig(service!, readConfig);
 const admin = deadLetterAdmin(config.dbConn, config.natsUrl);
 

@@ -3,8 +3,9 @@
 // unset and none listens on 127.0.0.1:4222. Whatever is configured is used as it is.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { dbConnVar, dbPoolVar, withDatabase } from "../system.ts";
 
-export const SERVICES_WITH_DB = ["user", "order", "notification"] as const;
+export const SERVICES_WITH_DB = withDatabase().map((a) => a.name);
 
 export interface Infra {
   name: string;
@@ -20,8 +21,7 @@ export async function startEmbeddedDatabases(env: Env, dataDir: string, output: 
   const started: Infra[] = [];
   await Promise.all(
     SERVICES_WITH_DB.map(async (service) => {
-      const prefix = service.toUpperCase();
-      if (env[`${prefix}_DB_CONN`]?.trim()) return;
+      if (env[dbConnVar(service)]?.trim()) return;
       const dir = join(dataDir, "postgres", service);
       mkdirSync(dir, { recursive: true });
       const proc = Bun.spawn(["bun", join(import.meta.dir, "embedded-postgres.ts"), dir], {
@@ -35,9 +35,9 @@ export async function startEmbeddedDatabases(env: Env, dataDir: string, output: 
       output(name, proc.stderr, process.stderr);
       const address = await firstLineMatching(proc.stdout, /listening on (\S+)/, name);
       output(name, proc.stdout, process.stdout);
-      settings[`${prefix}_DB_CONN`] = `postgres://postgres@${address}/postgres`;
+      settings[dbConnVar(service)] = `postgres://postgres@${address}/postgres`;
       // See embedded-postgres.ts: one connection per service keeps PGlite's single session honest.
-      settings[`${prefix}_DB_POOL_SIZE`] = "1";
+      settings[dbPoolVar(service)] = "1";
     }),
   ).catch((err) => {
     for (const { proc } of started) proc.kill("SIGTERM");

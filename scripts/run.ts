@@ -13,9 +13,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startEmbeddedDatabases, startLocalNats, type Infra } from "./local-infra.ts";
 import { PRODUCTION_RUNTIME_ENV } from "./runtime-env.ts";
+import { APPS as SYSTEM, paths } from "../system.ts";
 
-const APPS = ["user", "order", "notification", "gateway"] as const;
-const COLORS: Record<string, string> = { user: "\x1b[36m", order: "\x1b[35m", notification: "\x1b[33m", gateway: "\x1b[32m" };
+const APPS: string[] = SYSTEM.map((a) => a.name);
+const COLORS: Record<string, string> = Object.fromEntries(SYSTEM.map((a) => [a.name, a.color]));
 
 const mode = process.argv[2] === "dev" ? "dev" : "start";
 const dataDir = resolve(process.env.DATA_DIR?.trim() || ".data");
@@ -78,7 +79,7 @@ function startApp(app: (typeof APPS)[number], base: Record<string, string | unde
     LOG_FORMAT: base.LOG_FORMAT ?? (mode === "dev" ? "pretty" : "json"),
     NODE_ENV: base.NODE_ENV ?? (mode === "dev" ? "development" : "production"),
   };
-  const cmd = mode === "dev" ? ["bun", "--watch", `apps/${app}/src/main.ts`] : ["bun", `apps/${app}/src/main.ts`];
+  const cmd = mode === "dev" ? ["bun", "--watch", paths(app).entry] : ["bun", paths(app).entry];
   // detached: a process group of its own, out of reach of the terminal's Ctrl-C (see stop()).
   const proc = Bun.spawn(cmd, { env, stdout: "pipe", stderr: "pipe", detached: true });
   output(app, proc.stdout, process.stdout);

@@ -4,7 +4,7 @@ import postgres from "postgres";
 import type { Load } from "./load.ts";
 import type { Run, Scenario } from "./results.ts";
 import { findPids, startSampler, type PidSource } from "./sampler.ts";
-import type { BenchSystem } from "./system.ts";
+import { APPS, type BenchSystem } from "./system.ts";
 
 /**
  * The pids of the PostgreSQL backends serving `databases` (but not the bench's own queries),
@@ -34,12 +34,9 @@ export const sharedNatsPids = () => findPids((cmd) => /nats-server\b/.test(cmd) 
 /** What a run samples: each app, the PostgreSQL backends of the run's databases, the shared nats-server. */
 export async function systemGroups(system: BenchSystem, postgresPids: () => number[]): Promise<Record<string, PidSource>> {
   const nats = await sharedNatsPids();
-  const { apps } = system;
+  const apps = Object.fromEntries(APPS.map((name) => [name, system.apps[name].proc.pid]));
   return {
-    gateway: apps.gateway.proc.pid,
-    user: apps.user.proc.pid,
-    order: apps.order.proc.pid,
-    notification: apps.notification.proc.pid,
+    ...apps,
     postgres: postgresPids,
     "nats (shared)": () => nats,
   };

@@ -3,8 +3,10 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ratios, targets, type Results, type Run } from "./results.ts";
 import { chart } from "./svg.ts";
+import { APPS } from "../../system.ts";
 
-const SYSTEM_COLUMNS = ["gateway", "user", "order", "notification", "postgres", "nats (shared)"];
+/** The gateway first (requests enter there), then the other apps of system.ts, then the infrastructure. */
+const SYSTEM_COLUMNS = [...APPS.filter((a) => a.kind === "gateway"), ...APPS.filter((a) => a.kind !== "gateway")].map((a) => a.name as string).concat("postgres", "nats (shared)");
 const PROCESS_COLUMNS = [...SYSTEM_COLUMNS, "elysia", "load"];
 
 export async function writeResults(results: Results, dir: string, name: string): Promise<{ json: string; md: string; svg: string }> {

@@ -3,6 +3,7 @@ import type { EventLatency } from "./events.ts";
 import type { LoadResult } from "./load.ts";
 import type { PgbenchResult } from "./pgbench.ts";
 import type { Usage } from "./sampler.ts";
+import { appNames } from "../../system.ts";
 
 export const SCENARIOS = ["GET /users/{id}", "POST /users", "POST /orders", "mixed 80/20"] as const;
 export const BASELINES = ["Elysia GET /hello", "Elysia POST (validated)", "gRPC GetUser direct"] as const;
@@ -74,7 +75,7 @@ export function ratios(results: Results): Ratio[] {
   return out;
 }
 
-const APPS = ["user", "order", "notification", "gateway"];
+const APPS = appNames();
 
 /** The goals of the task, from this run's numbers. */
 export function targets(results: Results): Target[] {

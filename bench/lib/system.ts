@@ -1,11 +1,15 @@
 // The whole system as `bun run start` runs it (no watch, JSON logs), at LOG_LEVEL=warn, on fresh
 // databases and a fresh stream. At warn there is no "listening" line, so readiness is the open
 // gRPC port (each service binds it last, after migrations and NATS) and the gateway's /health.
-import { createDatabase, freePort, ROOT, uniqueStream } from "@evented/testing";
+// Each app binds port 0; the port it got is read from the kernel (/proc: the socket it listens
+// on), and the apps that call it start after it. Apps and who needs whom: system.ts.
+import { readdirSync, readlinkSync } from "node:fs";
+import { createDatabase, ROOT, uniqueStream } from "@evented/testing";
+import { APPS as SYSTEM, dbConnVar, paths, serviceUrlVar, startGroups, type AppName, type DatabaseApp } from "../../system.ts";
 import { PRODUCTION_RUNTIME_ENV } from "../../scripts/runtime-env.ts";
 
-export const APPS = ["user", "order", "notification", "gateway"] as const;
-export type AppName = (typeof APPS)[number];
+export const APPS = SYSTEM.map((a) => a.name);
+export type { AppName };
 
 export interface Proc {
   name: string;
@@ -72,63 +76,88 @@ export async function stopProcess(p: Proc, graceMs = 5000): Promise<void> {
   await p.proc.exited;
 }
 
+/** The TCP ports process `pid` listens on (Linux: its socket inodes in /proc/net/tcp{,6}). */
+export async function listeningPorts(pid: number): Promise<number[]> {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    const link = (() => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`);
+      } catch {
+        return "";
+      }
+    })();
+    const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+    if (inode) inodes.add(inode);
+  }
+  const ports: number[] = [];
+  for (const file of [`/proc/${pid}/net/tcp`, `/proc/${pid}/net/tcp6`]) {
+    const text = await Bun.file(file).text().catch(() => "");
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is f[1] (hex ip:port), st is f[3] (0A = LISTEN), inode is f[9]
+      if (f[3] === "0A" && inodes.has(f[9] ?? "")) ports.push(Number.parseInt(f[1]!.split(":")[1]!, 16));
+    }
+  }
+  return [...new Set(ports)];
+}
+
+type BenchDatabase = Awaited<ReturnType<typeof createDatabase>>;
+
 export async function startSystem(options: { extraBunArgs?: string[] } = {}) {
   const stream = uniqueStream();
-  const [userDb, orderDb, notificationDb] = await Promise.all([
-    createDatabase("bench_user"),
-    createDatabase("bench_order"),
-    createDatabase("bench_notification"),
-  ]);
-  const ports = { user: freePort(), order: freePort(), notification: freePort(), gateway: freePort() };
+  const databases = {} as Record<DatabaseApp, BenchDatabase>;
+  const ports = {} as Record<AppName, number>;
   const common = {
     ...PRODUCTION_RUNTIME_ENV,
     NODE_ENV: "production",
     LOG_FORMAT: "json",
     LOG_LEVEL: "warn",
-    NATS_URL: "nats://127.0.0.1:4222",
-    NATS_STREAM: stream.stream,
-    NATS_SUBJECT_PREFIX: stream.prefix,
   };
-  const env: Record<AppName, Record<string, string>> = {
-    user: { ...common, USER_PORT: String(ports.user), USER_DB_CONN: userDb.url },
-    order: { ...common, ORDER_PORT: String(ports.order), ORDER_DB_CONN: orderDb.url, USER_SERVICE_URL: `127.0.0.1:${ports.user}` },
-    notification: { ...common, NOTIFICATION_PORT: String(ports.notification), NOTIFICATION_DB_CONN: notificationDb.url },
-    gateway: {
-      ...common,
-      GATEWAY_PORT: String(ports.gateway),
-      // The bench is one client at thousands of requests a second: the per-client limit would be what it measures.
-      GATEWAY_RATE_LIMIT_PER_SECOND: "0",
-      USER_SERVICE_URL: `127.0.0.1:${ports.user}`,
-      ORDER_SERVICE_URL: `127.0.0.1:${ports.order}`,
-      NOTIFICATION_SERVICE_URL: `127.0.0.1:${ports.notification}`,
-    },
+  const nats = { NATS_URL: "nats://127.0.0.1:4222", NATS_STREAM: stream.stream, NATS_SUBJECT_PREFIX: stream.prefix };
+  const envOf = (name: AppName): Record<string, string> => {
+    const spec = SYSTEM.find((a) => a.name === name)!;
+    const env: Record<string, string> = { ...common, ...(spec.dependsOn.nats && nats), [spec.port.env]: "0" };
+    // The bench is one client at thousands of requests a second: the per-client limit would be what it measures.
+    if (name === "gateway") env.GATEWAY_RATE_LIMIT_PER_SECOND = "0";
+    if ("database" in spec) env[dbConnVar(name)] = databases[name as DatabaseApp].url;
+    for (const dep of spec.dependsOn.services) env[serviceUrlVar(dep)] = `127.0.0.1:${ports[dep as AppName]}`;
+    return env;
   };
-  const gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
   const apps = {} as Record<AppName, Proc>;
   const start = async (name: AppName) => {
-    apps[name] = spawnProcess(name, ["bun", ...(options.extraBunArgs ?? []), `apps/${name}/src/main.ts`], env[name]);
-    await waitReady(apps[name], () => (name === "gateway" ? httpOk(`${gatewayUrl}/health`) : portOpen(ports[name])));
+    const p = (apps[name] = spawnProcess(name, ["bun", ...(options.extraBunArgs ?? []), paths(name).entry], envOf(name)));
+    await waitReady(p, async () => {
+      const port = ports[name] ?? (await listeningPorts(p.proc.pid))[0];
+      if (port === undefined) return false;
+      ports[name] = port;
+      return name === "gateway" ? httpOk(`http://127.0.0.1:${port}/health`) : portOpen(port);
+    });
   };
 
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    await Promise.all(Object.values(apps).map((p) => stopProcess(p)));
+    await Promise.all(Object.values<Proc>(apps).map((p) => stopProcess(p)));
   };
   const cleanup = async () => {
     await stop();
-    await Promise.all([userDb.drop(), orderDb.drop(), notificationDb.drop(), stream.remove()].map((p) => p.catch(() => {})));
+    await Promise.all([...Object.values<BenchDatabase>(databases).map((d) => d.drop()), stream.remove()].map((p) => p.catch(() => {})));
   };
   try {
-    // The user service first: the order service asks it about users.
-    await start("user");
-    await Promise.all([start("order"), start("notification"), start("gateway")]);
+    await Promise.all(
+      SYSTEM.filter((a) => "database" in a).map(async (a) => {
+        databases[a.name as DatabaseApp] = await createDatabase(`bench_${a.name}`);
+      }),
+    );
+    // Each app once the apps it calls listen (the order service asks the user service about users).
+    for (const group of startGroups()) await Promise.all(group.map((a) => start(a.name)));
   } catch (err) {
     await cleanup();
     throw err;
   }
-  return { apps, ports, gatewayUrl, databases: { user: userDb, order: orderDb, notification: notificationDb }, stream, stop, cleanup };
+  return { apps, ports, gatewayUrl: `http://127.0.0.1:${ports.gateway}`, databases, stream, stop, cleanup };
 }
 
 export type BenchSystem = Awaited<ReturnType<typeof startSystem>>;

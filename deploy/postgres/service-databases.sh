@@ -37,4 +37,5 @@ else
   create user_service users "${USER_DB_PASSWORD:?set USER_DB_PASSWORD (see .env.example)}"
   create order_service orders "${ORDER_DB_PASSWORD:?set ORDER_DB_PASSWORD (see .env.example)}"
   create notification_service notifications "${NOTIFICATION_DB_PASSWORD:?set NOTIFICATION_DB_PASSWORD (see .env.example)}"
+  # (bun run new service adds its line above this one)
 fi

@@ -22,11 +22,7 @@ export function connectClients(config: Config): Clients {
   };
 }
 
-/** The same services' grpc.health.v1, for /ready. */
-export function connectHealthChecks(config: Config): Record<"user" | "order" | "notification", HealthChecker> {
-  return {
-    user: connectHealth(config.userServiceUrl),
-    order: connectHealth(config.orderServiceUrl),
-    notification: connectHealth(config.notificationServiceUrl),
-  };
+/** The grpc.health.v1 of every service the gateway depends on (system.ts), for /ready. */
+export function connectHealthChecks(config: Config): Record<string, HealthChecker> {
+  return Object.fromEntries(Object.entries(config.serviceUrls).map(([name, url]) => [name, connectHealth(url)]));
 }

@@ -1,4 +1,4 @@
-import { Bus, createLogger, loadConfig, onShutdown, openDatabase, Outbox, startConsumers, startGrpcServer, startServiceOps } from "@evented/core";
+import { runService } from "@evented/core";
 import { orderV1 } from "@evented/proto";
 import { readConfig } from "./config.ts";
 import * as schema from "./schema.ts";
@@ -8,24 +8,22 @@ import { DeletionCascade } from "./deletion-cascade.ts";
 import { subscriptions } from "./subscriptions.ts";
 import { userDirectory } from "./users.ts";
 
-const config = loadConfig("order", readConfig);
-const log = createLogger("order", config.log);
-const migrationsFolder = new URL("../../../drizzle/order", import.meta.url).pathname;
-
-const database = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: config.dbPoolSize });
-const { db } = database;
-const bus = await Bus.connect({ url: config.natsUrl, name: "order", stream: config.stream, prefix: config.subjectPrefix, duplicateWindowMs: config.duplicateWindowMs, log });
-const outbox = new Outbox(db, bus, log);
-outbox.start();
-const users = userDirectory(config.userServiceUrl, config.userServiceTimeoutMs);
-const orders = new OrderService(db, outbox, users);
-const cascade = new DeletionCascade(orders, log);
-cascade.start();
-const subs = subscriptions(orders, cascade);
-const { metricsPort, telemetry } = config;
-const ops = await startServiceOps("order", { log, database, bus, outbox, idempotencyKeys: true, consumers: subs.map((s) => s.durable), metricsPort, telemetry });
-const consumers = await startConsumers(subs, { bus, db, log });
-
-const grpc = await startGrpcServer(config.port, [[orderV1.OrderServiceService, orderServer(orders, log)]], log, ops.health);
-
-onShutdown(log, [() => ops.health.shutdown(), () => grpc.stop(), () => consumers.stop(), () => cascade.stop(), () => outbox.stop(), () => bus.close(), () => users.close(), () => ops.stop(), database.close]);
+await runService({
+  name: "order",
+  readConfig,
+  schema,
+  migrationsFolder: new URL("../../../drizzle/order", import.meta.url).pathname,
+  outbox: true,
+  idempotencyKeys: true,
+  setup: ({ config, db, outbox, log }) => {
+    const users = userDirectory(config.userServiceUrl, config.userServiceTimeoutMs);
+    const orders = new OrderService(db, outbox, users);
+    const cascade = new DeletionCascade(orders, log);
+    return {
+      grpc: [[orderV1.OrderServiceService, orderServer(orders, log)]],
+      subscriptions: subscriptions(orders, cascade),
+      work: [cascade],
+      close: [() => users.close()],
+    };
+  },
+});

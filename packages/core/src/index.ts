@@ -19,3 +19,4 @@ export * from "./service-ops.ts";
 export * from "./tracing.ts";
 export * from "./dead-letters.ts";
 export * from "./order-status.ts";
+export * from "./run-service.ts";

@@ -1,0 +1,101 @@
+// `bun run new service <name>`: a working gRPC service (scripts/new/templates.ts): its proto and
+// generated code, apps/<name>/ run by runService with a test against the real PostgreSQL, its
+// Drizzle schema and first migration, .env.example, Dockerfile, compose entry and deploy env, and
+// its entry in system.ts (so the launcher, the harness, the checks and the gateway's /ready know it).
+// `bun run new remove-service <name>` takes all of that out again.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { APPS } from "../../system.ts";
+import { files, insertions, systemEntry, type Names } from "./templates.ts";
+
+const SERVICES_END = "] as const satisfies readonly AppSpec[];";
+
+/** A new service takes the port after the highest one; an existing one keeps its own. */
+export function namesOf(n: string): Names {
+  const own = APPS.find((a) => a.name === n)?.port.default;
+  const port = own ?? Math.max(...APPS.filter((a) => a.kind !== "gateway").map((a) => a.port.default)) + 1;
+  return { n, P: n[0]!.toUpperCase() + n.slice(1), N: n.toUpperCase(), port };
+}
+
+function fail(message: string): never {
+  console.error(`new service: ${message}`);
+  process.exit(64);
+}
+
+function sh(cmd: string[], cwd = ".") {
+  console.log(`$ ${cmd.join(" ")}`);
+  const run = Bun.spawnSync(cmd, { cwd, stdout: "inherit", stderr: "inherit" });
+  if (run.exitCode !== 0) fail(`\`${cmd.join(" ")}\` exited with ${run.exitCode}`);
+}
+
+const edit = (file: string, change: (text: string) => string) => writeFileSync(file, change(readFileSync(file, "utf8")));
+
+export function add(n: string) {
+  if (!/^[a-z][a-z0-9]{1,29}$/.test(n)) fail(`"${n}" is not a name: lower-case letters and digits, starting with a letter (e.g. inventory)`);
+  if (APPS.some((a) => a.name === n) || existsSync(`apps/${n}`) || existsSync(`proto/${n}`)) fail(`"${n}" exists already`);
+  const names = namesOf(n);
+  for (const [file, text] of Object.entries(files(names))) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    console.log(`created ${file}`);
+  }
+  for (const { file, text, before } of insertions(names)) {
+    edit(file, (s) => {
+      if (before === undefined) return s.endsWith("\n") ? s + text : `${s}\n${text}`;
+      const at = s.indexOf(before);
+      if (at < 0) fail(`${file}: cannot find "${before.trim()}" to add ${n} before it`);
+      return s.slice(0, at) + text + s.slice(at);
+    });
+    console.log(`updated ${file}`);
+  }
+  edit("system.ts", (s) => {
+    const at = s.indexOf(SERVICES_END);
+    if (at < 0) fail(`system.ts: cannot find the end of SERVICES ("${SERVICES_END}")`);
+    return s.slice(0, at) + systemEntry(names) + s.slice(at);
+  });
+  console.log("updated system.ts");
+  sh(["bun", "install"]); // the new workspace, into bun.lock and node_modules
+  sh(["bun", "run", "proto"]);
+  sh(["bun", "--bun", "drizzle-kit", "generate", "--name", "init"], `apps/${n}`);
+  // drizzle-kit may report an error and still exit 0
+  if (!existsSync(`drizzle/${n}/0000_init.sql`)) fail(`drizzle-kit wrote no drizzle/${n}/0000_init.sql (see above)`);
+  console.log(`\n${n}: ready. Next: bun run typecheck && bun test apps/${n} && bun run start`);
+}
+
+export function remove(n: string) {
+  if (!APPS.some((a) => a.name === n) || !existsSync(`apps/${n}`)) fail(`no service "${n}" made by \`bun run new service\``);
+  const names = namesOf(n);
+  for (const dir of [`apps/${n}`, `proto/${n}`, `drizzle/${n}`, `packages/proto/src/gen/${n}`, `deploy/env/${n}.env`]) {
+    rmSync(dir, { recursive: true, force: true });
+    console.log(`removed ${dir}`);
+  }
+  for (const { file, text } of insertions(names)) edit(file, (s) => s.replace(text, ""));
+  edit("system.ts", (s) => s.replace(removeEntry(s, n), ""));
+  console.log("updated system.ts, the proto index, docker-compose.yml, deploy/ and the gateway's .env.example");
+  sh(["bun", "install"]);
+}
+
+/** The text of `{ name: "<n>", ... },` in system.ts, however it is formatted. */
+function removeEntry(s: string, n: string): string {
+  const name = s.search(new RegExp(`\\{\\s*name:\\s*"${n}"`));
+  if (name < 0) fail(`system.ts has no entry for ${n}`);
+  const start = s.lastIndexOf("\n", name) + 1;
+  let depth = 0;
+  for (let i = name; i < s.length; i++) {
+    if (s[i] === "{") depth++;
+    else if (s[i] === "}" && --depth === 0) {
+      const end = s.indexOf("\n", i);
+      return s.slice(start, end + 1);
+    }
+  }
+  fail(`system.ts: the entry for ${n} does not close`);
+}
+
+if (import.meta.main || process.argv[1] === import.meta.path) {
+  const args = process.argv.slice(2);
+  const removing = args[0] === "--remove";
+  const n = removing ? args[1] : args[0];
+  if (!n) fail("usage: bun run new service <name>  |  bun run new remove-service <name>");
+  if (removing) remove(n);
+  else add(n);
+}
