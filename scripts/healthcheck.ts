@@ -2,6 +2,8 @@
 // Health/Check. Exits 0 when the server answers SERVING, 1 otherwise (down, NOT_SERVING, slow).
 //   bun scripts/healthcheck.ts <port | host:port> [service name, default "" = the whole server]
 import * as grpc from "@grpc/grpc-js";
+import { loadConfig } from "../packages/core/src/config.ts";
+import { channelCredentials, channelOptions, grpcTransport } from "../packages/core/src/transport.ts";
 import { service as healthService } from "grpc-health-check";
 
 const [target, serviceName = ""] = process.argv.slice(2);
@@ -15,7 +17,9 @@ const Health = grpc.makeClientConstructor(healthService, "grpc.health.v1.Health"
 type HealthClient = grpc.Client & {
   check(req: { service: string }, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: { status: string }) => void): void;
 };
-const client = new Health(address, grpc.credentials.createInsecure()) as unknown as HealthClient;
+// The app's own GRPC_TLS_* (the container's environment): a server that requires TLS is asked over TLS.
+loadConfig("healthcheck", grpcTransport);
+const client = new Health(address, channelCredentials(), channelOptions()) as unknown as HealthClient;
 
 client.check({ service: serviceName }, { deadline: Date.now() + 3000 }, (err, res) => {
   const status = err ? `${grpc.status[err.code]}: ${err.details}` : res?.status;

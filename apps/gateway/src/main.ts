@@ -1,9 +1,10 @@
-import { createLogger, initTracing, loadConfig, onShutdown, serveMetrics } from "@evented/core";
+import { createLogger, grpcTransport, initTracing, loadConfig, onShutdown, serveMetrics } from "@evented/core";
 import { createApp } from "./app.ts";
 import { connectClients, connectHealthChecks } from "./clients.ts";
 import { readConfig } from "./config.ts";
 
 const config = loadConfig("gateway", readConfig);
+loadConfig("gateway", grpcTransport); // TLS to the services, when configured
 const log = createLogger("gateway", config.log);
 const stopTracing = await initTracing("gateway", config.telemetry);
 const metrics = serveMetrics(config.metricsPort, log);

@@ -1,6 +1,6 @@
 import {
-  credentials,
   Metadata,
+  type ChannelCredentials,
   type CallOptions,
   type Client,
   type ClientOptions,
@@ -9,6 +9,7 @@ import {
   type ServiceError,
 } from "@grpc/grpc-js";
 import type { EventContext } from "./events.ts";
+import { channelCredentials, channelOptions } from "./transport.ts";
 
 type Unary<Req, Res> = (
   request: Req,
@@ -29,7 +30,7 @@ export type PromiseClient<C> = {
     : never;
 } & { close(): void };
 
-type ClientConstructor<C> = (new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: Partial<ClientOptions>) => C) & {
+type ClientConstructor<C> = (new (address: string, creds: ChannelCredentials, options?: Partial<ClientOptions>) => C) & {
   service: ServiceDefinition;
 };
 
@@ -67,7 +68,7 @@ export function connectService<C extends Client>(Ctor: ClientConstructor<C>, add
         ]
       : [],
   };
-  const client = new Ctor(address, credentials.createInsecure(), {
+  const client = new Ctor(address, channelCredentials(), {
     "grpc.keepalive_time_ms": 30_000,
     "grpc.keepalive_timeout_ms": 5_000,
     // Our servers are grpc-js, which accepts pings this often; a grpc-go server or a proxy in
@@ -77,6 +78,7 @@ export function connectService<C extends Client>(Ctor: ClientConstructor<C>, add
     "grpc.initial_reconnect_backoff_ms": 250,
     "grpc.max_reconnect_backoff_ms": 5_000,
     "grpc.service_config": JSON.stringify(serviceConfig),
+    ...channelOptions(),
   });
   const promised: Record<string, unknown> = { close: () => client.close() };
   for (const [name, def] of Object.entries(Ctor.service)) {

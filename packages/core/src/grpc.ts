@@ -1,7 +1,6 @@
 import {
   Metadata,
   Server,
-  ServerCredentials,
   status,
   type handleUnaryCall,
   type ServiceDefinition,
@@ -13,6 +12,7 @@ import type { Health } from "./health.ts";
 import type { Logger } from "./logger.ts";
 import { observeRpc } from "./metrics.ts";
 import { SpanKind, SpanStatusCode, startSpan } from "./tracing.ts";
+import { grpcTransport, serverCredentials } from "./transport.ts";
 
 /** What a handler knows about the call: who asked, for tracing and logs. */
 export interface CallContext extends EventContext {
@@ -77,10 +77,12 @@ export async function startGrpcServer(
     health?.track(definition);
   }
   health?.grpc.addToServer(server);
+  const transport = grpcTransport();
+  const host = transport.bindHost.includes(":") ? `[${transport.bindHost}]` : transport.bindHost;
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`0.0.0.0:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(`${host}:${port}`, serverCredentials(transport), (err, p) => (err ? reject(err) : resolve(p))),
   );
-  log.info({ port: bound }, "gRPC server listening");
+  log.info({ port: bound, host: transport.bindHost, tls: Boolean(transport.tls) }, "gRPC server listening");
   return {
     server,
     port: bound,

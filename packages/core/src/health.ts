@@ -1,11 +1,12 @@
 // The standard gRPC health protocol (grpc.health.v1 Check and Watch, grpc-node's own
 // implementation) fed by probes of what a service cannot work without: its database and NATS.
-import { credentials, makeGenericClientConstructor, status as grpcStatus, type ServiceDefinition } from "@grpc/grpc-js";
+import { makeGenericClientConstructor, status as grpcStatus, type ServiceDefinition } from "@grpc/grpc-js";
 import { HealthImplementation, service as healthService, type ServingStatus } from "grpc-health-check";
 import type postgres from "postgres";
 import client from "prom-client";
 import type { Bus } from "./bus.ts";
 import type { Logger } from "./logger.ts";
+import { channelCredentials, channelOptions } from "./transport.ts";
 
 export type { ServingStatus };
 
@@ -135,7 +136,7 @@ export interface HealthChecker {
 }
 
 export function connectHealth(address: string): HealthChecker {
-  const c = new HealthClient(address, credentials.createInsecure(), { "grpc.initial_reconnect_backoff_ms": 250, "grpc.max_reconnect_backoff_ms": 5_000 });
+  const c = new HealthClient(address, channelCredentials(), { "grpc.initial_reconnect_backoff_ms": 250, "grpc.max_reconnect_backoff_ms": 5_000, ...channelOptions() });
   const check = c.check!.bind(c) as (req: object, opts: object, cb: (err: { code: number; details: string } | null, res?: { status: string }) => void) => void;
   return {
     check: (service = "", deadlineMs = 1000) =>

@@ -17,6 +17,7 @@ export * from "./health.ts";
 export * from "./metrics.ts";
 export * from "./service-ops.ts";
 export * from "./tracing.ts";
+export * from "./transport.ts";
 export * from "./dead-letters.ts";
 export * from "./order-status.ts";
 export * from "./run-service.ts";

@@ -9,6 +9,7 @@ import { createLogger, type Logger } from "./logger.ts";
 import { Outbox } from "./outbox.ts";
 import { startServiceOps } from "./service-ops.ts";
 import { onShutdown } from "./shutdown.ts";
+import { grpcTransport } from "./transport.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -72,6 +73,7 @@ export interface ServiceSpec<C extends ServiceConfig, S extends Record<string, u
 export async function runService<C extends ServiceConfig, S extends Record<string, unknown>>(spec: ServiceSpec<C, S>) {
   const { name } = spec;
   const config = loadConfig(name, spec.readConfig);
+  loadConfig(name, grpcTransport); // GRPC_BIND_HOST and TLS: a bad value stops the service here, with 78
   const log = createLogger(name, config.log);
   const database = await openDatabase(config.dbConn, spec.schema, { log, migrationsFolder: spec.migrationsFolder, poolSize: config.dbPoolSize });
   const bus = await Bus.connect({ url: config.natsUrl, name, stream: config.stream, prefix: config.subjectPrefix, duplicateWindowMs: config.duplicateWindowMs, log });
