@@ -6,6 +6,8 @@
 #   docker-compose  e2e/deploy.test.ts validates docker-compose.yml (no Docker engine needed)
 #   chromium        apps/gateway/src/docs.test.ts proves /swagger renders offline
 #   wrk             bench/lib/load.test.ts and the bench drive HTTP load with it
+#   openssl         e2e/grpc-tls.test.ts makes a CA and certificates
+#   psql            e2e/postgres-roles.test.ts runs deploy/postgres/service-databases.sh
 # With `bench`, also:
 #   pgbench         the bench's database phase (Debian ships it with the server package,
 #                   postgresql-<major>, not with postgresql-client)
@@ -16,6 +18,8 @@ command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || missing+=(n
 command -v docker-compose >/dev/null || missing+=(docker-compose)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v wrk >/dev/null || missing+=(wrk)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v psql >/dev/null || missing+=(postgresql-client)
 if [ "${1:-}" = bench ] && ! pgbench --version >/dev/null 2>&1; then
   # The server package of the client's major version (postgresql-15 on Debian 12).
   major=$(apt-cache depends postgresql-client 2>/dev/null | sed -n 's/.*Depends: postgresql-client-\([0-9]*\)$/\1/p' | head -1)
