@@ -1,6 +1,6 @@
 import { Passes, type Executor, type Logger } from "@evented/core";
 import { PermanentError, type Channel } from "./channels.ts";
-import { claimDue, finishDeliveries, type DueDelivery, type Outcome } from "./repository.ts";
+import { claimDue, eraseDepartedRecipients, finishDeliveries, type DueDelivery, type Outcome } from "./repository.ts";
 import type { ChannelName } from "./schema.ts";
 
 /**
@@ -26,6 +26,8 @@ export interface DelivererOptions {
   leaseMs?: number;
   batchSize?: number;
   pollMs?: number;
+  /** How often, at most, a pass also erases the data of users who left (default 10 s). */
+  eraseEveryMs?: number;
 }
 
 /**
@@ -45,7 +47,7 @@ export class Deliverer {
     private readonly log: Logger,
     options: DelivererOptions = {},
   ) {
-    this.o = { maxAttempts: 5, backoffMs: [1000, 5000, 30_000, 120_000], leaseMs: 60_000, batchSize: 50, pollMs: 1000, ...options };
+    this.o = { maxAttempts: 5, backoffMs: [1000, 5000, 30_000, 120_000], leaseMs: 60_000, batchSize: 50, pollMs: 1000, eraseEveryMs: 10_000, ...options };
     this.passes = new Passes(() => this.drain(), this.o.pollMs);
   }
 
@@ -72,11 +74,22 @@ export class Deliverer {
         const outcomes = await Promise.all(due.map(async (d) => ({ id: d.id, outcome: await this.attempt(d) })));
         await finishDeliveries(this.db, outcomes);
         // A short batch took all that was due: what comes due later wakes another pass.
-        if (due.length < this.o.batchSize) return;
+        if (due.length < this.o.batchSize) break;
       }
+      await this.eraseDeparted();
     } catch (err) {
       this.log.warn({ err }, "delivery pass failed; will retry");
     }
+  }
+
+  private lastErase = 0;
+
+  /** At most every eraseEveryMs: the personal data of users who left, once their goodbye is out. */
+  private async eraseDeparted(): Promise<void> {
+    if (Date.now() - this.lastErase < this.o.eraseEveryMs) return;
+    this.lastErase = Date.now();
+    const erased = await eraseDepartedRecipients(this.db);
+    if (erased > 0) this.log.info({ erased }, "personal data of deleted users erased");
   }
 
   /** Sends one delivery on its channel; says how it ended, for finishDeliveries. */

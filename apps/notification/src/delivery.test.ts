@@ -8,7 +8,7 @@ import type { Channel } from "./channels.ts";
 import { readConfig } from "./config.ts";
 import { createChannels } from "./create-channels.ts";
 import { Deliverer, type DelivererOptions } from "./deliverer.ts";
-import { claimDue, insertNotification, saveRecipient } from "./repository.ts";
+import { claimDue, eraseDepartedRecipients, insertNotification, saveRecipient } from "./repository.ts";
 import * as schema from "./schema.ts";
 import { deliveries, type ChannelName, type Delivery } from "./schema.ts";
 import { SMTP_USER, startSmtpReceiver, startWebhookReceiver } from "../test/receivers.ts";
@@ -20,7 +20,7 @@ const logged: Record<string, unknown>[] = [];
 const log = createLogger("test", { level: "debug", destination: { write: (line: string) => void logged.push(JSON.parse(line)) } });
 const detailsLogged = (deliveryId: number) => logged.filter((l) => l.deliveryId === deliveryId).map((l) => String(l.detail ?? ""));
 const migrationsFolder = new URL("../../../drizzle/notification", import.meta.url).pathname;
-const fast: DelivererOptions = { maxAttempts: 3, backoffMs: [50, 100], leaseMs: 5000, pollMs: 50 };
+const fast: DelivererOptions = { maxAttempts: 3, backoffMs: [50, 100], leaseMs: 5000, pollMs: 50, eraseEveryMs: 50 };
 
 let database: Awaited<ReturnType<typeof createDatabase>>;
 let db: Awaited<ReturnType<typeof openDatabase<typeof schema>>>["db"];
@@ -204,6 +204,38 @@ test("after UserDeleted only the goodbye is delivered; everything else is suppre
   ]);
   expect(smtp.received.map((r) => r.mail.subject)).toEqual(["Your account was deleted"]);
   expect(sms.received).toHaveLength(0);
+});
+
+test("once a deleted user's goodbye is out, their name, email, phone, message bodies and addresses are erased; others' stay", async () => {
+  const smtp = await startSmtpReceiver();
+  cleanup.push(smtp.close);
+  startDeliverer(channelsFor({ SMTP_URL: smtp.url, EMAIL_FROM: "notifications@shop.example" }));
+  const leaving = await addUser({ name: "Grace Hopper", email: "grace.leaving@example.com", phone: "+15550111", deleted: true });
+  const staying = await addUser({ name: "Ada Staying", email: "ada.staying@example.com" });
+  const goodbye = await notify(leaving, "account_deleted", ["email"], "Your account was deleted");
+  const other = await notify(staying, "welcome", ["email"]);
+  expect((await settled(goodbye))[0]).toMatchObject({ status: "sent" });
+  expect((await settled(other))[0]).toMatchObject({ status: "sent", address: "ada.staying@example.com" });
+  expect(smtp.received.flatMap((r) => r.to)).toContain("grace.leaving@example.com");
+
+  const recipient = async (userId: string) => (await db.select().from(schema.recipients).where(eq(schema.recipients.userId, userId)))[0]!;
+  await waitFor("the leaving user's details erased", async () => (await recipient(leaving)).email === "");
+  expect(await recipient(leaving)).toMatchObject({ name: "", email: "", phone: "" });
+  const [n] = await db.select().from(schema.notifications).where(eq(schema.notifications.id, goodbye));
+  expect(n).toMatchObject({ body: "", subject: "Your account was deleted", kind: "account_deleted" });
+  expect((await deliveriesOf(goodbye)).map((d) => [d.status, d.address])).toEqual([["sent", ""]]);
+  // Nothing of anyone else.
+  expect(await recipient(staying)).toMatchObject({ name: "Ada Staying", email: "ada.staying@example.com" });
+  expect((await deliveriesOf(other))[0]!.address).toBe("ada.staying@example.com");
+});
+
+test("a deleted user's details are kept while a delivery to them is still pending", async () => {
+  const userId = await addUser({ deleted: true });
+  await notify(userId, "account_deleted", ["email"]);
+  // No deliverer runs: the goodbye stays pending, so nothing may be erased.
+  expect(await eraseDepartedRecipients(db)).toBe(0);
+  const [r] = await db.select().from(schema.recipients).where(eq(schema.recipients.userId, userId));
+  expect(r!.email).not.toBe("");
 });
 
 test("a worker that dies mid-send: the lease runs out and another attempt delivers it", async () => {

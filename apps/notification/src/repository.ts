@@ -10,6 +10,45 @@ export async function saveRecipient(tx: Executor, r: Pick<Recipient, "userId" | 
   await tx.insert(recipients).values(values).onConflictDoUpdate({ target: recipients.userId, set: values });
 }
 
+/** The user is gone: their copy is kept, marked, until the goodbye is out. Returns it, if there is one. */
+export async function markRecipientDeleted(tx: Executor, userId: string): Promise<Pick<Recipient, "name" | "phone"> | undefined> {
+  const [row] = await tx
+    .update(recipients)
+    .set({ deletedAt: new Date(), updatedAt: new Date() })
+    .where(eq(recipients.userId, userId))
+    .returning({ name: recipients.name, phone: recipients.phone });
+  return row;
+}
+
+/**
+ * Erases what this service holds of people who deleted their account, once nothing is left to
+ * send them (no pending delivery): their name, email and phone, the bodies of their notifications
+ * (they greet by name) and the addresses deliveries went to. Kept: that a notification of a kind
+ * was sent on a channel, when, and its subject (ids, no personal data). Up to `limit` users a call.
+ */
+export async function eraseDepartedRecipients(db: Executor, limit = 100): Promise<number> {
+  const rows = await db.execute<{ user_id: string }>(sql`
+    with gone as (
+      select r.user_id from recipients r
+      where r.deleted_at is not null and (r.name <> '' or r.email <> '' or r.phone <> '')
+        and not exists (
+          select 1 from notifications n join deliveries d on d.notification_id = n.id
+          where n.user_id = r.user_id and d.status = 'pending')
+      limit ${limit}
+      for update of r skip locked
+    ), erased as (
+      update recipients set name = '', email = '', phone = '', updated_at = now()
+      where user_id in (select user_id from gone) returning user_id
+    ), bodies as (
+      update notifications set body = '' where user_id in (select user_id from erased) returning id
+    ), addresses as (
+      update deliveries set address = '' where notification_id in (select id from bodies) returning id
+    )
+    select user_id from erased`);
+  // The Executor type leaves execute()'s result open; postgres.js returns the rows.
+  return (rows as unknown as unknown[]).length;
+}
+
 export async function insertNotification(tx: Executor, n: typeof notifications.$inferInsert, channels: ChannelName[]): Promise<void> {
   await tx.insert(notifications).values(n);
   if (channels.length) await tx.insert(deliveries).values(channels.map((channel) => ({ notificationId: n.id, channel })));

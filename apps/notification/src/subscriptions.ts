@@ -1,7 +1,7 @@
 import { afterCommit, everyEvent, type EventOf, type Executor, type Subscription } from "@evented/core";
 import type { Deliverer } from "./deliverer.ts";
 import { messageFor } from "./messages.ts";
-import { findRecipient, insertNotification, saveRecipient } from "./repository.ts";
+import { findRecipient, insertNotification, markRecipientDeleted, saveRecipient } from "./repository.ts";
 import type { Recipient } from "./schema.ts";
 
 /** The worker's one subscription: every event, turned into contact upkeep and notifications. */
@@ -21,10 +21,20 @@ export function subscriptions(deliverer: Deliverer): Subscription[] {
   ];
 }
 
-/** User events carry the contact details: keep this service's copy current, and return them. */
+/**
+ * UserCreated and UserUpdated carry the contact details: keep this service's copy current, and
+ * return them. UserDeleted marks the copy as gone (kept for the goodbye, then erased: see
+ * eraseDepartedRecipients); an older UserDeleted that still carries details fills them in.
+ */
 async function keepContactDetails(tx: Executor, { payload: p }: EventOf): Promise<Pick<Recipient, "name" | "phone"> | undefined> {
-  if (p.$case !== "userCreated" && p.$case !== "userUpdated" && p.$case !== "userDeleted") return undefined;
+  if (p.$case === "userDeleted") {
+    const { userId, name, email, phone } = p.value;
+    if (!email) return markRecipientDeleted(tx, userId);
+    await saveRecipient(tx, { userId, name, email, phone }, true);
+    return { name, phone };
+  }
+  if (p.$case !== "userCreated" && p.$case !== "userUpdated") return undefined;
   const { userId, name, email, phone } = p.value;
-  await saveRecipient(tx, { userId, name, email, phone }, p.$case === "userDeleted");
+  await saveRecipient(tx, { userId, name, email, phone });
   return { name, phone };
 }

@@ -193,7 +193,7 @@ describe("delete", () => {
     const events = await eventsOf(user.id);
     expect(events.map((e) => e.type)).toEqual(["UserCreated", "UserDeleted"]);
     expect(events[1]).toMatchObject({ correlationId: "req-delete" });
-    expect(events[1]!.payload).toEqual({ $case: "userDeleted", value: { userId: user.id, name: "Leaving", email: user.email, phone: "+14155550123" } });
+    expect(events[1]!.payload).toEqual({ $case: "userDeleted", value: { userId: user.id, name: "", email: "", phone: "" } });
   });
 
   test("twice is NOT_FOUND the second time, with no second event", async () => {

@@ -88,8 +88,9 @@ export class UserService {
     await this.write(async (tx) => {
       const user = await repo.deleteUser(tx, id);
       if (!user) throw notFound(`user ${id} not found`);
-      const { name, email, phone } = user;
-      await this.outbox.add(tx, newEvent(SOURCE, id, { $case: "userDeleted", value: { userId: id, name, email, phone } }, ctx));
+      // No contact details: an event stays in the stream for days, a deleted user's details should
+      // not. The notification worker says goodbye from its own copy, then erases it.
+      await this.outbox.add(tx, newEvent(SOURCE, id, { $case: "userDeleted", value: { userId: id, name: "", email: "", phone: "" } }, ctx));
     });
   }
 

@@ -65,7 +65,11 @@ export interface UserUpdated {
 
 export interface UserDeleted {
   userId: string;
-  /** Contact details as they were, so consumers can say goodbye. */
+  /**
+   * Empty since the user service stopped sending a deleted user's details (events stay in the
+   * stream for days); consumers keep their own copy from UserCreated/UserUpdated. Older events may
+   * still carry them.
+   */
   name: string;
   email: string;
   phone: string;
