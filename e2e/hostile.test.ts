@@ -3,7 +3,7 @@
 // Every answer is a 4xx with the one error body (429 with Retry-After for the burst), never a 5xx or
 // a hang, and the system stays ready throughout.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { startSystem, type System } from "@evented/testing";
+import { type System, startSystem } from "@evented/testing";
 
 setDefaultTimeout(60_000);
 

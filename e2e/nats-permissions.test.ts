@@ -6,8 +6,8 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createDatabase, freePort, ROOT, startApp, waitFor, type RunningApp } from "@evented/testing";
 import { natsServers } from "@evented/core";
+import { createDatabase, freePort, ROOT, type RunningApp, startApp, waitFor } from "@evented/testing";
 import { connect, type NatsConnection } from "nats";
 
 setDefaultTimeout(60_000);
@@ -72,7 +72,8 @@ afterAll(async () => {
   for (const step of cleanup) await step();
 });
 
-const post = (path: string, body: unknown) => fetch(`${gateway}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+const post = (path: string, body: unknown) =>
+  fetch(`${gateway}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 test("every service works with only its own permissions: events published, consumed and acknowledged", async () => {
   expect((await fetch(`${gateway}/ready`)).status).toBe(200);

@@ -2,7 +2,7 @@
 // -> outbox -> NATS JetStream -> notification worker -> its database -> back out through the gateway.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createClient } from "@evented/client";
-import { startSystem, waitFor, type System } from "@evented/testing";
+import { type System, startSystem, waitFor } from "@evented/testing";
 
 setDefaultTimeout(30_000);
 
@@ -59,7 +59,7 @@ test("bad input gets a 4xx that says what is wrong; unknown ids get 404", async 
   const bad = await api.users.post({ name: "", email: "not-an-address" });
   expect(bad.status).toBe(400);
   expect(bad.error?.value).toMatchObject({ error: { code: "INVALID_ARGUMENT" } });
-  const message = (bad.error?.value as { error: { message: string } }).error.message;
+  const message = (bad.error!.value as { error: { message: string } }).error.message;
   expect(message).toContain("name must be 1 to 100 characters");
   expect(message).toContain("email must be a valid email address");
 
@@ -81,11 +81,13 @@ test("a gRPC client that loads the .proto files itself can call the user service
   const { ROOT } = await import("@evented/testing");
   const definition = await loader.load("user/v1/user.proto", { includeDirs: [`${ROOT}proto`], keepCase: true, defaults: true });
   const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-    user: { v1: { UserService: new (address: string, creds: unknown) => Record<string, Function> } };
+    user: { v1: { UserService: new (address: string, creds: unknown) => Record<string, (...args: unknown[]) => unknown> } };
   };
   const client = new pkg.user.v1.UserService(`127.0.0.1:${system.ports.user}`, grpc.credentials.createInsecure());
+  // biome-ignore lint/suspicious/noExplicitAny: what proto-loader's untyped client answers
+  type Answer = Record<string, any>;
   const call = (method: string, request: object) =>
-    new Promise<Record<string, any>>((resolve, reject) => client[method]!(request, (err: Error | null, res: Record<string, any>) => (err ? reject(err) : resolve(res))));
+    new Promise<Answer>((resolve, reject) => client[method]!(request, (err: Error | null, res: Answer) => (err ? reject(err) : resolve(res))));
 
   const created = await call("CreateUser", { name: "Grace Hopper", email: `grace.${Date.now()}@example.com` });
   expect(created.user.name).toBe("Grace Hopper");

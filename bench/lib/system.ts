@@ -5,8 +5,8 @@
 // on), and the apps that call it start after it. Apps and who needs whom: system.ts.
 import { readdirSync, readlinkSync } from "node:fs";
 import { createDatabase, ROOT, uniqueStream } from "@evented/testing";
-import { APPS as SYSTEM, dbConnVar, paths, serviceUrlVar, startGroups, type AppName, type DatabaseApp } from "../../system.ts";
 import { PRODUCTION_RUNTIME_ENV } from "../../scripts/runtime-env.ts";
+import { type AppName, type DatabaseApp, dbConnVar, paths, APPS as SYSTEM, serviceUrlVar, startGroups } from "../../system.ts";
 
 export const APPS = SYSTEM.map((a) => a.name);
 export type { AppName };
@@ -60,7 +60,15 @@ export async function portOpen(port: number): Promise<boolean> {
   const socket = await Bun.connect({
     hostname: "127.0.0.1",
     port,
-    socket: { open: (s) => (s.end(), resolve(true)), error: () => resolve(false), connectError: () => resolve(false), data() {} },
+    socket: {
+      open: (s) => {
+        s.end();
+        resolve(true);
+      },
+      error: () => resolve(false),
+      connectError: () => resolve(false),
+      data() {},
+    },
   }).catch(() => undefined);
   if (!socket) return false;
   return promise;
@@ -92,7 +100,9 @@ export async function listeningPorts(pid: number): Promise<number[]> {
   }
   const ports: number[] = [];
   for (const file of [`/proc/${pid}/net/tcp`, `/proc/${pid}/net/tcp6`]) {
-    const text = await Bun.file(file).text().catch(() => "");
+    const text = await Bun.file(file)
+      .text()
+      .catch(() => "");
     for (const line of text.split("\n").slice(1)) {
       const f = line.trim().split(/\s+/);
       // local_address is f[1] (hex ip:port), st is f[3] (0A = LISTEN), inode is f[9]
@@ -126,7 +136,8 @@ export async function startSystem(options: { extraBunArgs?: string[] } = {}) {
   };
   const apps = {} as Record<AppName, Proc>;
   const start = async (name: AppName) => {
-    const p = (apps[name] = spawnProcess(name, ["bun", ...(options.extraBunArgs ?? []), paths(name).entry], envOf(name)));
+    const p = spawnProcess(name, ["bun", ...(options.extraBunArgs ?? []), paths(name).entry], envOf(name));
+    apps[name] = p;
     await waitReady(p, async () => {
       const port = ports[name] ?? (await listeningPorts(p.proc.pid))[0];
       if (port === undefined) return false;

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { APPS } from "../../system.ts";
-import { files, insertions, systemEntry, type Names } from "./templates.ts";
+import { files, insertions, type Names, systemEntry } from "./templates.ts";
 
 const SERVICES_END = "] as const satisfies readonly AppSpec[];";
 
@@ -59,6 +59,7 @@ export function add(n: string) {
   sh(["bun", "--bun", "drizzle-kit", "generate", "--name", "init"], `apps/${n}`);
   // drizzle-kit may report an error and still exit 0
   if (!existsSync(`drizzle/${n}/0000_init.sql`)) fail(`drizzle-kit wrote no drizzle/${n}/0000_init.sql (see above)`);
+  sh(["bun", "run", "format"]); // what it wrote, in the project's style (Biome)
   console.log(`\n${n}: ready. Next: bun run typecheck && bun test apps/${n} && bun run start`);
 }
 

@@ -2,7 +2,7 @@
 // infrastructure, the one error body, and the request id that ties a response to its logs.
 import { describe, expect, test } from "bun:test";
 import { status } from "@evented/core";
-import { serviceError, testGateway } from "../test/test-gateway.ts";
+import { type Sent, serviceError, testGateway } from "../test/test-gateway.ts";
 
 const USER_ID = "01976b8e-4a4e-7cc1-9a7b-2b0c1c9b5e10";
 
@@ -83,7 +83,7 @@ describe("messages that could name the infrastructure are replaced", () => {
 });
 
 describe("one error body", () => {
-  const failures: [string, (g: ReturnType<typeof testGateway>) => Promise<{ status: number; headers: Headers; body: any }>][] = [
+  const failures: [string, (g: ReturnType<typeof testGateway>) => Promise<{ status: number; headers: Headers; body: Sent["body"] }>][] = [
     ["invalid body", (g) => g.send("POST", "/users", { body: { name: "" } })],
     ["body that is not JSON", (g) => g.send("POST", "/users", { raw: "{name:" })],
     ["invalid id in the path", (g) => g.send("GET", "/orders/42")],

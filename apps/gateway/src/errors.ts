@@ -24,7 +24,11 @@ const DOCUMENTED = {
   409: ["Conflicts with the current state: see the operation's description", "ALREADY_EXISTS", "a user with this email already exists"],
   413: ["The request body is larger than GATEWAY_MAX_BODY_BYTES", "PAYLOAD_TOO_LARGE", "the request body must be at most 65536 bytes"],
   415: ["The request body is not application/json", "UNSUPPORTED_MEDIA_TYPE", 'the request body must be application/json, got "text/plain"'],
-  422: ["This Idempotency-Key was already used with a different request body", "IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was already used with a different request body"],
+  422: [
+    "This Idempotency-Key was already used with a different request body",
+    "IDEMPOTENCY_KEY_REUSED",
+    "this Idempotency-Key was already used with a different request body",
+  ],
   429: ["Too many requests from this client; retry after the seconds in Retry-After", "RATE_LIMITED", "too many requests from this client; retry in 1 s"],
   500: ["A bug; quote request_id when reporting it", "INTERNAL", "internal error"],
   503: ["A service this request needs is unavailable; retry later", "UNAVAILABLE", SAFE_MESSAGE_UNAVAILABLE],
@@ -99,7 +103,11 @@ export function toHttpError(err: unknown): HttpError {
   }
   // The gateway's own refusals (e.g. a body that is not an object), before any service is asked.
   if (err instanceof AppError) {
-    return { status: (err.reason && HTTP_OF_REASON[err.reason]) || HTTP_OF_GRPC[err.code] || 500, code: err.reason ?? status[err.code] ?? "UNKNOWN", message: err.message };
+    return {
+      status: (err.reason && HTTP_OF_REASON[err.reason]) || HTTP_OF_GRPC[err.code] || 500,
+      code: err.reason ?? status[err.code] ?? "UNKNOWN",
+      message: err.message,
+    };
   }
   return { status: 500, code: "INTERNAL", message: "internal error" };
 }

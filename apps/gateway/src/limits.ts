@@ -19,7 +19,11 @@ export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 64 * 1024, maxJsonDepth: 1
 
 export const tooLarge = (max: number) => new AppError(status.INVALID_ARGUMENT, `the request body must be at most ${max} bytes`, "PAYLOAD_TOO_LARGE");
 export const notJson = (type: string) =>
-  new AppError(status.INVALID_ARGUMENT, `the request body must be application/json, got "${type.slice(0, 100) || "no content type"}"`, "UNSUPPORTED_MEDIA_TYPE");
+  new AppError(
+    status.INVALID_ARGUMENT,
+    `the request body must be application/json, got "${type.slice(0, 100) || "no content type"}"`,
+    "UNSUPPORTED_MEDIA_TYPE",
+  );
 export const rateLimited = (retryAfterS: number) =>
   new AppError(status.RESOURCE_EXHAUSTED, `too many requests from this client; retry in ${retryAfterS} s`, "RATE_LIMITED");
 

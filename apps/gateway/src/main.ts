@@ -17,7 +17,9 @@ log.info({ port: app.server?.port }, "gateway listening");
 
 onShutdown(log, [
   () => app.stop(), // stops accepting, lets in-flight requests finish
-  () => [...Object.values(clients), ...Object.values(health)].forEach((c) => c.close()),
+  () => {
+    for (const c of [...Object.values(clients), ...Object.values(health)]) c.close();
+  },
   () => metrics?.stop(),
   stopTracing,
 ]);

@@ -15,12 +15,14 @@ await runService({
   setup: ({ config, db, log }) => {
     const channels = createChannels(config.channels, log);
     const deliverer = new Deliverer(db, channels, log, config.delivery);
-    const closeChannels = () => Object.values(channels).forEach((c) => c.close?.());
+    const closeChannels = () => {
+      for (const c of Object.values(channels)) c.close?.();
+    };
     return {
       grpc: [[notificationV1.NotificationServiceService, notificationServer(db, log)]],
       subscriptions: subscriptions(deliverer),
       consumerOptions: { ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts },
-      work: [{ start: () => deliverer.start(), stop: async () => (await deliverer.stop(), closeChannels()) }],
+      work: [{ start: () => deliverer.start(), stop: () => deliverer.stop().then(closeChannels) }],
     };
   },
 });

@@ -1,4 +1,4 @@
-import { orderStatusFromProto, type EventCase, type EventOf, type PayloadOf } from "@evented/core";
+import { type EventCase, type EventOf, orderStatusFromProto, type PayloadOf } from "@evented/core";
 import type { ChannelName } from "./schema.ts";
 
 /** What to tell whom about one event, and on which channels. */
@@ -83,7 +83,10 @@ const formats = new Map<string, Intl.NumberFormat>();
 export function formatMoney(minor: number, currency: string): string {
   try {
     let format = formats.get(currency);
-    if (!format) formats.set(currency, (format = new Intl.NumberFormat("en", { style: "currency", currency })));
+    if (!format) {
+      format = new Intl.NumberFormat("en", { style: "currency", currency });
+      formats.set(currency, format);
+    }
     return format.format(minor / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
   } catch {
     return `${minor} ${currency} (minor units)`;

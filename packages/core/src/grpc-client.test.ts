@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { userV1 } from "@evented/proto";
+import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { connectService } from "./grpc-client.ts";
 
 setDefaultTimeout(30_000);
@@ -26,7 +26,9 @@ beforeAll(async () => {
     );
   }
 });
-afterAll(() => replicas.forEach((r) => r.server.forceShutdown()));
+afterAll(() => {
+  for (const r of replicas) r.server.forceShutdown();
+});
 
 test("calls are spread over every address the target resolves to, not pinned to the first", async () => {
   const target = `ipv4:${replicas.map((r) => `127.0.0.1:${r.port}`).join(",")}`;

@@ -1,10 +1,10 @@
 import {
-  Metadata,
-  type ChannelCredentials,
   type CallOptions,
+  type ChannelCredentials,
   type Client,
   type ClientOptions,
   type ClientUnaryCall,
+  Metadata,
   type ServiceDefinition,
   type ServiceError,
 } from "@grpc/grpc-js";
@@ -23,14 +23,18 @@ export interface CallMeta extends EventContext {
 }
 
 /** A generated grpc-js client with each unary method as `(request, meta?) => Promise<response>`. */
-// `any` in the key filter: a callback typed with `never` would reject every real method.
 export type PromiseClient<C> = {
+  // biome-ignore lint/suspicious/noExplicitAny: in the key filter, a callback typed with `never` would reject every real method
   [K in keyof C as C[K] extends Unary<any, any> ? K : never]: C[K] extends Unary<infer Req, infer Res>
     ? (request: Req, meta?: CallMeta) => Promise<Res>
     : never;
 } & { close(): void };
 
-type ClientConstructor<C> = (new (address: string, creds: ChannelCredentials, options?: Partial<ClientOptions>) => C) & {
+type ClientConstructor<C> = (new (
+  address: string,
+  creds: ChannelCredentials,
+  options?: Partial<ClientOptions>,
+) => C) & {
   service: ServiceDefinition;
 };
 

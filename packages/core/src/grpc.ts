@@ -1,11 +1,4 @@
-import {
-  Metadata,
-  Server,
-  status,
-  type handleUnaryCall,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+import { type handleUnaryCall, type Metadata, Server, type ServiceDefinition, status, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { toServiceError } from "./errors.ts";
 import type { EventContext } from "./events.ts";
 import type { Health } from "./health.ts";

@@ -17,13 +17,15 @@ export const LIMITS = {
 } as const;
 
 // Pragmatic address check (what browsers use for <input type=email>), not full RFC 5322.
-export const EMAIL_PATTERN = "^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$";
+export const EMAIL_PATTERN =
+  "^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$";
 /** E.164: a plus, a country code, up to 15 digits. */
 export const PHONE_PATTERN = "^\\+[1-9][0-9]{6,14}$";
 export const CURRENCY_PATTERN = "^[A-Z]{3}$";
 export const UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
 /** C0 controls (NUL and others) but tab, line feed and carriage return, and DEL: never valid in text the API stores. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
 export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
 const email = new RegExp(EMAIL_PATTERN);
