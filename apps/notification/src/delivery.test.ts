@@ -9,7 +9,7 @@ import type { Channel } from "./channels.ts";
 import { readConfig } from "./config.ts";
 import { createChannels } from "./create-channels.ts";
 import { Deliverer, type DelivererOptions } from "./deliverer.ts";
-import { claimDue, eraseDepartedRecipients, insertNotification, saveRecipient } from "./repository.ts";
+import { claimDue, eraseDepartedRecipients, insertNotification, markRecipientDeleted, saveRecipient } from "./repository.ts";
 import * as schema from "./schema.ts";
 import { type ChannelName, type Delivery, deliveries } from "./schema.ts";
 
@@ -55,10 +55,10 @@ function startDeliverer(channels: Record<ChannelName, Channel>, options: Deliver
   return deliverer;
 }
 
-async function addUser(fields: { name?: string; email?: string; phone?: string; deleted?: boolean } = {}): Promise<string> {
+async function addUser(fields: { name?: string; email?: string; phone?: string } = {}): Promise<string> {
   const userId = Bun.randomUUIDv7();
-  const { name = "Ada Lovelace", email = `ada.${userId.slice(-6)}@example.com`, phone = "+15550100", deleted = false } = fields;
-  await saveRecipient(db, { userId, name, email, phone }, deleted);
+  const { name = "Ada Lovelace", email = `ada.${userId.slice(-6)}@example.com`, phone = "+15550100" } = fields;
+  await saveRecipient(db, { userId, name, email, phone });
   return userId;
 }
 
@@ -195,9 +195,11 @@ test("after UserDeleted only the goodbye is delivered; everything else is suppre
   const sms = startWebhookReceiver();
   cleanup.push(smtp.close, sms.stop);
   startDeliverer(channelsFor({ SMTP_URL: smtp.url, EMAIL_FROM: "notifications@shop.example", SMS_WEBHOOK_URL: sms.url }));
-  const userId = await addUser({ email: "leaving@example.com", deleted: true });
+  // As UserDeleted does it: the goodbye is recorded with the deletion (else nothing is pending and the details go at once).
+  const userId = await addUser({ email: "leaving@example.com" });
   const goodbye = await notify(userId, "account_deleted", ["email"], "Your account was deleted");
   const cancelled = await notify(userId, "order_cancelled", ["email", "sms"]);
+  await markRecipientDeleted(db, userId);
 
   expect((await settled(goodbye))[0]).toMatchObject({ status: "sent" });
   expect((await settled(cancelled)).map((d) => [d.status, d.lastError])).toEqual([
@@ -212,9 +214,10 @@ test("once a deleted user's goodbye is out, their name, email, phone, message bo
   const smtp = await startSmtpReceiver();
   cleanup.push(smtp.close);
   startDeliverer(channelsFor({ SMTP_URL: smtp.url, EMAIL_FROM: "notifications@shop.example" }));
-  const leaving = await addUser({ name: "Grace Hopper", email: "grace.leaving@example.com", phone: "+15550111", deleted: true });
+  const leaving = await addUser({ name: "Grace Hopper", email: "grace.leaving@example.com", phone: "+15550111" });
   const staying = await addUser({ name: "Ada Staying", email: "ada.staying@example.com" });
   const goodbye = await notify(leaving, "account_deleted", ["email"], "Your account was deleted");
+  await markRecipientDeleted(db, leaving);
   const other = await notify(staying, "welcome", ["email"]);
   expect((await settled(goodbye))[0]).toMatchObject({ status: "sent" });
   expect((await settled(other))[0]).toMatchObject({ status: "sent", address: "ada.staying@example.com" });
@@ -232,8 +235,9 @@ test("once a deleted user's goodbye is out, their name, email, phone, message bo
 });
 
 test("a deleted user's details are kept while a delivery to them is still pending", async () => {
-  const userId = await addUser({ deleted: true });
+  const userId = await addUser();
   await notify(userId, "account_deleted", ["email"]);
+  await markRecipientDeleted(db, userId);
   // No deliverer runs: the goodbye stays pending, so nothing may be erased.
   expect(await eraseDepartedRecipients(db)).toBe(0);
   const [r] = await db.select().from(schema.recipients).where(eq(schema.recipients.userId, userId));

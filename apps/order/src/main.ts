@@ -1,7 +1,7 @@
 import { runService } from "@evented/core";
 import { orderV1 } from "@evented/proto";
 import { readConfig } from "./config.ts";
-import { DeletionCascade } from "./deletion-cascade.ts";
+import { deletionCascade } from "./deletion-cascade.ts";
 import * as schema from "./schema.ts";
 import { orderServer } from "./server.ts";
 import { OrderService } from "./service.ts";
@@ -18,7 +18,7 @@ await runService({
   setup: ({ config, db, outbox, log }) => {
     const users = userDirectory(config.userServiceUrl, config.userServiceTimeoutMs);
     const orders = new OrderService(db, outbox, users);
-    const cascade = new DeletionCascade(orders, log);
+    const cascade = deletionCascade(orders, log);
     return {
       grpc: [[orderV1.OrderServiceService, orderServer(orders, log)]],
       subscriptions: subscriptions(orders, cascade),

@@ -6,7 +6,7 @@ import { type AppError, createLogger, status, unavailable } from "@evented/core"
 import { orderV1 } from "@evented/proto";
 import { appError, serviceUnderTest, waitFor } from "@evented/testing";
 import { and, eq, sql } from "drizzle-orm";
-import { DeletionCascade } from "./deletion-cascade.ts";
+import { deletionCascade } from "./deletion-cascade.ts";
 import * as schema from "./schema.ts";
 import { CASCADE_BATCH, type CreateOrder, OrderService, type OrderStatus } from "./service.ts";
 
@@ -370,7 +370,7 @@ describe("a deleted user", () => {
     const userId = newUser();
     for (let i = 0; i < CASCADE_BATCH + 5; i++) await orders.create(seedOrder(userId));
     expect((await cancelOrdersOf(userId)).more).toBe(true);
-    const cascade = new DeletionCascade(orders, createLogger("test", { level: "silent" }), 100);
+    const cascade = deletionCascade(orders, createLogger("test", { level: "silent" }), 100);
     cascade.start();
     try {
       await waitFor("the rest of the user's orders cancelled", async () => (await orders.list(userId, 100, "")).orders.every((o) => o.status === "cancelled"));

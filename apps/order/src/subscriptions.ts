@@ -1,9 +1,8 @@
-import { afterCommit, type Subscription } from "@evented/core";
-import type { DeletionCascade } from "./deletion-cascade.ts";
+import { afterCommit, type Passes, type Subscription } from "@evented/core";
 import type { OrderService } from "./service.ts";
 
 /** Every event the order service reacts to, in one place. */
-export function subscriptions(orders: OrderService, cascade: DeletionCascade): Subscription[] {
+export function subscriptions(orders: OrderService, cascade: Passes): Subscription[] {
   return [
     {
       durable: "order-on-user-deleted",
