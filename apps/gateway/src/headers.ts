@@ -34,12 +34,14 @@ export const securityHeaders = new Elysia({ name: "security-headers" }).onReques
 export function corsFor(origins: string[]) {
   if (origins.length === 0) return new Elysia({ name: "cors-off" });
   const allowed = new Set(origins);
-  return new Elysia({ name: "cors" }).use(cors({
-    origin: (request) => allowed.has(request.headers.get("origin") ?? ""),
-    methods: ["GET", "POST", "PATCH", "DELETE"],
-    allowedHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id", "traceparent"],
-    exposeHeaders: ["x-request-id", "retry-after"],
-    credentials: false,
-    maxAge: 600,
-  }));
+  return new Elysia({ name: "cors" }).use(
+    cors({
+      origin: (request) => allowed.has(request.headers.get("origin") ?? ""),
+      methods: ["GET", "POST", "PATCH", "DELETE"],
+      allowedHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id", "traceparent"],
+      exposeHeaders: ["x-request-id", "retry-after"],
+      credentials: false,
+      maxAge: 600,
+    }),
+  );
 }

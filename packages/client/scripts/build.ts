@@ -41,10 +41,24 @@ if (!js.success) throw new AggregateError(js.logs, "building dist/index.js faile
 // In the package's node_modules: the repository's tsconfig (and its `types`) must be found from there.
 const tsconfig = join(clientDir, "node_modules/.cache/evented-client/tsconfig.json");
 await mkdir(dirname(tsconfig), { recursive: true });
-await Bun.write(tsconfig, JSON.stringify({ extends: join(repo, "tsconfig.json"), compilerOptions: { paths: await workspacePaths() }, include: [], files: [join(clientDir, "src/index.ts")] }));
+await Bun.write(
+  tsconfig,
+  JSON.stringify({
+    extends: join(repo, "tsconfig.json"),
+    compilerOptions: { paths: await workspacePaths() },
+    include: [],
+    files: [join(clientDir, "src/index.ts")],
+  }),
+);
 
 const [dts] = generateDtsBundle(
-  [{ filePath: join(clientDir, "src/index.ts"), libraries: { importedLibraries: allowed, allowedTypesLibraries: [] }, output: { noBanner: true, exportReferencedTypes: false } }],
+  [
+    {
+      filePath: join(clientDir, "src/index.ts"),
+      libraries: { importedLibraries: allowed, allowedTypesLibraries: [] },
+      output: { noBanner: true, exportReferencedTypes: false },
+    },
+  ],
   { preferredConfigPath: tsconfig },
 );
 const imported = new Set([...dts!.matchAll(/(?:from |import\()["']([^"']+)["']/g)].map((m) => m[1]!));

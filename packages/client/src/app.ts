@@ -5,6 +5,7 @@
 // Imported as a type only: this file's value never runs and is in no JavaScript bundle.
 import type { createApp } from "@evented/gateway";
 // In scope so the emitter names the type `Elysia<...>` (not `import("elysia").default<...>`).
+// biome-ignore lint/correctness/noUnusedImports: used by the declaration emitter, not by this code
 import type { Elysia } from "elysia";
 
 declare function returnOf<F extends (...args: never[]) => unknown>(): ReturnType<F>;

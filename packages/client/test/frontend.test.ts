@@ -93,7 +93,14 @@ test("a frontend outside the workspace installs the packed client, typechecks wi
     "@sinclair/typebox": gateway.dependencies["@sinclair/typebox"],
     "file-type": gateway.dependencies["file-type"],
   };
-  await Bun.write(join(app, "package.json"), JSON.stringify({ name: "frontend", private: true, type: "module", dependencies: versions, devDependencies: { typescript: root.devDependencies.typescript } }, null, 2));
+  await Bun.write(
+    join(app, "package.json"),
+    JSON.stringify(
+      { name: "frontend", private: true, type: "module", dependencies: versions, devDependencies: { typescript: root.devDependencies.typescript } },
+      null,
+      2,
+    ),
+  );
   await Bun.write(join(app, "tsconfig.json"), JSON.stringify(TSCONFIG, null, 2));
   await Bun.write(join(app, "src/main.ts"), MAIN);
 
@@ -109,7 +116,10 @@ test("a frontend outside the workspace installs the packed client, typechecks wi
   // the client's declarations is, even with library checking on.
   const marked = MAIN.split("\n").flatMap((line, i) => (line.includes("// @ts-expect-error") ? [i + 2] : []));
   await Bun.write(join(app, "unchecked/main.ts"), MAIN.replaceAll("// @ts-expect-error", "// expected error:"));
-  await Bun.write(join(app, "tsconfig.unchecked.json"), JSON.stringify({ ...TSCONFIG, compilerOptions: { ...TSCONFIG.compilerOptions, skipLibCheck: false }, include: ["unchecked"] }));
+  await Bun.write(
+    join(app, "tsconfig.unchecked.json"),
+    JSON.stringify({ ...TSCONFIG, compilerOptions: { ...TSCONFIG.compilerOptions, skipLibCheck: false }, include: ["unchecked"] }),
+  );
   const unchecked = await run([...tsc, "-p", "tsconfig.unchecked.json"], app, 300);
   const errors = unchecked.output.split("\n").filter((line) => / error TS\d+:/.test(line));
   const lines = new Set(errors.flatMap((e) => e.match(/^unchecked\/main\.ts\((\d+),/)?.[1] ?? []).map(Number));
