@@ -75,7 +75,38 @@ export async function runService<C extends ServiceConfig, S extends Record<strin
   const config = loadConfig(name, spec.readConfig);
   loadConfig(name, grpcTransport); // GRPC_BIND_HOST and TLS: a bad value stops the service here, with 78
   const log = createLogger(name, config.log);
-  const database = await openDatabase(config.dbConn, spec.schema, { log, migrationsFolder: spec.migrationsFolder, poolSize: config.dbPoolSize });
+  // What is running so far: a signal during start-up (a rolling update, Ctrl-C while a database is
+  // still being made) stops what has started, in the same order, and exits 0.
+  const up: {
+    database?: Database<S>;
+    bus?: Bus;
+    outbox?: Outbox;
+    parts?: ServiceParts;
+    ops?: Awaited<ReturnType<typeof startServiceOps>>;
+    consumers?: Awaited<ReturnType<typeof startConsumers>>;
+    grpc?: Awaited<ReturnType<typeof startGrpcServer>>;
+  } = {};
+  const each = (fns: (() => unknown)[]) => async () => {
+    for (const fn of fns) await Promise.resolve(fn()).catch((err) => log.warn({ err }, "shutdown step failed"));
+  };
+  onShutdown(log, [
+    () => up.ops?.health.shutdown(),
+    () => up.grpc?.stop(),
+    () => up.consumers?.stop(),
+    () => each((up.parts?.work ?? []).map((w) => () => w.stop()))(),
+    () => (spec.outbox ? up.outbox?.stop() : undefined),
+    () => up.bus?.close(),
+    () => each(up.parts?.close ?? [])(),
+    () => up.ops?.stop(),
+    () => up.database?.close(),
+  ]);
+
+  const database = await openDatabase(config.dbConn, spec.schema, {
+    log,
+    migrationsFolder: spec.migrationsFolder,
+    poolSize: config.dbPoolSize,
+  });
+  up.database = database;
   const bus = await Bus.connect({
     url: config.natsUrl,
     name,
@@ -84,9 +115,12 @@ export async function runService<C extends ServiceConfig, S extends Record<strin
     duplicateWindowMs: config.duplicateWindowMs,
     log,
   });
+  up.bus = bus;
   const outbox = new Outbox(database.db, bus, log);
+  up.outbox = outbox;
   if (spec.outbox) outbox.start();
   const parts = await spec.setup({ config, log, db: database.db, database, bus, outbox });
+  up.parts = parts;
   for (const w of parts.work ?? []) w.start?.();
   const subscriptions = parts.subscriptions ?? [];
   const { metricsPort, telemetry } = config;
@@ -100,19 +134,9 @@ export async function runService<C extends ServiceConfig, S extends Record<strin
     metricsPort,
     telemetry,
   });
-  const consumers = subscriptions.length ? await startConsumers(subscriptions, { ...parts.consumerOptions, bus, db: database.db, log }) : undefined;
+  up.ops = ops;
+  up.consumers = subscriptions.length ? await startConsumers(subscriptions, { ...parts.consumerOptions, bus, db: database.db, log }) : undefined;
   const grpc = await startGrpcServer(config.port, parts.grpc, log, ops.health);
-
-  onShutdown(log, [
-    () => ops.health.shutdown(),
-    () => grpc.stop(),
-    () => consumers?.stop(),
-    ...(parts.work ?? []).map((w) => () => w.stop()),
-    () => (spec.outbox ? outbox.stop() : undefined),
-    () => bus.close(),
-    ...(parts.close ?? []),
-    () => ops.stop(),
-    database.close,
-  ]);
+  up.grpc = grpc;
   return { config, log, port: grpc.port };
 }
