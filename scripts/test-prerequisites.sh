@@ -4,12 +4,18 @@
 #   nats-server     the fault tests start, kill and restart a broker of their own
 #   docker-compose  e2e/deploy.test.ts validates docker-compose.yml (no Docker engine needed)
 #   chromium        apps/gateway/src/docs.test.ts proves /swagger renders offline
+#   docker.io       e2e/containers.test.ts starts Debian's dockerd of its own (scripts/container-engine.ts)
+#   debootstrap     ... and builds the stand-in base images on a debootstrapped Debian
+#   kubectl         e2e/k8s.test.ts renders deploy/k8s with `kubectl kustomize`
 set -euo pipefail
 
 missing=()
 command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/sbin/dockerd ] || missing+=(docker.io)
+command -v debootstrap >/dev/null || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
+command -v kubectl >/dev/null || missing+=(kubectl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if command -v apt-get >/dev/null; then

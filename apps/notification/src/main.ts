@@ -13,7 +13,7 @@ const migrationsFolder = new URL("../../../drizzle/notification", import.meta.ur
 
 const database = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: config.dbPoolSize });
 const { db } = database;
-const bus = await Bus.connect({ url: config.natsUrl, name: "notification", stream: config.stream, prefix: config.subjectPrefix, duplicateWindowMs: config.duplicateWindowMs, log });
+const bus = await Bus.connect({ url: config.natsUrl, name: "notification", stream: config.stream, prefix: config.subjectPrefix, duplicateWindowMs: config.duplicateWindowMs, replicas: config.streamReplicas, log });
 const channels = createChannels(config.channels, log);
 const deliverer = new Deliverer(db, channels, log, config.delivery);
 deliverer.start();

@@ -13,7 +13,7 @@ const migrationsFolder = new URL("../../../drizzle/order", import.meta.url).path
 
 const database = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: config.dbPoolSize });
 const { db } = database;
-const bus = await Bus.connect({ url: config.natsUrl, name: "order", stream: config.stream, prefix: config.subjectPrefix, duplicateWindowMs: config.duplicateWindowMs, log });
+const bus = await Bus.connect({ url: config.natsUrl, name: "order", stream: config.stream, prefix: config.subjectPrefix, duplicateWindowMs: config.duplicateWindowMs, replicas: config.streamReplicas, log });
 const outbox = new Outbox(db, bus, log);
 outbox.start();
 const users = userDirectory(config.userServiceUrl, config.userServiceTimeoutMs);

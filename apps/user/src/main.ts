@@ -11,7 +11,7 @@ const migrationsFolder = new URL("../../../drizzle/user", import.meta.url).pathn
 
 const database = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: config.dbPoolSize });
 const { db } = database;
-const bus = await Bus.connect({ url: config.natsUrl, name: "user", stream: config.stream, prefix: config.subjectPrefix, duplicateWindowMs: config.duplicateWindowMs, log });
+const bus = await Bus.connect({ url: config.natsUrl, name: "user", stream: config.stream, prefix: config.subjectPrefix, duplicateWindowMs: config.duplicateWindowMs, replicas: config.streamReplicas, log });
 const outbox = new Outbox(db, bus, log);
 outbox.start();
 const ops = await startServiceOps("user", { log, database, bus, outbox, idempotencyKeys: true, metricsPort: config.metricsPort, telemetry: config.telemetry });

@@ -67,7 +67,7 @@ export function connectService<C extends Client>(Ctor: ClientConstructor<C>, add
         ]
       : [],
   };
-  const client = new Ctor(address, credentials.createInsecure(), {
+  const client = new Ctor(grpcTarget(address), credentials.createInsecure(), {
     "grpc.keepalive_time_ms": 30_000,
     "grpc.keepalive_timeout_ms": 5_000,
     // Our servers are grpc-js, which accepts pings this often; a grpc-go server or a proxy in
@@ -76,6 +76,9 @@ export function connectService<C extends Client>(Ctor: ClientConstructor<C>, add
     // A restarted service is found again within seconds (grpc-js would back off up to 120 s).
     "grpc.initial_reconnect_backoff_ms": 250,
     "grpc.max_reconnect_backoff_ms": 5_000,
+    // A name is looked up again at most this often when a connection ends (a replica gone, or the
+    // server's connection age reached: that is how replicas added later are found).
+    "grpc.dns_min_time_between_resolutions_ms": 5_000,
     "grpc.service_config": JSON.stringify(serviceConfig),
   });
   const promised: Record<string, unknown> = { close: () => client.close() };
@@ -91,6 +94,12 @@ export function connectService<C extends Client>(Ctor: ClientConstructor<C>, add
       });
   }
   return promised as PromiseClient<C>;
+}
+
+/** `host:port` as it is (DNS: every address of the name), `ip:port,ip:port` as grpc-js's ipv4:/ipv6: list. */
+export function grpcTarget(address: string): string {
+  if (!address.includes(",")) return address;
+  return `${address.startsWith("[") ? "ipv6" : "ipv4"}:${address}`;
 }
 
 export function isServiceError(err: unknown): err is ServiceError {
