@@ -22,7 +22,7 @@ async function replica(createUser: Handler = (_c, cb) => cb(null, { id: "u", nam
     createUser: ((call, callback) => {
       calls.create++;
       createUser(call, callback);
-    }) as Handler,
+    }) as Handler as unknown as UntypedServiceImplementation[string],
   };
   server.addService(userV1.UserServiceService, impl);
   const port = await new Promise<number>((resolve, reject) =>
