@@ -2,7 +2,8 @@
 // 1,000 orders placed through two gateways by a client that retries a failed request with the same
 // Idempotency-Key, while one NATS node, one replica of each service and one gateway are SIGKILLed
 // and started again. At the end: exactly 1,000 orders, each with exactly one confirmation
-// notification; no 5xx but from the gateway that was killed; every replica SERVING again.
+// notification; no 5xx but from the gateway that was killed; every replica SERVING again. Then what
+// must happen once with N replicas is checked: the delivery sweep and a deleted user's cascade.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import postgres from "postgres";
 import { createDatabase, freePort, ROOT, uniqueStream, waitFor } from "@evented/testing";
@@ -30,10 +31,11 @@ function replica(app: App, env: Record<string, string>) {
       proc = Bun.spawn(["bun", `apps/${app}/src/main.ts`], { cwd: ROOT, env: { ...process.env, LOG_FORMAT: "json", LOG_LEVEL: "info", ...env }, stdout: "pipe", stderr: "pipe" });
       for (const s of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) void (async () => { for await (const c of s) out += new TextDecoder().decode(c); })();
       const started = proc;
-      await waitFor(`${app} to listen`, () => {
-        if (started.exitCode !== null) throw new Error(`${app} exited ${started.exitCode}:\n${out.slice(-3000)}`);
-        return /listening/.test(out);
-      }, { timeoutMs: 60_000, intervalMs: 100 });
+      const exited = started.exited.then((code) => {
+        throw new Error(`${app} exited ${code}:\n${out.slice(-3000)}`);
+      });
+      await Promise.race([waitFor(`${app} to listen`, () => /listening/.test(out), { timeoutMs: 60_000, intervalMs: 100 }), exited]);
+      exited.catch(() => {}); // a later kill is the test's own doing
     },
     async kill() {
       proc?.kill("SIGKILL");
@@ -68,8 +70,8 @@ test("1,000 orders through two gateways survive SIGKILLs of a NATS node, a repli
   const env = (app: App, i: number): Record<string, string> => ({
     user: { ...common, USER_PORT: String(ports.user[i]), USER_DB_CONN: userDb.url, USER_DB_POOL_SIZE: "4" },
     order: { ...common, ORDER_PORT: String(ports.order[i]), ORDER_DB_CONN: orderDb.url, ORDER_DB_POOL_SIZE: "4", USER_SERVICE_URL: list("user") },
-    // a killed worker's unacknowledged events come back after 2 s, not 30
-    notification: { ...common, NOTIFICATION_PORT: String(ports.notification[i]), NOTIFICATION_DB_CONN: notificationDb.url, NOTIFICATION_DB_POOL_SIZE: "4", NOTIFICATION_ACK_WAIT_MS: "2000" },
+    // a killed worker's unacknowledged events come back after 2 s (not 30), its claimed deliveries after 3 s
+    notification: { ...common, NOTIFICATION_PORT: String(ports.notification[i]), NOTIFICATION_DB_CONN: notificationDb.url, NOTIFICATION_DB_POOL_SIZE: "4", NOTIFICATION_ACK_WAIT_MS: "2000", NOTIFICATION_SEND_TIMEOUT_MS: "1000", NOTIFICATION_DELIVERY_LEASE_MS: "3000", NOTIFICATION_DELIVERY_POLL_MS: "200" },
     gateway: { GATEWAY_PORT: String(ports.gateway[i]), USER_SERVICE_URL: list("user"), ORDER_SERVICE_URL: list("order"), NOTIFICATION_SERVICE_URL: list("notification") },
   })[app];
   const replicas = Object.fromEntries((["user", "order", "notification", "gateway"] as App[]).map((app) => [app, [0, 1].map((i) => replica(app, env(app, i)))])) as Record<App, ReturnType<typeof replica>[]>;
@@ -154,6 +156,24 @@ test("1,000 orders through two gateways survive SIGKILLs of a NATS node, a repli
   expect(rows).toHaveLength(ORDERS);
   expect(rows.filter((r) => r.n !== 1)).toEqual([]);
   expect(new Set(rows.map((r) => r.subject))).toEqual(new Set(orders.map((o) => `Order ${o.id} received`)));
+
+  // The delivery sweep ran once across both workers: every delivery sent, and claimed twice only
+  // if the killed worker held it (at most one batch of 50); both sweeping everything would be 2 each.
+  await waitFor("every delivery sent", async () => (await notificationSql`select count(*)::int as n from deliveries where status <> 'sent'`)[0]!.n === 0, { timeoutMs: 60_000, intervalMs: 500 });
+  const reclaimed = (await notificationSql`select count(*)::int as n from deliveries where attempts > 1`)[0]!.n;
+  expect(reclaimed).toBeLessThanOrEqual(50);
+
+  // A deleted user's cascade, with both order replicas consuming: each open order cancelled once.
+  const gone = users[0]!;
+  const mine = orders.filter((o) => o.user_id === gone.id).map((o) => o.id);
+  expect((await fetch(`${gateways[1]}/users/${gone.id}`, { method: "DELETE" })).status).toBe(204);
+  await waitFor("the deleted user's orders cancelled", async () => (await orderSql`select count(*)::int as n from orders where user_id = ${gone.id} and status = 'cancelled'`)[0]!.n === mine.length, { timeoutMs: 60_000, intervalMs: 500 });
+  const cancelled = async () => notificationSql<{ subject: string; n: number }[]>`select subject, count(*)::int as n from notifications where kind = 'order_cancelled' group by subject`;
+  await waitFor("a cancellation notice per order", async () => (await cancelled()).length >= mine.length, { timeoutMs: 60_000, intervalMs: 500 });
+  await Bun.sleep(1000); // a duplicate, if any, would land now
+  const notices = await cancelled();
+  expect(notices).toHaveLength(mine.length);
+  expect(notices.filter((r) => r.n !== 1)).toEqual([]);
 
   // no 5xx but from the gateway that was killed
   expect(fiveHundreds.filter((f) => f.gateway !== 0)).toEqual([]);
