@@ -3,6 +3,7 @@
 // a service container restarted, `order` scaled to 3, and `down -v` leaving nothing behind.
 // Skipped, saying why, only where no engine can start (not Linux, not root, no dockerd/debootstrap).
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { natsConfig } from "@evented/core";
 import { freePort, ROOT, waitFor } from "@evented/testing";
 import { cannotStart, ensureStandIns, startEngine, type Engine } from "../scripts/container-engine.ts";
 
@@ -141,4 +142,23 @@ describe.skipIf(why !== undefined)("docker-compose.yml in a real engine", () => 
     expect(await engine.docker(["network", "ls", "-q", "--filter", label])).toBe("");
     expect(await engine.docker(["volume", "ls", "-q", "--filter", label])).toBe("");
   }, 120_000);
+});
+
+// Needs docker-compose only (no engine): the override that runs NATS as a 3-node JetStream cluster.
+test("docker-compose.cluster.yml: three NATS nodes routed together, every service on all three, 3 stream copies", async () => {
+  const proc = Bun.spawn(["docker-compose", "-f", "docker-compose.yml", "-f", "docker-compose.cluster.yml", "config"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  expect(code, err).toBe(0);
+  const { services } = Bun.YAML.parse(out) as { services: Record<string, { command?: string[]; environment?: Record<string, string> }> };
+  const nodes = ["nats", "nats-2", "nats-3"];
+  for (const node of nodes) {
+    const command = services[node]!.command!;
+    expect(command).toContain("-js");
+    expect(command[command.indexOf("--routes") + 1]!.split(",")).toEqual(nodes.map((n) => `nats://${n}:6222`));
+  }
+  for (const app of ["user", "order", "notification"]) {
+    const nats = natsConfig(services[app]!.environment!);
+    expect(nats.natsUrl.split(",").map((u) => new URL(u).hostname)).toEqual(nodes);
+    expect(nats.streamReplicas).toBe(3);
+  }
 });
