@@ -50,6 +50,8 @@ async function run(cmd: string[], { input, allowFail = false, env }: { input?: s
 }
 
 export async function startEngine(): Promise<Engine> {
+  const running = runningPid();
+  if (running) throw new Error(`the project's engine is already running (dockerd pid ${running}, another run's?): wait for it, or \`bun scripts/container-engine.ts stop\``);
   mkdirSync(RUN, { recursive: true });
   mkdirSync(STATE, { recursive: true });
   const env = { DOCKER_HOST: `unix://${SOCKET}`, DOCKER_BUILDKIT: "0", COMPOSE_DOCKER_CLI_BUILD: "0" };
@@ -138,6 +140,19 @@ async function ensureDebian(engine: Engine): Promise<void> {
   }
 }
 
+/** The pid of a dockerd started with our pid file that is still alive, else 0. */
+function runningPid(): number {
+  const file = join(RUN, "dockerd.pid");
+  const pid = existsSync(file) ? Number(readFileSync(file, "utf8").trim()) : 0;
+  if (!pid) return 0;
+  try {
+    process.kill(pid, 0);
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("dockerd") ? pid : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** The first Debian mirror this machine's apt uses (deb822 or one-line sources). */
 function debianMirror(): string {
   for (const file of ["/etc/apt/sources.list.d/debian.sources", "/etc/apt/sources.list"]) {
@@ -159,8 +174,9 @@ if (import.meta.main) {
     console.log(`export DOCKER_HOST=${engine.env.DOCKER_HOST} DOCKER_BUILDKIT=0 COMPOSE_DOCKER_CLI_BUILD=0`);
     process.exit(0); // dockerd keeps running; `stop` ends it
   } else if (command === "stop") {
-    const pid = existsSync(join(RUN, "dockerd.pid")) ? Number(readFileSync(join(RUN, "dockerd.pid"), "utf8")) : 0;
+    const pid = runningPid();
     if (pid) process.kill(pid, "SIGTERM");
+    for (let i = 0; i < 120 && runningPid(); i++) await Bun.sleep(250);
     await run(["ip", "link", "delete", BRIDGE.name], { allowFail: true });
   } else {
     console.error("usage: bun scripts/container-engine.ts start|stop");
