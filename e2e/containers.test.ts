@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { natsConfig } from "@evented/core";
 import { freePort, ROOT, waitFor } from "@evented/testing";
-import { cannotStart, ensureStandIns, startEngine, type Engine } from "../scripts/container-engine.ts";
+import { cannotStart, type Engine, ensureStandIns, startEngine } from "../scripts/container-engine.ts";
 
 setDefaultTimeout(120_000);
 
@@ -36,11 +36,15 @@ async function compose(...args: string[]): Promise<string> {
 async function containers(): Promise<{ id: string; service: string; health: string; state: string }[]> {
   const ids = (await engine.docker(["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`])).split("\n").filter(Boolean);
   if (ids.length === 0) return [];
-  const format = '{{.Id}} {{index .Config.Labels "com.docker.compose.service"}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.State.Status}}';
-  return (await engine.docker(["inspect", "--format", format, ...ids])).trim().split("\n").map((line) => {
-    const [id, service, health, state] = line.split(" ") as [string, string, string, string];
-    return { id, service, health, state };
-  });
+  const format =
+    '{{.Id}} {{index .Config.Labels "com.docker.compose.service"}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.State.Status}}';
+  return (await engine.docker(["inspect", "--format", format, ...ids]))
+    .trim()
+    .split("\n")
+    .map((line) => {
+      const [id, service, health, state] = line.split(" ") as [string, string, string, string];
+      return { id, service, health, state };
+    });
 }
 
 async function allHealthy(expected: Record<string, number>): Promise<boolean> {
@@ -102,10 +106,14 @@ describe.skipIf(why !== undefined)("docker-compose.yml in a real engine", () => 
     const placed = await post("/orders", { user_id: user.id, items: [{ product_id: "456", quantity: 2 }] });
     expect(placed.status).toBe(201);
     order = placed.body;
-    const kinds = await waitFor("the welcome and order notifications", async () => {
-      const list = (await get(`/users/${user.id}/notifications`)).body.notifications as { kind: string }[];
-      return list.length >= 2 && list.map((n) => n.kind).sort();
-    }, { timeoutMs: 30_000, intervalMs: 500 });
+    const kinds = await waitFor(
+      "the welcome and order notifications",
+      async () => {
+        const list = (await get(`/users/${user.id}/notifications`)).body.notifications as { kind: string }[];
+        return list.length >= 2 && list.map((n) => n.kind).sort();
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
     expect(kinds).toEqual(["order_confirmation", "welcome"]);
   });
 
@@ -115,10 +123,14 @@ describe.skipIf(why !== undefined)("docker-compose.yml in a real engine", () => 
     expect((await get(`/orders/${order.id}`)).body).toMatchObject({ id: order.id, user_id: user.id, total: order.total });
     const again = await post("/orders", { user_id: user.id, items: [{ product_id: "789", quantity: 1 }] });
     expect(again.status).toBe(201);
-    await waitFor("the second order's notification", async () => {
-      const list = (await get(`/users/${user.id}/notifications`)).body.notifications as { subject: string }[];
-      return list.some((n) => n.subject.includes(again.body.id));
-    }, { timeoutMs: 30_000, intervalMs: 500 });
+    await waitFor(
+      "the second order's notification",
+      async () => {
+        const list = (await get(`/users/${user.id}/notifications`)).body.notifications as { subject: string }[];
+        return list.some((n) => n.subject.includes(again.body.id));
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
   });
 
   test("scales order to 3, and every replica serves", async () => {
@@ -129,13 +141,17 @@ describe.skipIf(why !== undefined)("docker-compose.yml in a real engine", () => 
     const replicas = (await containers()).filter((c) => c.service === "order").map((c) => c.id);
     expect(replicas).toHaveLength(3);
     const ids: string[] = [];
-    await waitFor("every order replica to serve a CreateOrder", async () => {
-      const placed = await post("/orders", { user_id: user.id, items: [{ product_id: "1", quantity: 1 }] });
-      expect(placed.status).toBe(201);
-      ids.push(placed.body.id);
-      const logs = await Promise.all(replicas.map((id) => engine.docker(["logs", id])));
-      return logs.every((l) => /"method":"createOrder"/.test(l));
-    }, { timeoutMs: 90_000, intervalMs: 500 });
+    await waitFor(
+      "every order replica to serve a CreateOrder",
+      async () => {
+        const placed = await post("/orders", { user_id: user.id, items: [{ product_id: "1", quantity: 1 }] });
+        expect(placed.status).toBe(201);
+        ids.push(placed.body.id);
+        const logs = await Promise.all(replicas.map((id) => engine.docker(["logs", id])));
+        return logs.every((l) => /"method":"createOrder"/.test(l));
+      },
+      { timeoutMs: 90_000, intervalMs: 500 },
+    );
     for (const id of ids) expect((await get(`/orders/${id}`)).status).toBe(200);
   }, 180_000);
 
@@ -150,7 +166,11 @@ describe.skipIf(why !== undefined)("docker-compose.yml in a real engine", () => 
 
 // Needs docker-compose only (no engine): the override that runs NATS as a 3-node JetStream cluster.
 test("docker-compose.cluster.yml: three NATS nodes routed together, every service on all three, 3 stream copies", async () => {
-  const proc = Bun.spawn(["docker-compose", "-f", "docker-compose.yml", "-f", "docker-compose.cluster.yml", "config"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(["docker-compose", "-f", "docker-compose.yml", "-f", "docker-compose.cluster.yml", "config"], {
+    cwd: ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   expect(code, err).toBe(0);
   const { services } = Bun.YAML.parse(out) as { services: Record<string, { command?: string[]; environment?: Record<string, string> }> };

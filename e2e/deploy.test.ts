@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatabase, freePort, NATS_URL, ROOT, uniqueStream, waitFor } from "@evented/testing";
-import { build } from "./dockerfile.ts";
 import { PRODUCTION_RUNTIME_ENV } from "../scripts/runtime-env.ts";
+import { build } from "./dockerfile.ts";
 
 setDefaultTimeout(30_000);
 
@@ -112,21 +112,32 @@ describe("each app's image, built the Docker way and started with its compose en
         await proc.exited;
       });
       const logs: string[] = [];
-      for (const out of [proc.stdout, proc.stderr]) void (async () => { for await (const c of out) logs.push(new TextDecoder().decode(c)); })();
+      for (const out of [proc.stdout, proc.stderr])
+        void (async () => {
+          for await (const c of out) logs.push(new TextDecoder().decode(c));
+        })();
 
-      await waitFor(`${app} to listen`, () => {
-        if (proc.exitCode !== null) throw new Error(`${app} exited with ${proc.exitCode}:\n${logs.join("")}`);
-        return /listening/.test(logs.join(""));
-      }, { timeoutMs: 60_000 });
+      await waitFor(
+        `${app} to listen`,
+        () => {
+          if (proc.exitCode !== null) throw new Error(`${app} exited with ${proc.exitCode}:\n${logs.join("")}`);
+          return /listening/.test(logs.join(""));
+        },
+        { timeoutMs: 60_000 },
+      );
       // JSON logs, as in production
       expect(JSON.parse(logs.join("").split("\n")[0]!)).toHaveProperty("level");
 
-      const health = await waitFor(`${app}'s HEALTHCHECK to pass`, async () => {
-        const check = Bun.spawn(["sh", "-c", image.healthcheck], { cwd: image.dir, env, stdout: "pipe", stderr: "pipe" });
-        const [code, out] = await Promise.all([check.exited, new Response(check.stdout).text()]);
-        if (code !== 0) throw new Error(`exit ${code}: ${out}`);
-        return { code };
-      }, { timeoutMs: 30_000, intervalMs: 500 });
+      const health = await waitFor(
+        `${app}'s HEALTHCHECK to pass`,
+        async () => {
+          const check = Bun.spawn(["sh", "-c", image.healthcheck], { cwd: image.dir, env, stdout: "pipe", stderr: "pipe" });
+          const [code, out] = await Promise.all([check.exited, new Response(check.stdout).text()]);
+          if (code !== 0) throw new Error(`exit ${code}: ${out}`);
+          return { code };
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
       expect(health.code).toBe(0);
     }, 180_000);
   }

@@ -5,8 +5,8 @@
 // notification; no 5xx but from the gateway that was killed; every replica SERVING again. Then what
 // must happen once with N replicas is checked: the delivery sweep and a deleted user's cascade.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import postgres from "postgres";
 import { createDatabase, freePort, ROOT, uniqueStream, waitFor } from "@evented/testing";
+import postgres from "postgres";
 import { natsCluster } from "./nats-cluster.ts";
 
 setDefaultTimeout(300_000);
@@ -28,8 +28,16 @@ function replica(app: App, env: Record<string, string>) {
     app,
     async start() {
       out = "";
-      proc = Bun.spawn(["bun", `apps/${app}/src/main.ts`], { cwd: ROOT, env: { ...process.env, LOG_FORMAT: "json", LOG_LEVEL: "info", ...env }, stdout: "pipe", stderr: "pipe" });
-      for (const s of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[]) void (async () => { for await (const c of s) out += new TextDecoder().decode(c); })();
+      proc = Bun.spawn(["bun", `apps/${app}/src/main.ts`], {
+        cwd: ROOT,
+        env: { ...process.env, LOG_FORMAT: "json", LOG_LEVEL: "info", ...env },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      for (const s of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[])
+        void (async () => {
+          for await (const c of s) out += new TextDecoder().decode(c);
+        })();
       const started = proc;
       const exited = started.exited.then((code) => {
         throw new Error(`${app} exited ${code}:\n${out.slice(-3000)}`);
@@ -67,14 +75,31 @@ test("1,000 orders through two gateways survive SIGKILLs of a NATS node, a repli
   const ports = { user: [freePort(), freePort()], order: [freePort(), freePort()], notification: [freePort(), freePort()], gateway: [freePort(), freePort()] };
   const list = (app: App) => ports[app].map((p) => `127.0.0.1:${p}`).join(",");
   const common = { NATS_URL: cluster.url, NATS_STREAM: stream.stream, NATS_SUBJECT_PREFIX: stream.prefix, NATS_STREAM_REPLICAS: "3" };
-  const env = (app: App, i: number): Record<string, string> => ({
-    user: { ...common, USER_PORT: String(ports.user[i]), USER_DB_CONN: userDb.url, USER_DB_POOL_SIZE: "4" },
-    order: { ...common, ORDER_PORT: String(ports.order[i]), ORDER_DB_CONN: orderDb.url, ORDER_DB_POOL_SIZE: "4", USER_SERVICE_URL: list("user") },
-    // a killed worker's unacknowledged events come back after 2 s (not 30), its claimed deliveries after 3 s
-    notification: { ...common, NOTIFICATION_PORT: String(ports.notification[i]), NOTIFICATION_DB_CONN: notificationDb.url, NOTIFICATION_DB_POOL_SIZE: "4", NOTIFICATION_ACK_WAIT_MS: "2000", NOTIFICATION_SEND_TIMEOUT_MS: "1000", NOTIFICATION_DELIVERY_LEASE_MS: "3000", NOTIFICATION_DELIVERY_POLL_MS: "200" },
-    gateway: { GATEWAY_PORT: String(ports.gateway[i]), USER_SERVICE_URL: list("user"), ORDER_SERVICE_URL: list("order"), NOTIFICATION_SERVICE_URL: list("notification") },
-  })[app];
-  const replicas = Object.fromEntries((["user", "order", "notification", "gateway"] as App[]).map((app) => [app, [0, 1].map((i) => replica(app, env(app, i)))])) as Record<App, ReturnType<typeof replica>[]>;
+  const env = (app: App, i: number): Record<string, string> =>
+    ({
+      user: { ...common, USER_PORT: String(ports.user[i]), USER_DB_CONN: userDb.url, USER_DB_POOL_SIZE: "4" },
+      order: { ...common, ORDER_PORT: String(ports.order[i]), ORDER_DB_CONN: orderDb.url, ORDER_DB_POOL_SIZE: "4", USER_SERVICE_URL: list("user") },
+      // a killed worker's unacknowledged events come back after 2 s (not 30), its claimed deliveries after 3 s
+      notification: {
+        ...common,
+        NOTIFICATION_PORT: String(ports.notification[i]),
+        NOTIFICATION_DB_CONN: notificationDb.url,
+        NOTIFICATION_DB_POOL_SIZE: "4",
+        NOTIFICATION_ACK_WAIT_MS: "2000",
+        NOTIFICATION_SEND_TIMEOUT_MS: "1000",
+        NOTIFICATION_DELIVERY_LEASE_MS: "3000",
+        NOTIFICATION_DELIVERY_POLL_MS: "200",
+      },
+      gateway: {
+        GATEWAY_PORT: String(ports.gateway[i]),
+        USER_SERVICE_URL: list("user"),
+        ORDER_SERVICE_URL: list("order"),
+        NOTIFICATION_SERVICE_URL: list("notification"),
+      },
+    })[app];
+  const replicas = Object.fromEntries(
+    (["user", "order", "notification", "gateway"] as App[]).map((app) => [app, [0, 1].map((i) => replica(app, env(app, i)))]),
+  ) as Record<App, ReturnType<typeof replica>[]>;
   // both replicas of a service start together: migrations run once under the advisory lock
   for (const app of ["user", "order", "notification", "gateway"] as App[]) await Promise.all(replicas[app].map((r) => r.start()));
 
@@ -107,7 +132,11 @@ test("1,000 orders through two gateways survive SIGKILLs of a NATS node, a repli
     throw new Error(`${path} ${key}: no success after 40 attempts`);
   };
 
-  const users = await Promise.all(Array.from({ length: 10 }, (_, i) => placeWithRetry(i, "/users", { name: `User ${i}`, email: `fo.${i}.${stream.prefix}@example.com` }, `${stream.prefix}-user-${i}`)));
+  const users = await Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      placeWithRetry(i, "/users", { name: `User ${i}`, email: `fo.${i}.${stream.prefix}@example.com` }, `${stream.prefix}-user-${i}`),
+    ),
+  );
 
   // The faults, each at a point of the run, each process started again after a moment.
   let placed = 0;
@@ -130,16 +159,20 @@ test("1,000 orders through two gateways survive SIGKILLs of a NATS node, a repli
 
   const orders: Record<string, any>[] = [];
   let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < ORDERS) {
-      const i = next++;
-      const user = users[i % users.length]!;
-      orders[i] = await placeWithRetry(i, "/orders", { user_id: user.id, items: [{ product_id: `p-${i}`, quantity: 1 }] }, `${stream.prefix}-order-${i}`);
-      placed++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < ORDERS) {
+        const i = next++;
+        const user = users[i % users.length]!;
+        orders[i] = await placeWithRetry(i, "/orders", { user_id: user.id, items: [{ product_id: `p-${i}`, quantity: 1 }] }, `${stream.prefix}-order-${i}`);
+        placed++;
+      }
+    }),
+  );
   await chaos;
-  console.log(`failover: ${ORDERS} orders, ${retried} retried requests (5xx: ${fiveHundreds.filter((f) => f.gateway === 0).length} from the killed gateway, ${fiveHundreds.filter((f) => f.gateway !== 0).length} from the other); killed and restarted: ${faults.map((f) => f[1]).join(", ")}`);
+  console.log(
+    `failover: ${ORDERS} orders, ${retried} retried requests (5xx: ${fiveHundreds.filter((f) => f.gateway === 0).length} from the killed gateway, ${fiveHundreds.filter((f) => f.gateway !== 0).length} from the other); killed and restarted: ${faults.map((f) => f[1]).join(", ")}`,
+  );
 
   // exactly 1,000 orders, one per key
   expect(new Set(orders.map((o) => o.id)).size).toBe(ORDERS);
@@ -159,7 +192,10 @@ test("1,000 orders through two gateways survive SIGKILLs of a NATS node, a repli
 
   // The delivery sweep ran once across both workers: every delivery sent, and claimed twice only
   // if the killed worker held it (at most one batch of 50); both sweeping everything would be 2 each.
-  await waitFor("every delivery sent", async () => (await notificationSql`select count(*)::int as n from deliveries where status <> 'sent'`)[0]!.n === 0, { timeoutMs: 60_000, intervalMs: 500 });
+  await waitFor("every delivery sent", async () => (await notificationSql`select count(*)::int as n from deliveries where status <> 'sent'`)[0]!.n === 0, {
+    timeoutMs: 60_000,
+    intervalMs: 500,
+  });
   const reclaimed = (await notificationSql`select count(*)::int as n from deliveries where attempts > 1`)[0]!.n;
   expect(reclaimed).toBeLessThanOrEqual(50);
 
@@ -167,8 +203,13 @@ test("1,000 orders through two gateways survive SIGKILLs of a NATS node, a repli
   const gone = users[0]!;
   const mine = orders.filter((o) => o.user_id === gone.id).map((o) => o.id);
   expect((await fetch(`${gateways[1]}/users/${gone.id}`, { method: "DELETE" })).status).toBe(204);
-  await waitFor("the deleted user's orders cancelled", async () => (await orderSql`select count(*)::int as n from orders where user_id = ${gone.id} and status = 'cancelled'`)[0]!.n === mine.length, { timeoutMs: 60_000, intervalMs: 500 });
-  const cancelled = async () => notificationSql<{ subject: string; n: number }[]>`select subject, count(*)::int as n from notifications where kind = 'order_cancelled' group by subject`;
+  await waitFor(
+    "the deleted user's orders cancelled",
+    async () => (await orderSql`select count(*)::int as n from orders where user_id = ${gone.id} and status = 'cancelled'`)[0]!.n === mine.length,
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+  const cancelled = async () =>
+    notificationSql<{ subject: string; n: number }[]>`select subject, count(*)::int as n from notifications where kind = 'order_cancelled' group by subject`;
   await waitFor("a cancellation notice per order", async () => (await cancelled()).length >= mine.length, { timeoutMs: 60_000, intervalMs: 500 });
   await Bun.sleep(1000); // a duplicate, if any, would land now
   const notices = await cancelled();

@@ -17,7 +17,10 @@ async function render(overlay: string): Promise<K8sObject[]> {
   const proc = Bun.spawn([kubectl!, "kustomize", join(ROOT, "deploy/k8s/overlays", overlay)], { stdout: "pipe", stderr: "pipe" });
   const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   expect(code, err).toBe(0);
-  return out.split(/^---$/m).map((doc) => Bun.YAML.parse(doc) as K8sObject).filter(Boolean);
+  return out
+    .split(/^---$/m)
+    .map((doc) => Bun.YAML.parse(doc) as K8sObject)
+    .filter(Boolean);
 }
 
 /** The model class of an apiVersion/kind, from the package that has its schema. */
@@ -72,7 +75,9 @@ describe.skipIf(!kubectl)("deploy/k8s", () => {
       const [c] = d.spec.template.spec.containers;
       expect(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory).toBeTruthy();
       // native probes: gRPC health for the services, HTTP for the gateway
-      expect(d.metadata.name === "gateway" ? c.readinessProbe.httpGet.path : c.readinessProbe.grpc.port).toBe(d.metadata.name === "gateway" ? "/health" : c.ports[0].containerPort);
+      expect(d.metadata.name === "gateway" ? c.readinessProbe.httpGet.path : c.readinessProbe.grpc.port).toBe(
+        d.metadata.name === "gateway" ? "/health" : c.ports[0].containerPort,
+      );
       expect(c.livenessProbe && c.startupProbe).toBeTruthy();
       for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef) expect(e.valueFrom.secretKeyRef.name).toBe(`evented-${d.metadata.name}-db`);
     }
@@ -98,7 +103,9 @@ describe.skipIf(!kubectl)("deploy/k8s", () => {
     const policies = of("NetworkPolicy");
     expect(policies.find((p) => p.metadata.name === "default-deny-ingress")?.spec.podSelector).toEqual({});
     const callers = (app: string) =>
-      policies.find((p) => p.spec.podSelector.matchLabels?.["app.kubernetes.io/name"] === app)!.spec.ingress.flatMap((r: any) => (r.from ?? [{ anyone: true }]).map((f: any) => f.podSelector?.matchLabels?.["app.kubernetes.io/name"] ?? "anyone"));
+      policies
+        .find((p) => p.spec.podSelector.matchLabels?.["app.kubernetes.io/name"] === app)!
+        .spec.ingress.flatMap((r: any) => (r.from ?? [{ anyone: true }]).map((f: any) => f.podSelector?.matchLabels?.["app.kubernetes.io/name"] ?? "anyone"));
     expect(callers("gateway")).toEqual(["anyone"]);
     expect(callers("user").sort()).toEqual(["gateway", "order"]);
     expect(callers("order")).toEqual(["gateway"]);
@@ -107,7 +114,15 @@ describe.skipIf(!kubectl)("deploy/k8s", () => {
     // one database and role per service, 3 PostgreSQL instances
     const [cluster] = of("Cluster");
     expect(cluster!.spec.instances).toBe(3);
-    expect(of("Database").map((d) => [d.spec.name, d.spec.owner]).sort()).toEqual([["notifications", "notification_svc"], ["orders", "order_svc"], ["users", "user_svc"]]);
+    expect(
+      of("Database")
+        .map((d) => [d.spec.name, d.spec.owner])
+        .sort(),
+    ).toEqual([
+      ["notifications", "notification_svc"],
+      ["orders", "order_svc"],
+      ["users", "user_svc"],
+    ]);
     expect(of("ServiceMonitor")).toHaveLength(1);
   });
 

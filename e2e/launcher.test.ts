@@ -37,7 +37,10 @@ function launch() {
   for (const name of ["USER_DB_CONN", "ORDER_DB_CONN", "NOTIFICATION_DB_CONN"]) delete env[name];
   const proc = Bun.spawn(["bun", "scripts/run.ts", "start"], { cwd: ROOT, env, stdout: "pipe", stderr: "pipe" });
   const output: string[] = [];
-  for (const stream of [proc.stdout, proc.stderr]) void (async () => { for await (const chunk of stream) output.push(new TextDecoder().decode(chunk)); })();
+  for (const stream of [proc.stdout, proc.stderr])
+    void (async () => {
+      for await (const chunk of stream) output.push(new TextDecoder().decode(chunk));
+    })();
   return { proc, output };
 }
 

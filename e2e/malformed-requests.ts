@@ -35,7 +35,13 @@ export const MALFORMED: Malformed[] = [
   { name: "user: huge email", method: "POST", path: "/users", json: { name: "Ada", email: `${HUGE}@example.com` } },
   { name: "user: bad phone", method: "POST", path: "/users", json: { name: "Ada", email: "ada@example.com", phone: "call me" } },
   { name: "user: empty idempotency key", method: "POST", path: "/users", json: { name: "Ada", email: "ada@example.com" }, headers: { "idempotency-key": "" } },
-  { name: "user: huge idempotency key", method: "POST", path: "/users", json: { name: "Ada", email: "ada@example.com" }, headers: { "idempotency-key": "k".repeat(300) } },
+  {
+    name: "user: huge idempotency key",
+    method: "POST",
+    path: "/users",
+    json: { name: "Ada", email: "ada@example.com" },
+    headers: { "idempotency-key": "k".repeat(300) },
+  },
   // GET /users
   { name: "users: page_size 0", method: "GET", path: "/users?page_size=0" },
   { name: "users: page_size 101", method: "GET", path: "/users?page_size=101" },
@@ -81,7 +87,12 @@ export const MALFORMED: Malformed[] = [
   { name: "order: quantity 1001", method: "POST", path: "/orders", json: withItem({ quantity: 1001 }) },
   { name: "order: quantity a string", method: "POST", path: "/orders", json: withItem({ quantity: "2" }) },
   { name: "order: quantity null", method: "POST", path: "/orders", json: withItem({ quantity: null }) },
-  { name: "order: quantity huge", method: "POST", path: "/orders", raw: { body: '{"user_id":"USER","items":[{"product_id":"1","quantity":1e400}]}', type: "application/json" } },
+  {
+    name: "order: quantity huge",
+    method: "POST",
+    path: "/orders",
+    raw: { body: '{"user_id":"USER","items":[{"product_id":"1","quantity":1e400}]}', type: "application/json" },
+  },
   { name: "order: product id a number", method: "POST", path: "/orders", json: withItem({ product_id: 456 }) },
   { name: "order: product id blank", method: "POST", path: "/orders", json: withItem({ product_id: "  " }) },
   { name: "order: product id huge", method: "POST", path: "/orders", json: withItem({ product_id: HUGE }) },

@@ -33,8 +33,26 @@ export function natsCluster(size = 3, { start = true } = {}): NatsCluster & { st
   const launch = (spec: (typeof specs)[number]) => {
     mkdirSync(join(dir, spec.name), { recursive: true });
     const proc = Bun.spawn(
-      [BIN, "-n", spec.name, "-a", "127.0.0.1", "-p", String(spec.client), "-m", String(spec.http), "-js", "-sd", join(dir, spec.name),
-        "--cluster_name", "evented", "--cluster", `nats://127.0.0.1:${spec.route}`, "--routes", routes],
+      [
+        BIN,
+        "-n",
+        spec.name,
+        "-a",
+        "127.0.0.1",
+        "-p",
+        String(spec.client),
+        "-m",
+        String(spec.http),
+        "-js",
+        "-sd",
+        join(dir, spec.name),
+        "--cluster_name",
+        "evented",
+        "--cluster",
+        `nats://127.0.0.1:${spec.route}`,
+        "--routes",
+        routes,
+      ],
       { stdout: "ignore", stderr: "ignore" },
     );
     procs.set(spec.name, proc);
@@ -60,13 +78,17 @@ export function natsCluster(size = 3, { start = true } = {}): NatsCluster & { st
     url: nodes.map((n) => n.url).join(","),
     startAll,
     async healthy(timeoutMs = 30_000) {
-      await waitFor("every NATS node healthy", async () => {
-        for (const node of nodes) {
-          const res = await fetch(`${node.monitor}/healthz`).catch(() => undefined);
-          if (!res?.ok) return false;
-        }
-        return true;
-      }, { timeoutMs, intervalMs: 200 });
+      await waitFor(
+        "every NATS node healthy",
+        async () => {
+          for (const node of nodes) {
+            const res = await fetch(`${node.monitor}/healthz`).catch(() => undefined);
+            if (!res?.ok) return false;
+          }
+          return true;
+        },
+        { timeoutMs, intervalMs: 200 },
+      );
     },
     async stop() {
       for (const node of nodes) await node.kill();

@@ -3,10 +3,10 @@
 // replicas are configuration, applied and updated at start.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createServer, connect as tcpConnect } from "node:net";
-import { connect } from "nats";
-import pino from "pino";
 import { Bus, createLogger, openDatabase } from "@evented/core";
 import { createDatabase, freePort, ROOT, uniqueStream, waitFor } from "@evented/testing";
+import { connect } from "nats";
+import pino from "pino";
 import { natsCluster } from "./nats-cluster.ts";
 
 setDefaultTimeout(60_000);
@@ -40,8 +40,15 @@ describe("against a 3-node JetStream cluster", () => {
     cleanups.push(() => db.drop());
     const stream = uniqueStream(cluster.url);
     const env = {
-      ...process.env, LOG_FORMAT: "json", LOG_LEVEL: "info", USER_PORT: String(freePort()), USER_DB_CONN: db.url,
-      NATS_URL: cluster.url, NATS_STREAM: stream.stream, NATS_SUBJECT_PREFIX: stream.prefix, NATS_STREAM_REPLICAS: "3",
+      ...process.env,
+      LOG_FORMAT: "json",
+      LOG_LEVEL: "info",
+      USER_PORT: String(freePort()),
+      USER_DB_CONN: db.url,
+      NATS_URL: cluster.url,
+      NATS_STREAM: stream.stream,
+      NATS_SUBJECT_PREFIX: stream.prefix,
+      NATS_STREAM_REPLICAS: "3",
     };
     const proc = Bun.spawn(["bun", "apps/user/src/main.ts"], { cwd: ROOT, env, stdout: "pipe", stderr: "pipe" });
     cleanups.push(async () => {
@@ -49,15 +56,22 @@ describe("against a 3-node JetStream cluster", () => {
       await proc.exited;
     });
     let out = "";
-    for (const s of [proc.stdout, proc.stderr]) void (async () => { for await (const c of s) out += new TextDecoder().decode(c); })();
+    for (const s of [proc.stdout, proc.stderr])
+      void (async () => {
+        for await (const c of s) out += new TextDecoder().decode(c);
+      })();
 
     await Bun.sleep(1500); // the service is up and waiting: no server answers yet
     expect(proc.exitCode).toBeNull();
     cluster.startAll();
-    await waitFor("the user service to listen", () => {
-      if (proc.exitCode !== null) throw new Error(`user exited ${proc.exitCode}:\n${out}`);
-      return /listening/.test(out);
-    }, { timeoutMs: 45_000, intervalMs: 100 });
+    await waitFor(
+      "the user service to listen",
+      () => {
+        if (proc.exitCode !== null) throw new Error(`user exited ${proc.exitCode}:\n${out}`);
+        return /listening/.test(out);
+      },
+      { timeoutMs: 45_000, intervalMs: 100 },
+    );
     expect(await streamReplicas(cluster.url, stream.stream)).toBe(3);
     // what it waited for is said once each, never repeated per attempt
     const waits = out.split("\n").filter((l) => /not ready yet/.test(l));

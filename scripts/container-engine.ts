@@ -42,8 +42,16 @@ export function cannotStart(): string | undefined {
   return undefined;
 }
 
-async function run(cmd: string[], { input, allowFail = false, env }: { input?: string; allowFail?: boolean; env?: Record<string, string> } = {}): Promise<string> {
-  const proc = Bun.spawn(cmd, { stdin: input === undefined ? "ignore" : new TextEncoder().encode(input), stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+async function run(
+  cmd: string[],
+  { input, allowFail = false, env }: { input?: string; allowFail?: boolean; env?: Record<string, string> } = {},
+): Promise<string> {
+  const proc = Bun.spawn(cmd, {
+    stdin: input === undefined ? "ignore" : new TextEncoder().encode(input),
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, ...env },
+  });
   const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   if (code !== 0 && !allowFail) throw new Error(`${cmd.join(" ")} exited ${code}:\n${err.slice(-4000)}${out.slice(-2000)}`);
   return out;
@@ -51,7 +59,10 @@ async function run(cmd: string[], { input, allowFail = false, env }: { input?: s
 
 export async function startEngine(): Promise<Engine> {
   const running = runningPid();
-  if (running) throw new Error(`the project's engine is already running (dockerd pid ${running}, another run's?): wait for it, or \`bun scripts/container-engine.ts stop\``);
+  if (running)
+    throw new Error(
+      `the project's engine is already running (dockerd pid ${running}, another run's?): wait for it, or \`bun scripts/container-engine.ts stop\``,
+    );
   mkdirSync(RUN, { recursive: true });
   mkdirSync(STATE, { recursive: true });
   const env = { DOCKER_HOST: `unix://${SOCKET}`, DOCKER_BUILDKIT: "0", COMPOSE_DOCKER_CLI_BUILD: "0" };
@@ -66,8 +77,23 @@ export async function startEngine(): Promise<Engine> {
 
   const log = Bun.file(join(STATE, "dockerd.log"));
   const proc = Bun.spawn(
-    [DOCKERD, "--data-root", join(STATE, "data"), "--exec-root", join(RUN, "exec"), "--pidfile", join(RUN, "dockerd.pid"),
-      "-H", `unix://${SOCKET}`, "--bridge", BRIDGE.name, "--default-address-pool", BRIDGE.pools, "--storage-driver", "overlay2"],
+    [
+      DOCKERD,
+      "--data-root",
+      join(STATE, "data"),
+      "--exec-root",
+      join(RUN, "exec"),
+      "--pidfile",
+      join(RUN, "dockerd.pid"),
+      "-H",
+      `unix://${SOCKET}`,
+      "--bridge",
+      BRIDGE.name,
+      "--default-address-pool",
+      BRIDGE.pools,
+      "--storage-driver",
+      "overlay2",
+    ],
     { stdout: log, stderr: log },
   );
   const deadline = Date.now() + 60_000;
@@ -111,8 +137,16 @@ export async function ensureStandIns(engine: Engine): Promise<string[]> {
         copyFileSync(bun, join(context, "bun"));
         copyFileSync("/etc/ssl/certs/ca-certificates.crt", join(context, "ca-certificates.crt"));
       }
-      await engine.docker(["build", "-q", "--label", `evented.stand-in=${version}`, "-f", join(context, standIn.dockerfile),
-        ...standIn.names.flatMap((n) => ["-t", n]), context]);
+      await engine.docker([
+        "build",
+        "-q",
+        "--label",
+        `evented.stand-in=${version}`,
+        "-f",
+        join(context, standIn.dockerfile),
+        ...standIn.names.flatMap((n) => ["-t", n]),
+        context,
+      ]);
       built.push(...standIn.names);
     } finally {
       rmSync(context, { recursive: true, force: true });

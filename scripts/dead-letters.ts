@@ -2,7 +2,7 @@
 // what an operator does with the events a consumer gave up on. Reads the service's database
 // through the same configuration as the service (<SERVICE>_DB_CONN, NATS_URL), so it runs
 // wherever the service runs.
-import { deadLetterAdmin, loadConfig, type DeadLetter } from "@evented/core";
+import { type DeadLetter, deadLetterAdmin, loadConfig } from "@evented/core";
 
 const SERVICES = ["order", "notification"] as const; // the services that consume events
 const USAGE = `usage: bun run dead-letters <${SERVICES.join("|")}> list [--all]

@@ -4,7 +4,7 @@
 // PostgreSQL per service whose *_DB_CONN is unset, with its files under DATA_DIR (default .data/),
 // and a nats-server when NATS_URL is unset and none listens on 127.0.0.1:4222.
 import { resolve } from "node:path";
-import { startEmbeddedDatabases, startLocalNats, type Infra } from "./local-infra.ts";
+import { type Infra, startEmbeddedDatabases, startLocalNats } from "./local-infra.ts";
 import { PRODUCTION_RUNTIME_ENV } from "./runtime-env.ts";
 
 const APPS = ["user", "order", "notification", "gateway"] as const;

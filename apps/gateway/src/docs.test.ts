@@ -3,7 +3,7 @@
 // must still render the API's operations (which only the Scalar bundle can do).
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createLogger } from "@evented/core";
-import { chromium, type Browser } from "playwright-core";
+import { type Browser, chromium } from "playwright-core";
 import { createApp } from "./app.ts";
 import { fakeClients } from "./fake-clients.ts";
 

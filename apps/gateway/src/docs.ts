@@ -44,9 +44,13 @@ export const docs = () =>
         },
       }),
     )
-    .get(BUNDLE_PATH, () => new Response(Bun.file(SCALAR_BUNDLE), { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=86400" } }), {
-      detail: { hide: true },
-    });
+    .get(
+      BUNDLE_PATH,
+      () => new Response(Bun.file(SCALAR_BUNDLE), { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=86400" } }),
+      {
+        detail: { hide: true },
+      },
+    );
 
 /** The plugin lists every body and response under JSON, form data and plain text; the API answers JSON. */
 function jsonOnly(doc: OpenAPIV3_1.Document): OpenAPIV3_1.Document {

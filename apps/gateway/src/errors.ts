@@ -22,7 +22,11 @@ const DOCUMENTED = {
   400: ["The request is invalid; the message names the field and the rule", "INVALID_ARGUMENT", "invalid body: email must be a valid email address"],
   404: ["Nothing has this id", "NOT_FOUND", "user 01976b8e-4a4e-7cc1-9a7b-2b0c1c9b5e10 not found"],
   409: ["Conflicts with the current state: see the operation's description", "ALREADY_EXISTS", "a user with this email already exists"],
-  422: ["This Idempotency-Key was already used with a different request body", "IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was already used with a different request body"],
+  422: [
+    "This Idempotency-Key was already used with a different request body",
+    "IDEMPOTENCY_KEY_REUSED",
+    "this Idempotency-Key was already used with a different request body",
+  ],
   500: ["A bug; quote request_id when reporting it", "INTERNAL", "internal error"],
   503: ["A service this request needs is unavailable; retry later", "UNAVAILABLE", SAFE_MESSAGE_UNAVAILABLE],
   504: ["A service this request needs did not answer in time; retry later", "DEADLINE_EXCEEDED", SAFE_MESSAGE_DEADLINE],

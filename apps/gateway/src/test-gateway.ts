@@ -3,7 +3,7 @@ import { createLogger } from "@evented/core";
 import { createApp } from "./app.ts";
 import { fakeClients } from "./fake-clients.ts";
 
-export { serviceError, type Call } from "./fake-clients.ts";
+export { type Call, serviceError } from "./fake-clients.ts";
 
 export interface Sent {
   status: number;

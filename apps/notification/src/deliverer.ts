@@ -1,6 +1,6 @@
-import { Passes, type Executor, type Logger } from "@evented/core";
-import { PermanentError, type Channel } from "./channels.ts";
-import { claimDue, finishDeliveries, type DueDelivery, type Outcome } from "./repository.ts";
+import { type Executor, type Logger, Passes } from "@evented/core";
+import { type Channel, PermanentError } from "./channels.ts";
+import { claimDue, type DueDelivery, finishDeliveries, type Outcome } from "./repository.ts";
 import type { ChannelName } from "./schema.ts";
 
 export interface DelivererOptions {

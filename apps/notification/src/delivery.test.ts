@@ -10,7 +10,7 @@ import { createChannels } from "./create-channels.ts";
 import { Deliverer, type DelivererOptions } from "./deliverer.ts";
 import { claimDue, insertNotification, saveRecipient } from "./repository.ts";
 import * as schema from "./schema.ts";
-import { deliveries, type ChannelName, type Delivery } from "./schema.ts";
+import { type ChannelName, type Delivery, deliveries } from "./schema.ts";
 import { SMTP_USER, startSmtpReceiver, startWebhookReceiver } from "./test-receivers.ts";
 
 setDefaultTimeout(30_000);

@@ -13,7 +13,15 @@ const migrationsFolder = new URL("../../../drizzle/notification", import.meta.ur
 
 const database = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: config.dbPoolSize });
 const { db } = database;
-const bus = await Bus.connect({ url: config.natsUrl, name: "notification", stream: config.stream, prefix: config.subjectPrefix, duplicateWindowMs: config.duplicateWindowMs, replicas: config.streamReplicas, log });
+const bus = await Bus.connect({
+  url: config.natsUrl,
+  name: "notification",
+  stream: config.stream,
+  prefix: config.subjectPrefix,
+  duplicateWindowMs: config.duplicateWindowMs,
+  replicas: config.streamReplicas,
+  log,
+});
 const channels = createChannels(config.channels, log);
 const deliverer = new Deliverer(db, channels, log, config.delivery);
 deliverer.start();
@@ -25,4 +33,13 @@ const consumers = await startConsumers(subs, { bus, db, log, ackWaitMs: config.a
 const grpc = await startGrpcServer(config.port, [[notificationV1.NotificationServiceService, notificationServer(db, log)]], log, ops.health);
 
 const closeChannels = () => Object.values(channels).forEach((c) => c.close?.());
-onShutdown(log, [() => ops.health.shutdown(), () => grpc.stop(), () => consumers.stop(), () => deliverer.stop(), closeChannels, () => bus.close(), () => ops.stop(), database.close]);
+onShutdown(log, [
+  () => ops.health.shutdown(),
+  () => grpc.stop(),
+  () => consumers.stop(),
+  () => deliverer.stop(),
+  closeChannels,
+  () => bus.close(),
+  () => ops.stop(),
+  database.close,
+]);

@@ -1,4 +1,4 @@
-import { orderStatusFromProto, type Envelope } from "@evented/core";
+import { type Envelope, orderStatusFromProto } from "@evented/core";
 import type { ChannelName } from "./schema.ts";
 
 /** What to tell whom about one event, and on which channels. */

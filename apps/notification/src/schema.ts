@@ -51,10 +51,7 @@ export const deliveries = pgTable(
     address: text("address").notNull().default(""),
     sentAt: timestamp("sent_at", { withTimezone: true }),
   },
-  (t) => [
-    index("deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
-    index("deliveries_notification_id_idx").on(t.notificationId),
-  ],
+  (t) => [index("deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`), index("deliveries_notification_id_idx").on(t.notificationId)],
 );
 
 export type Recipient = typeof recipients.$inferSelect;

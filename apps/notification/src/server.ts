@@ -1,5 +1,5 @@
-import { checkId, page, unaryHandlers, type Logger, type Executor } from "@evented/core";
-import { notificationV1 } from "@evented/proto";
+import { checkId, type Executor, type Logger, page, unaryHandlers } from "@evented/core";
+import type { notificationV1 } from "@evented/proto";
 import { listNotifications, type NotificationWithDeliveries } from "./repository.ts";
 
 /** gRPC <-> storage: the notification service only answers what it told whom. */

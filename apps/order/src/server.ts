@@ -1,5 +1,5 @@
-import { invalid, orderStatusFromProto, orderStatusToProto, unaryHandlers, type Logger } from "@evented/core";
-import { orderV1 } from "@evented/proto";
+import { invalid, type Logger, orderStatusFromProto, orderStatusToProto, unaryHandlers } from "@evented/core";
+import type { orderV1 } from "@evented/proto";
 import type { Order, OrderService } from "./service.ts";
 
 /** gRPC <-> domain: nothing else lives here. */

@@ -2,12 +2,12 @@
 // a JetStream stream of its own. The user service is a fake UserDirectory here: the real gRPC
 // path (deadline, outage -> 503) is covered end to end in e2e/domain.test.ts.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { AppError, status, unavailable } from "@evented/core";
+import { type AppError, status, unavailable } from "@evented/core";
 import { orderV1 } from "@evented/proto";
 import { appError, serviceUnderTest } from "@evented/testing";
 import { and, eq, sql } from "drizzle-orm";
 import * as schema from "./schema.ts";
-import { OrderService, type CreateOrder, type OrderStatus, type UserDirectory } from "./service.ts";
+import { type CreateOrder, OrderService, type OrderStatus } from "./service.ts";
 
 setDefaultTimeout(30_000);
 
@@ -51,14 +51,20 @@ const failure = appError;
 
 const eventsOf = (id: string) => svc.eventsOf(id);
 
-const count = async (table: typeof schema.orders | typeof schema.outbox) =>
-  (await db.db.select({ n: sql<number>`count(*)::int` }).from(table))[0]!.n;
+const count = async (table: typeof schema.orders | typeof schema.outbox) => (await db.db.select({ n: sql<number>`count(*)::int` }).from(table))[0]!.n;
 
 describe("create", () => {
   test("the seed's order works: pending, USD, free items, and OrderCreated in the outbox", async () => {
     const userId = newUser();
     const order = await orders.create(seedOrder(userId), { requestId: "req-order" });
-    expect(order).toMatchObject({ userId, status: "pending", currency: "USD", total: 0, cancelReason: "", items: [{ productId: "456", quantity: 2, unitPrice: 0 }] });
+    expect(order).toMatchObject({
+      userId,
+      status: "pending",
+      currency: "USD",
+      total: 0,
+      cancelReason: "",
+      items: [{ productId: "456", quantity: 2, unitPrice: 0 }],
+    });
     expect(await orders.get(order.id)).toEqual(order);
 
     const [event, ...rest] = await eventsOf(order.id);
@@ -117,7 +123,11 @@ describe("create", () => {
     ["a negative quantity", { items: [{ productId: "p", quantity: -2 }] }, "items[0].quantity must be a whole number from 1 to 1000"],
     ["a fractional quantity", { items: [{ productId: "p", quantity: 1.5 }] }, "items[0].quantity must be a whole number from 1 to 1000"],
     ["a huge quantity", { items: [{ productId: "p", quantity: 1001 }] }, "items[0].quantity must be a whole number from 1 to 1000"],
-    ["a negative price", { items: [{ productId: "p", quantity: 1, unitPrice: -1 }] }, "items[0].unit_price must be a whole number of minor units from 0 to 100000000"],
+    [
+      "a negative price",
+      { items: [{ productId: "p", quantity: 1, unitPrice: -1 }] },
+      "items[0].unit_price must be a whole number of minor units from 0 to 100000000",
+    ],
     ["a fractional price", { items: [{ productId: "p", quantity: 1, unitPrice: 9.99 }] }, "items[0].unit_price must be a whole number"],
     ["a huge price", { items: [{ productId: "p", quantity: 1, unitPrice: 100_000_001 }] }, "items[0].unit_price must be a whole number"],
     ["a lower-case currency", { currency: "usd" }, 'currency must be a three-letter ISO 4217 code such as "USD", got "usd"'],

@@ -2,18 +2,18 @@ import {
   checkCurrency,
   checkId,
   conflict,
+  type EventContext,
+  type Executor,
   failedPrecondition,
   invalid,
   LIMITS,
   newEvent,
   notFound,
+  type Outbox,
   once,
   orderStatusToProto,
-  replay,
   page,
-  type EventContext,
-  type Executor,
-  type Outbox,
+  replay,
 } from "@evented/core";
 import * as repo from "./repository.ts";
 import type { Order, OrderItem, OrderStatus } from "./schema.ts";
@@ -65,21 +65,27 @@ export class OrderService {
     if (first) return first;
     if (!(await this.users.exists(userId, ctx))) throw failedPrecondition(`user ${userId} does not exist`);
     const order = await this.db.transaction((tx) =>
-      once(tx, ctx.idempotencyKey, request, async () => {
-        const id = Bun.randomUUIDv7();
-        const event = newEvent(SOURCE, id, { $case: "orderCreated", value: { orderId: id, userId, items, currency, total } }, ctx);
-        // One round trip: the statements are pipelined and PostgreSQL runs them in this order, so
-        // the check runs once the lock is held and sees a deletion that committed before; if the
-        // user is gone, throwing rolls the inserts back.
-        const [, deleted, created] = await Promise.all([
-          repo.lockUserShared(tx, userId),
-          repo.isUserDeleted(tx, userId),
-          repo.insertOrder(tx, { id, userId, status: "pending", currency, total }, items),
-          this.outbox.add(tx, event),
-        ]);
-        if (deleted) throw failedPrecondition(`user ${userId} does not exist`);
-        return created;
-      }, reviveOrder),
+      once(
+        tx,
+        ctx.idempotencyKey,
+        request,
+        async () => {
+          const id = Bun.randomUUIDv7();
+          const event = newEvent(SOURCE, id, { $case: "orderCreated", value: { orderId: id, userId, items, currency, total } }, ctx);
+          // One round trip: the statements are pipelined and PostgreSQL runs them in this order, so
+          // the check runs once the lock is held and sees a deletion that committed before; if the
+          // user is gone, throwing rolls the inserts back.
+          const [, deleted, created] = await Promise.all([
+            repo.lockUserShared(tx, userId),
+            repo.isUserDeleted(tx, userId),
+            repo.insertOrder(tx, { id, userId, status: "pending", currency, total }, items),
+            this.outbox.add(tx, event),
+          ]);
+          if (deleted) throw failedPrecondition(`user ${userId} does not exist`);
+          return created;
+        },
+        reviveOrder,
+      ),
     );
     this.outbox.kick();
     return order;

@@ -1,4 +1,4 @@
-import { Bus, createLogger, loadConfig, onShutdown, openDatabase, Outbox, startGrpcServer, startServiceOps } from "@evented/core";
+import { Bus, createLogger, loadConfig, Outbox, onShutdown, openDatabase, startGrpcServer, startServiceOps } from "@evented/core";
 import { userV1 } from "@evented/proto";
 import { readConfig } from "./config.ts";
 import * as schema from "./schema.ts";
@@ -11,7 +11,15 @@ const migrationsFolder = new URL("../../../drizzle/user", import.meta.url).pathn
 
 const database = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: config.dbPoolSize });
 const { db } = database;
-const bus = await Bus.connect({ url: config.natsUrl, name: "user", stream: config.stream, prefix: config.subjectPrefix, duplicateWindowMs: config.duplicateWindowMs, replicas: config.streamReplicas, log });
+const bus = await Bus.connect({
+  url: config.natsUrl,
+  name: "user",
+  stream: config.stream,
+  prefix: config.subjectPrefix,
+  duplicateWindowMs: config.duplicateWindowMs,
+  replicas: config.streamReplicas,
+  log,
+});
 const outbox = new Outbox(db, bus, log);
 outbox.start();
 const ops = await startServiceOps("user", { log, database, bus, outbox, idempotencyKeys: true, metricsPort: config.metricsPort, telemetry: config.telemetry });

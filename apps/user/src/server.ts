@@ -1,5 +1,5 @@
-import { unaryHandlers, type Logger } from "@evented/core";
-import { userV1 } from "@evented/proto";
+import { type Logger, unaryHandlers } from "@evented/core";
+import type { userV1 } from "@evented/proto";
 import type { User, UserService } from "./service.ts";
 
 /** gRPC <-> domain: nothing else lives here. */

@@ -4,15 +4,15 @@ import {
   checkId,
   checkName,
   checkPhone,
+  type EventContext,
+  type Executor,
   invalid,
   newEvent,
   notFound,
+  type Outbox,
   once,
   page,
   pgCode,
-  type EventContext,
-  type Executor,
-  type Outbox,
 } from "@evented/core";
 import * as repo from "./repository.ts";
 import type { User } from "./schema.ts";
@@ -47,11 +47,17 @@ export class UserService {
   async create(input: CreateUser, ctx: Context = {}): Promise<User> {
     const fields = { name: checkName(input.name), email: checkEmail(input.email), phone: checkPhone(input.phone ?? "") };
     const user = await this.write((tx) =>
-      once(tx, ctx.idempotencyKey, fields, async () => {
-        const created = await repo.insertUser(tx, { id: Bun.randomUUIDv7(), ...fields });
-        await this.outbox.add(tx, newEvent(SOURCE, created.id, { $case: "userCreated", value: { userId: created.id, ...fields } }, ctx));
-        return created;
-      }, reviveUser),
+      once(
+        tx,
+        ctx.idempotencyKey,
+        fields,
+        async () => {
+          const created = await repo.insertUser(tx, { id: Bun.randomUUIDv7(), ...fields });
+          await this.outbox.add(tx, newEvent(SOURCE, created.id, { $case: "userCreated", value: { userId: created.id, ...fields } }, ctx));
+          return created;
+        },
+        reviveUser,
+      ),
     );
     return user;
   }

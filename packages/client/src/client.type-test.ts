@@ -96,7 +96,10 @@ export async function typeTest() {
   }
 
   // POST /orders
-  const placed = await api.orders.post({ user_id: id, items: [{ product_id: "456", quantity: 2, unit_price: 1250 }], currency: "EUR" }, { headers: { "idempotency-key": "k" } });
+  const placed = await api.orders.post(
+    { user_id: id, items: [{ product_id: "456", quantity: 2, unit_price: 1250 }], currency: "EUR" },
+    { headers: { "idempotency-key": "k" } },
+  );
   if (placed.data) {
     const total: number = placed.data.total;
     const status: OrderStatus = placed.data.status;

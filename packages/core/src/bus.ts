@@ -1,17 +1,17 @@
 import {
   AckPolicy,
+  type ConsumerConfig,
   connect,
   DeliverPolicy,
   DiscardPolicy,
-  headers as natsHeaders,
-  nanos,
-  RetentionPolicy,
-  StorageType,
-  type ConsumerConfig,
   type JetStreamClient,
   type JetStreamManager,
   type NatsConnection,
+  nanos,
+  headers as natsHeaders,
   type PubAck,
+  RetentionPolicy,
+  StorageType,
   type StreamConfig,
 } from "nats";
 import { redactUrl } from "./config.ts";
@@ -54,7 +54,10 @@ export class Bus {
 
   static async connect(options: BusOptions): Promise<Bus> {
     const { log } = options;
-    const servers = options.url.split(",").map((s) => s.trim()).filter(Boolean);
+    const servers = options.url
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     log.info({ url: servers.map(redactUrl).join(",") }, "connecting to NATS"); // a NATS URL may carry a password
     const nc = await connect({
       servers,
@@ -148,7 +151,10 @@ export class Bus {
 /** What a starting server or cluster answers until JetStream has a leader and enough peers. */
 function isStarting(err: unknown): boolean {
   const e = err as { code?: string | number; message?: string };
-  return ["503", "408", "TIMEOUT"].includes(String(e?.code)) || /temporarily unavailable|no responders|timeout|insufficient resources|no suitable peers|leader/i.test(e?.message ?? "");
+  return (
+    ["503", "408", "TIMEOUT"].includes(String(e?.code)) ||
+    /temporarily unavailable|no responders|timeout|insufficient resources|no suitable peers|leader/i.test(e?.message ?? "")
+  );
 }
 
 function isNotFound(err: unknown): boolean {

@@ -5,8 +5,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, setDefaultTimeout, 
 import { NATS_URL, ROOT, waitFor } from "@evented/testing";
 import { sql } from "drizzle-orm";
 import { nanos, StorageType } from "nats";
-import { pruneProcessedEvents, startConsumers, type ConsumerOptions, type RunningConsumers, type Subscription } from "./consumer.ts";
-import { encodeEvent, subjectFor, type Envelope } from "./events.ts";
+import { type ConsumerOptions, pruneProcessedEvents, type RunningConsumers, type Subscription, startConsumers } from "./consumer.ts";
+import { type Envelope, encodeEvent, subjectFor } from "./events.ts";
 import { deadLetters } from "./tables.ts";
 import { silent, testDatabase, testStream, userCreated } from "./test-env.ts";
 

@@ -1,5 +1,5 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { createDatabase, uniqueName, PG_URL } from "@evented/testing";
+import { createDatabase, PG_URL, uniqueName } from "@evented/testing";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { openDatabase } from "./db.ts";
@@ -58,10 +58,7 @@ test("statements issued together in a transaction run in the order they were iss
     await tx.execute(sql`create temp table seen (v int) on commit drop`);
     // A raw statement and a query builder take different paths through Drizzle; issued together,
     // the insert must still run before the count (the order service relies on it: lock, then check).
-    const [, [row]] = await Promise.all([
-      tx.execute(sql`insert into seen values (1)`),
-      tx.select({ n: sql<number>`count(*)::int` }).from(sql`seen`),
-    ]);
+    const [, [row]] = await Promise.all([tx.execute(sql`insert into seen values (1)`), tx.select({ n: sql<number>`count(*)::int` }).from(sql`seen`)]);
     return row?.n;
   });
   expect(counted).toBe(1);

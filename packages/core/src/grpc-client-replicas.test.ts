@@ -1,10 +1,10 @@
 // Several endpoints behind one service address: balanced per call, healed when one goes away,
 // and a write with an Idempotency-Key tried again on the next endpoint when its replica vanishes.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { Server, ServerCredentials, status, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { userV1 } from "@evented/proto";
-import { connectService } from "./grpc-client.ts";
+import { Server, ServerCredentials, status, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { hostPort } from "./config.ts";
+import { connectService } from "./grpc-client.ts";
 
 setDefaultTimeout(30_000);
 

@@ -1,13 +1,13 @@
 import {
-  credentials,
-  Metadata,
-  status,
   type CallOptions,
   type Client,
   type ClientOptions,
   type ClientUnaryCall,
+  credentials,
+  Metadata,
   type ServiceDefinition,
   type ServiceError,
+  status,
 } from "@grpc/grpc-js";
 import type { EventContext } from "./events.ts";
 
@@ -30,7 +30,11 @@ export type PromiseClient<C> = {
     : never;
 } & { close(): void };
 
-type ClientConstructor<C> = (new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: Partial<ClientOptions>) => C) & {
+type ClientConstructor<C> = (new (
+  address: string,
+  creds: ReturnType<typeof credentials.createInsecure>,
+  options?: Partial<ClientOptions>,
+) => C) & {
   service: ServiceDefinition;
 };
 

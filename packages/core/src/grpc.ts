@@ -1,10 +1,10 @@
 import {
-  Metadata,
+  type handleUnaryCall,
+  type Metadata,
   Server,
   ServerCredentials,
-  status,
-  type handleUnaryCall,
   type ServiceDefinition,
+  status,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { toServiceError } from "./errors.ts";

@@ -1,6 +1,6 @@
 // The standard gRPC health protocol (grpc.health.v1 Check and Watch, grpc-node's own
 // implementation) fed by probes of what a service cannot work without: its database and NATS.
-import { credentials, makeGenericClientConstructor, status as grpcStatus, type ServiceDefinition } from "@grpc/grpc-js";
+import { credentials, status as grpcStatus, makeGenericClientConstructor, type ServiceDefinition } from "@grpc/grpc-js";
 import { HealthImplementation, service as healthService, type ServingStatus } from "grpc-health-check";
 import type postgres from "postgres";
 import client from "prom-client";
@@ -140,7 +140,9 @@ export function connectHealth(address: string): HealthChecker {
   return {
     check: (service = "", deadlineMs = 1000) =>
       new Promise((resolve) =>
-        check({ service }, { deadline: Date.now() + deadlineMs }, (err, res) => resolve(err ? (grpcStatus[err.code] ?? "UNKNOWN") : (res?.status ?? "UNKNOWN"))),
+        check({ service }, { deadline: Date.now() + deadlineMs }, (err, res) =>
+          resolve(err ? (grpcStatus[err.code] ?? "UNKNOWN") : (res?.status ?? "UNKNOWN")),
+        ),
       ),
     close: () => c.close(),
   };

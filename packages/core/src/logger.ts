@@ -17,7 +17,5 @@ export function createLogger(service: string, { level = "info", format = "json" 
     redact: { paths: ["password", "*.password", "authorization", "*.authorization", "headers.cookie"], censor: "***" },
   };
   // pino-pretty as an in-process stream: no worker thread, same behaviour on Bun and Node.
-  return format === "pretty"
-    ? pino(options, pretty({ colorize: true, translateTime: "HH:MM:ss.l", ignore: "pid,hostname,service" }))
-    : pino(options);
+  return format === "pretty" ? pino(options, pretty({ colorize: true, translateTime: "HH:MM:ss.l", ignore: "pid,hostname,service" })) : pino(options);
 }

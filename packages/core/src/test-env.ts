@@ -3,7 +3,7 @@
 import { createDatabase, NATS_URL, uniqueStream } from "@evented/testing";
 import { Bus } from "./bus.ts";
 import { openDatabase } from "./db.ts";
-import { newEvent, type Envelope } from "./events.ts";
+import { type Envelope, newEvent } from "./events.ts";
 import { createLogger } from "./logger.ts";
 
 export const silent = createLogger("test", { level: process.env.TEST_LOG_LEVEL ?? "silent" });

@@ -1,4 +1,4 @@
-import { CURRENCY_PATTERN, LIMITS, ORDER_STATUSES, orderStatusFromProto, type OrderStatus } from "@evented/core";
+import { CURRENCY_PATTERN, LIMITS, ORDER_STATUSES, type OrderStatus, orderStatusFromProto } from "@evented/core";
 import type { orderV1 } from "@evented/proto";
 import { Type } from "@sinclair/typebox";
 import { t } from "elysia";
@@ -12,7 +12,6 @@ const Status = t.Union([t.Literal("pending"), t.Literal("confirmed"), t.Literal(
   error: `status must be one of ${ORDER_STATUSES.join(", ")}`,
 });
 true satisfies [Status, typeof Status.static] extends [typeof Status.static, Status] ? true : never;
-
 
 export const OrderItem = t.Object({
   product_id: t.String({ minLength: 1, maxLength: LIMITS.productIdMax, error: `product_id must be 1 to ${LIMITS.productIdMax} characters`, examples: ["456"] }),
@@ -35,7 +34,9 @@ export const Order = t.Object(
   {
     id: Id(),
     user_id: Id("user_id"),
-    items: t.Array(t.Object({ product_id: t.String({ examples: ["456"] }), quantity: t.Integer({ examples: [2] }), unit_price: t.Integer({ examples: [1250] }) })),
+    items: t.Array(
+      t.Object({ product_id: t.String({ examples: ["456"] }), quantity: t.Integer({ examples: [2] }), unit_price: t.Integer({ examples: [1250] }) }),
+    ),
     status: t.UnionEnum(ORDER_STATUSES),
     currency: t.String({ examples: ["USD"] }),
     total: t.Integer({ description: "Sum of quantity * unit_price, in minor units", examples: [2500] }),
@@ -50,7 +51,9 @@ export const CreateOrderBody = t.Object(
   {
     user_id: Id("user_id"),
     items: t.Array(OrderItem, { minItems: 1, maxItems: LIMITS.itemsMax, error: `items must hold 1 to ${LIMITS.itemsMax} items` }),
-    currency: t.Optional(t.String({ pattern: CURRENCY_PATTERN, default: "USD", error: "currency must be a three-letter ISO 4217 code such as USD", examples: ["USD"] })),
+    currency: t.Optional(
+      t.String({ pattern: CURRENCY_PATTERN, default: "USD", error: "currency must be a three-letter ISO 4217 code such as USD", examples: ["USD"] }),
+    ),
   },
   {
     title: "CreateOrder",

@@ -1,4 +1,4 @@
-import { registry, type HealthChecker } from "@evented/core";
+import { type HealthChecker, registry } from "@evented/core";
 import { Elysia, t } from "elysia";
 
 /** The services the gateway needs, by name, each asked with the standard grpc.health.v1 Check. */
@@ -6,11 +6,15 @@ export type Downstream = Record<string, HealthChecker>;
 
 const Readiness = t.Object(
   {
-  status: t.Union([t.Literal("ready"), t.Literal("not_ready")]),
-  checks: t.Record(t.String(), t.String({ description: "SERVING, or what the service answered instead (NOT_SERVING, UNAVAILABLE, DEADLINE_EXCEEDED, ...)" }), {
-    examples: [{ user: "SERVING", order: "SERVING", notification: "UNAVAILABLE" }],
-  }),
-  down: t.Array(t.String({ examples: ["notification"] }), { description: "The services that are not SERVING." }),
+    status: t.Union([t.Literal("ready"), t.Literal("not_ready")]),
+    checks: t.Record(
+      t.String(),
+      t.String({ description: "SERVING, or what the service answered instead (NOT_SERVING, UNAVAILABLE, DEADLINE_EXCEEDED, ...)" }),
+      {
+        examples: [{ user: "SERVING", order: "SERVING", notification: "UNAVAILABLE" }],
+      },
+    ),
+    down: t.Array(t.String({ examples: ["notification"] }), { description: "The services that are not SERVING." }),
   },
   { description: "Each downstream service and what its health check answered" },
 );
@@ -36,10 +40,14 @@ export const system = (downstream: Downstream = {}) =>
         detail: { summary: "Readiness", description: "200 when every service behind the gateway reports SERVING; 503 naming those that do not." },
       },
     )
-    .get("/metrics", async ({ set }) => {
-      set.headers["content-type"] = registry.contentType;
-      return registry.metrics();
-    }, {
-      // Prometheus text, not JSON: scraped, not called by API clients, so not in the API document.
-      detail: { summary: "Prometheus metrics", hide: true },
-    });
+    .get(
+      "/metrics",
+      async ({ set }) => {
+        set.headers["content-type"] = registry.contentType;
+        return registry.metrics();
+      },
+      {
+        // Prometheus text, not JSON: scraped, not called by API clients, so not in the API document.
+        detail: { summary: "Prometheus metrics", hide: true },
+      },
+    );
