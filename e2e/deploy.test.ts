@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { createDatabase, freePort, NATS_URL, ROOT, uniqueStream, waitFor } from "@evented/testing";
 import { PRODUCTION_RUNTIME_ENV } from "../scripts/runtime-env.ts";
 import { type AppName, type AppSpec, dbConnVar, paths, APPS as SYSTEM, serviceUrlVar } from "../system.ts";
+import { composeSecrets, SECRETS } from "./compose-secrets.ts";
 import { build } from "./dockerfile.ts";
 
 setDefaultTimeout(30_000);
@@ -33,16 +34,11 @@ interface ComposeService {
   container_name?: string;
 }
 
-/** What .env.example lists: every secret the compose file needs, and none written in it. */
-const SECRETS = readFileSync(join(ROOT, ".env.example"), "utf8")
-  .split("\n")
-  .flatMap((line) => /^([A-Z_]+)=$/.exec(line)?.[1] ?? []);
-
 async function composeConfig(): Promise<{ services: Record<string, ComposeService> }> {
   const bin = Bun.which("docker-compose");
   expect(bin, "docker-compose is not installed: apt-get install docker-compose (.ci/run does)").toBeTruthy();
   // The secrets a .env gives it (bun run compose:env), here for this run only.
-  const secrets = Object.fromEntries(SECRETS.map((name) => [name, `p${crypto.randomUUID().replaceAll("-", "")}`]));
+  const secrets = composeSecrets();
   const proc = Bun.spawn([bin!, "-f", "docker-compose.yml", "config"], {
     cwd: ROOT,
     env: { ...process.env, ...secrets },

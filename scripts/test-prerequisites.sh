@@ -11,6 +11,9 @@
 # With `bench`, also:
 #   pgbench         the bench's database phase (Debian ships it with the server package,
 #                   postgresql-<major>, not with postgresql-client)
+#   docker.io       e2e/containers.test.ts starts Debian's dockerd of its own (scripts/container-engine.ts)
+#   debootstrap     ... and builds the stand-in base images on a debootstrapped Debian
+#   kubectl         e2e/k8s.test.ts renders deploy/k8s with `kubectl kustomize`
 set -euo pipefail
 
 missing=()
@@ -25,6 +28,10 @@ if [ "${1:-}" = bench ] && ! pgbench --version >/dev/null 2>&1; then
   major=$(apt-cache depends postgresql-client 2>/dev/null | sed -n 's/.*Depends: postgresql-client-\([0-9]*\)$/\1/p' | head -1)
   missing+=("postgresql-${major:-15}")
 fi
+[ -x /usr/sbin/dockerd ] || missing+=(docker.io)
+command -v debootstrap >/dev/null || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
+# kubectl is not in every Debian release's main archive: asked for only where apt knows it.
+command -v kubectl >/dev/null || ! apt-cache show kubectl >/dev/null 2>&1 || missing+=(kubectl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if command -v apt-get >/dev/null; then

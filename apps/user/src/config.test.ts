@@ -19,13 +19,13 @@ test.each([
   expect(output).not.toContain("hunter2");
 });
 
-// A database it cannot use (nothing on the port, a role the server refuses): one line naming the
-// variable, the password redacted, exit 1, no stack trace.
+// A database it cannot use (nothing on the port past the start-up wait, a role the server refuses):
+// one line naming the variable, the password redacted, exit 1, no stack trace.
 test.each([
   [`postgres://app:hunter2@127.0.0.1:${freePort()}/users`, "connection refused"],
   ["postgres://no_such_role:hunter2@127.0.0.1:5432/users", 'role "no_such_role" does not exist'],
 ])("USER_DB_CONN=%s stops the user service with one clear line", async (url, reason) => {
-  const { code, output } = await runUntilExit("user", { USER_DB_CONN: url, USER_PORT: "0", USER_METRICS_PORT: "0" });
+  const { code, output } = await runUntilExit("user", { USER_DB_CONN: url, USER_PORT: "0", USER_METRICS_PORT: "0", STARTUP_WAIT_MS: "1000" });
   expect(code).toBe(1);
   const redacted = url.replace("hunter2", "***");
   expect(output).toContain(`user: cannot connect to the database USER_DB_CONN=${redacted}: ${reason}\n`);

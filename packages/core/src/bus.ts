@@ -16,8 +16,10 @@ import {
 } from "nats";
 import { redactUrl } from "./config.ts";
 import type { Logger } from "./logger.ts";
+import { waitUntilReady } from "./startup-wait.ts";
 
 export interface BusOptions {
+  /** One server, or several comma-separated (a cluster): the client picks one and fails over. */
   url: string;
   /** Connection name, shown by the server's monitoring. */
   name: string;
@@ -30,6 +32,8 @@ export interface BusOptions {
   duplicateWindowMs?: number;
   /** How long events stay in the stream (default 7 days). */
   maxAgeMs?: number;
+  /** Copies of the stream in a JetStream cluster (NATS_STREAM_REPLICAS: 1 in development, 3 in production). */
+  replicas?: number;
 }
 
 /** Defaults of the stream settings options may change; see README "Delivery guarantees". */
@@ -50,7 +54,11 @@ export class Bus {
 
   static async connect(options: BusOptions): Promise<Bus> {
     const { log } = options;
-    log.info({ url: redactUrl(options.url) }, "connecting to NATS"); // a NATS URL may carry a password
+    const servers = options.url
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    log.info({ url: servers.map(redactUrl).join(",") }, "connecting to NATS"); // a NATS URL may carry a password
     const nc = await connect({
       ...natsServers(options.url),
       name: options.name,
@@ -59,9 +67,11 @@ export class Bus {
       reconnectTimeWait: 500,
       waitOnFirstConnect: true,
     });
-    const jsm = await nc.jetstreamManager();
+    // A server just started (or a cluster electing its meta leader) answers "jetstream system
+    // temporarily unavailable" for a while: wait for it, as in every rolling restart.
+    const jsm = await waitUntilReady("JetStream", () => nc.jetstreamManager(), isStarting, { log });
     const bus = new Bus(nc, nc.jetstream(), jsm, options);
-    await bus.ensureStream();
+    await waitUntilReady(`stream ${options.stream}`, () => bus.ensureStream(), isStarting, { log });
     return bus;
   }
 
@@ -83,6 +93,8 @@ export class Bus {
       discard: DiscardPolicy.Old,
       duplicate_window: nanos(duplicateWindowMs),
       max_age: nanos(maxAgeMs),
+      // Applied on every start: raising it (1 -> 3) makes JetStream copy the stream to more servers.
+      ...(this.options.replicas ? { num_replicas: this.options.replicas } : {}),
     };
     try {
       await this.jsm.streams.info(stream);
@@ -100,13 +112,16 @@ export class Bus {
       deliver_policy: DeliverPolicy.All,
       ...config,
     };
-    try {
-      await this.jsm.consumers.info(this.options.stream, config.durable_name);
-      await this.jsm.consumers.update(this.options.stream, config.durable_name, full);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      await this.jsm.consumers.add(this.options.stream, full);
-    }
+    const ensure = async () => {
+      try {
+        await this.jsm.consumers.info(this.options.stream, config.durable_name);
+        await this.jsm.consumers.update(this.options.stream, config.durable_name, full);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        await this.jsm.consumers.add(this.options.stream, full);
+      }
+    };
+    await waitUntilReady(`consumer ${config.durable_name}`, ensure, isStarting, { log: this.options.log });
   }
 
   /** Publishes and waits for JetStream's ack. The message id makes a re-publish a no-op within the window. */
@@ -140,18 +155,30 @@ export class Bus {
 export function natsServers(url: string): { servers: string[]; user?: string; pass?: string; token?: string } {
   let user: string | undefined;
   let pass: string | undefined;
-  const servers = url.split(",").map((s) => {
-    const parsed = new URL(s.trim());
-    if (parsed.username && !user) {
-      user = decodeURIComponent(parsed.username);
-      pass = parsed.password ? decodeURIComponent(parsed.password) : undefined;
-    }
-    parsed.username = "";
-    parsed.password = "";
-    return parsed.toString().replace(/\/$/, "");
-  });
+  const servers = url
+    .split(",")
+    .filter((s) => s.trim())
+    .map((s) => {
+      const parsed = new URL(s.trim());
+      if (parsed.username && !user) {
+        user = decodeURIComponent(parsed.username);
+        pass = parsed.password ? decodeURIComponent(parsed.password) : undefined;
+      }
+      parsed.username = "";
+      parsed.password = "";
+      return parsed.toString().replace(/\/$/, "");
+    });
   if (user === undefined) return { servers };
   return pass === undefined ? { servers, token: user } : { servers, user, pass };
+}
+
+/** What a starting server or cluster answers until JetStream has a leader and enough peers. */
+function isStarting(err: unknown): boolean {
+  const e = err as { code?: string | number; message?: string };
+  return (
+    ["503", "408", "TIMEOUT"].includes(String(e?.code)) ||
+    /temporarily unavailable|no responders|timeout|insufficient resources|no suitable peers|leader/i.test(e?.message ?? "")
+  );
 }
 
 function isNotFound(err: unknown): boolean {

@@ -55,13 +55,20 @@ export function url(env: Env, name: string, fallback: string | undefined, protoc
   return value;
 }
 
-/** host:port, as gRPC clients take it (the seed's USER_SERVICE_URL=localhost:50051). */
+/**
+ * host:port, as gRPC clients take it (the seed's USER_SERVICE_URL=localhost:50051): a name whose
+ * every address is a replica (compose, Kubernetes), or a comma-separated list of IP:port.
+ */
 export function hostPort(env: Env, name: string, fallback: string): string {
   const value = str(env, name, fallback).replace(/^(grpc|http|dns):\/\/\/?/, "");
-  if (!/^[\w.-]+:\d{1,5}$|^\[[\d:a-f]+\]:\d{1,5}$/i.test(value)) {
-    throw new ConfigError(`${name} must be host:port, got "${value}"`);
+  const endpoints = value.split(",").map((e) => e.trim());
+  const ok = (e: string) => /^[\w.-]+:\d{1,5}$|^\[[\d:a-f]+\]:\d{1,5}$/i.test(e);
+  const ip = (e: string) => /^\d{1,3}(\.\d{1,3}){3}:\d{1,5}$|^\[[\d:a-f]+\]:\d{1,5}$/i.test(e);
+  if (!endpoints.every(ok)) throw new ConfigError(`${name} must be host:port, got "${value}"`);
+  if (endpoints.length > 1 && !endpoints.every(ip)) {
+    throw new ConfigError(`${name}: a list of endpoints must be IP:port each (or one DNS name with several addresses), got "${value}"`);
   }
-  return value;
+  return endpoints.join(",");
 }
 
 /** A connection string with its password replaced, safe to log. */
@@ -88,8 +95,15 @@ export function loadConfig<T>(service: string, read: (env: Env) => T, env: Env =
 
 /** Settings every service shares: NATS, the event stream, logs. */
 export function natsConfig(env: Env) {
+  const protocols = ["nats:", "tls:", "ws:", "wss:"];
   return {
-    natsUrl: url(env, "NATS_URL", "nats://127.0.0.1:4222", ["nats:", "tls:", "ws:", "wss:"]),
+    /** One server or a comma-separated list (a cluster), each a URL. */
+    natsUrl: str(env, "NATS_URL", "nats://127.0.0.1:4222")
+      .split(",")
+      .map((server) => url({ NATS_URL: server }, "NATS_URL", undefined, protocols))
+      .join(","),
+    /** Copies of the event stream in a JetStream cluster: 1 in development, 3 in production. */
+    streamReplicas: int(env, "NATS_STREAM_REPLICAS", 1, { min: 1, max: 5 }),
     stream: str(env, "NATS_STREAM", "EVENTS"),
     subjectPrefix: str(env, "NATS_SUBJECT_PREFIX", "events"),
     /** How long JetStream drops a re-publish of the same event id (Nats-Msg-Id). */

@@ -4,6 +4,7 @@ import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import { redactUrl } from "./config.ts";
 import type { Logger } from "./logger.ts";
+import { waitUntilReady } from "./startup-wait.ts";
 
 /** A database or a transaction: what repositories and the outbox write through. */
 // biome-ignore lint: drizzle's own generic parameters
@@ -35,6 +36,9 @@ export async function openDatabase<S extends Record<string, unknown>>(
   schema: S,
   { log, migrationsFolder, poolSize = 10, statementTimeoutMs = STATEMENT_TIMEOUT_MS, variable }: OpenOptions,
 ): Promise<Database<S>> {
+  // A server still starting is waited for; one that refuses us, or is still not there when the wait
+  // ends, stops the service with one line naming the setting.
+  await waitUntilReady("PostgreSQL", () => ping(url), isStarting, { log }).catch((err) => exitUnreachable(url, log, variable, err));
   await createDatabaseIfMissing(url, log);
   await migrateLocked(url, migrationsFolder, log, variable);
   const client = postgres(url, {
@@ -158,6 +162,24 @@ class Gate {
       else this.active--;
     }
   }
+}
+
+/** One round trip to the server; a database that does not exist yet counts as an answer (created next). */
+async function ping(url: string): Promise<void> {
+  const client = postgres(url, { max: 1, connect_timeout: 3, onnotice: () => {} });
+  try {
+    await client`select 1`;
+  } catch (err) {
+    if ((err as { code?: string }).code !== "3D000") throw err;
+  } finally {
+    await client.end({ timeout: 1 });
+  }
+}
+
+/** A server not up yet (refused, name not resolvable yet, starting up, shutting down in a restart). */
+function isStarting(err: unknown): boolean {
+  const code = String((err as { code?: string }).code);
+  return ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "CONNECT_TIMEOUT", "57P03", "57P01"].includes(code);
 }
 
 /** Runs migrations under an advisory lock, so replicas starting together apply them once. */

@@ -7,6 +7,7 @@ import {
   Metadata,
   type ServiceDefinition,
   type ServiceError,
+  status,
 } from "@grpc/grpc-js";
 import type { EventContext } from "./events.ts";
 import { channelCredentials, channelOptions } from "./transport.ts";
@@ -72,7 +73,7 @@ export function connectService<C extends Client>(Ctor: ClientConstructor<C>, add
         ]
       : [],
   };
-  const client = new Ctor(address, channelCredentials(), {
+  const client = new Ctor(grpcTarget(address), channelCredentials(), {
     "grpc.keepalive_time_ms": 30_000,
     "grpc.keepalive_timeout_ms": 5_000,
     // Our servers are grpc-js, which accepts pings this often; a grpc-go server or a proxy in
@@ -81,6 +82,9 @@ export function connectService<C extends Client>(Ctor: ClientConstructor<C>, add
     // A restarted service is found again within seconds (grpc-js would back off up to 120 s).
     "grpc.initial_reconnect_backoff_ms": 250,
     "grpc.max_reconnect_backoff_ms": 5_000,
+    // A name is looked up again at most this often when a connection ends (a replica gone, or the
+    // server's connection age reached: that is how replicas added later are found).
+    "grpc.dns_min_time_between_resolutions_ms": 5_000,
     "grpc.service_config": JSON.stringify(serviceConfig),
     ...channelOptions(),
   });
@@ -88,15 +92,47 @@ export function connectService<C extends Client>(Ctor: ClientConstructor<C>, add
   for (const [name, def] of Object.entries(Ctor.service)) {
     if (def.requestStream || def.responseStream) continue;
     const method = (client as unknown as Record<string, Unary<unknown, unknown>>)[name]!.bind(client);
-    promised[name] = (request: unknown, meta: CallMeta = {}) =>
-      new Promise((resolve, reject) => {
-        const metadata = new Metadata();
-        if (meta.requestId) metadata.set("x-request-id", meta.requestId);
-        if (meta.traceparent) metadata.set("traceparent", meta.traceparent);
-        method(request, metadata, { deadline: Date.now() + (meta.deadlineMs ?? deadlineMs) }, (err, res) => (err ? reject(err) : resolve(res)));
-      });
+    promised[name] = (request: unknown, meta: CallMeta = {}) => {
+      const deadline = Date.now() + (meta.deadlineMs ?? deadlineMs);
+      const call = () =>
+        new Promise((resolve, reject) => {
+          const metadata = new Metadata();
+          if (meta.requestId) metadata.set("x-request-id", meta.requestId);
+          if (meta.traceparent) metadata.set("traceparent", meta.traceparent);
+          method(request, metadata, { deadline }, (err, res) => (err ? reject(err) : resolve(res)));
+        });
+      return hasIdempotencyKey(request) ? retryUnavailable(call, deadline) : call();
+    };
   }
   return promised as PromiseClient<C>;
+}
+
+/** A write carrying an Idempotency-Key: the service answers a repeat with the first answer. */
+function hasIdempotencyKey(request: unknown): boolean {
+  const key = (request as { idempotencyKey?: unknown } | null)?.idempotencyKey;
+  return typeof key === "string" && key !== "";
+}
+
+/**
+ * A write made safe by its key is tried again on UNAVAILABLE (the replica that had it went away, or
+ * the connection broke before the answer), on the next endpoint, within the call's deadline.
+ */
+async function retryUnavailable<T>(call: () => Promise<T>, deadline: number, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const backoff = 50 * 2 ** attempt;
+      if (!isServiceError(err) || err.code !== status.UNAVAILABLE || attempt >= attempts || Date.now() + backoff >= deadline) throw err;
+      await Bun.sleep(backoff);
+    }
+  }
+}
+
+/** `host:port` as it is (DNS: every address of the name), `ip:port,ip:port` as grpc-js's ipv4:/ipv6: list. */
+export function grpcTarget(address: string): string {
+  if (!address.includes(",") || /^(ipv4|ipv6|dns|unix):/.test(address)) return address;
+  return `${address.startsWith("[") ? "ipv6" : "ipv4"}:${address}`;
 }
 
 export function isServiceError(err: unknown): err is ServiceError {

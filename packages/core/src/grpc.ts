@@ -64,7 +64,13 @@ export async function startGrpcServer(
   /** Serves grpc.health.v1 with this status, for the overall service and each one above. */
   health?: Health,
 ): Promise<{ server: Server; port: number; stop(timeoutMs?: number): Promise<void> }> {
-  const server = new Server({ "grpc.keepalive_permit_without_calls": 1 });
+  const server = new Server({
+    "grpc.keepalive_permit_without_calls": 1,
+    // Clients reconnect (and look the name up again) at least this often, so a replica added later
+    // gets calls too (gRPC's MAX_CONNECTION_AGE, gRFC A9); calls in flight get the grace to finish.
+    "grpc.max_connection_age_ms": 30_000,
+    "grpc.max_connection_age_grace_ms": 10_000,
+  });
   for (const [definition, impl] of services) {
     server.addService(definition, impl);
     health?.track(definition);

@@ -113,6 +113,7 @@ export async function runService<C extends ServiceConfig, S extends Record<strin
     stream: config.stream,
     prefix: config.subjectPrefix,
     duplicateWindowMs: config.duplicateWindowMs,
+    replicas: config.streamReplicas,
     log,
   });
   up.bus = bus;

@@ -1,0 +1,231 @@
+// Failover: a 3-node NATS cluster with the stream on all three, two replicas of every app, and
+// 1,000 orders placed through two gateways by a client that retries a failed request with the same
+// Idempotency-Key, while one NATS node, one replica of each service and one gateway are SIGKILLed
+// and started again. At the end: exactly 1,000 orders, each with exactly one confirmation
+// notification; no 5xx but from the gateway that was killed; every replica SERVING again. Then what
+// must happen once with N replicas is checked: the delivery sweep and a deleted user's cascade.
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
+import { createDatabase, freePort, ROOT, uniqueStream, waitFor } from "@evented/testing";
+import postgres from "postgres";
+import { natsCluster } from "./nats-cluster.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON and YAML, read by the test field by field
+type Json = any;
+
+setDefaultTimeout(300_000);
+
+const ORDERS = 1000;
+const CONCURRENCY = 16;
+type App = "user" | "order" | "notification" | "gateway";
+
+const cleanups: (() => Promise<unknown> | unknown)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+/** One process of one app, on a fixed port, that can be SIGKILLed and started again. */
+function replica(app: App, env: Record<string, string>) {
+  let proc: ReturnType<typeof Bun.spawn> | undefined;
+  let out = "";
+  const self = {
+    app,
+    async start() {
+      out = "";
+      proc = Bun.spawn(["bun", `apps/${app}/src/main.ts`], {
+        cwd: ROOT,
+        env: { ...process.env, LOG_FORMAT: "json", LOG_LEVEL: "info", ...env },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      for (const s of [proc.stdout, proc.stderr] as ReadableStream<Uint8Array>[])
+        void (async () => {
+          for await (const c of s) out += new TextDecoder().decode(c);
+        })();
+      const started = proc;
+      const exited = started.exited.then((code) => {
+        throw new Error(`${app} exited ${code}:\n${out.slice(-3000)}`);
+      });
+      await Promise.race([waitFor(`${app} to listen`, () => /listening/.test(out), { timeoutMs: 60_000, intervalMs: 100 }), exited]);
+      exited.catch(() => {}); // a later kill is the test's own doing
+    },
+    async kill() {
+      proc?.kill("SIGKILL");
+      await proc?.exited;
+    },
+    async stop() {
+      proc?.kill("SIGTERM");
+      await Promise.race([proc?.exited, Bun.sleep(5000).then(() => proc?.kill("SIGKILL"))]);
+    },
+  };
+  cleanups.push(() => self.stop());
+  return self;
+}
+
+/** grpc.health.v1 Check on `port`, as the images' HEALTHCHECK asks it. */
+async function serving(port: number): Promise<boolean> {
+  const proc = Bun.spawn(["bun", "scripts/healthcheck.ts", String(port)], { cwd: ROOT, stdout: "ignore", stderr: "ignore" });
+  return (await proc.exited) === 0;
+}
+
+test("1,000 orders through two gateways survive SIGKILLs of a NATS node, a replica of each service and a gateway", async () => {
+  const cluster = natsCluster(3);
+  cleanups.push(() => cluster.stop());
+  await cluster.healthy();
+  const stream = uniqueStream(cluster.url);
+  const [userDb, orderDb, notificationDb] = await Promise.all([createDatabase("fo_user"), createDatabase("fo_order"), createDatabase("fo_notification")]);
+  cleanups.push(() => Promise.all([userDb.drop(), orderDb.drop(), notificationDb.drop()]));
+
+  const ports = { user: [freePort(), freePort()], order: [freePort(), freePort()], notification: [freePort(), freePort()], gateway: [freePort(), freePort()] };
+  const list = (app: App) => ports[app].map((p) => `127.0.0.1:${p}`).join(",");
+  const common = { NATS_URL: cluster.url, NATS_STREAM: stream.stream, NATS_SUBJECT_PREFIX: stream.prefix, NATS_STREAM_REPLICAS: "3" };
+  const env = (app: App, i: number): Record<string, string> =>
+    ({
+      user: { ...common, USER_PORT: String(ports.user[i]), USER_DB_CONN: userDb.url, USER_DB_POOL_SIZE: "4" },
+      order: { ...common, ORDER_PORT: String(ports.order[i]), ORDER_DB_CONN: orderDb.url, ORDER_DB_POOL_SIZE: "4", USER_SERVICE_URL: list("user") },
+      // a killed worker's unacknowledged events come back after 2 s (not 30), its claimed deliveries after 3 s
+      notification: {
+        ...common,
+        NOTIFICATION_PORT: String(ports.notification[i]),
+        NOTIFICATION_DB_CONN: notificationDb.url,
+        NOTIFICATION_DB_POOL_SIZE: "4",
+        NOTIFICATION_ACK_WAIT_MS: "2000",
+        NOTIFICATION_SEND_TIMEOUT_MS: "1000",
+        NOTIFICATION_DELIVERY_LEASE_MS: "3000",
+        NOTIFICATION_DELIVERY_POLL_MS: "200",
+      },
+      gateway: {
+        GATEWAY_PORT: String(ports.gateway[i]),
+        USER_SERVICE_URL: list("user"),
+        ORDER_SERVICE_URL: list("order"),
+        NOTIFICATION_SERVICE_URL: list("notification"),
+      },
+    })[app];
+  const replicas = Object.fromEntries(
+    (["user", "order", "notification", "gateway"] as App[]).map((app) => [app, [0, 1].map((i) => replica(app, env(app, i)))]),
+  ) as Record<App, ReturnType<typeof replica>[]>;
+  // both replicas of a service start together: migrations run once under the advisory lock
+  for (const app of ["user", "order", "notification", "gateway"] as App[]) await Promise.all(replicas[app].map((r) => r.start()));
+
+  const gateways = ports.gateway.map((p) => `http://127.0.0.1:${p}`);
+  const fiveHundreds: { gateway: number; status: number; body: string }[] = [];
+  let retried = 0;
+  const send = async (gateway: number, path: string, body: unknown, key: string) => {
+    const res = await fetch(`${gateways[gateway]}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": key },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    });
+    const text = await res.text();
+    if (res.status >= 500) fiveHundreds.push({ gateway, status: res.status, body: text });
+    return { status: res.status, text };
+  };
+  /** POSTs until a 2xx: the next gateway after a failure, the same key every time. */
+  const placeWithRetry = async (i: number, path: string, body: unknown, key: string): Promise<Record<string, Json>> => {
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const gateway = (i + attempt) % 2;
+      const res = await send(gateway, path, body, key).catch((err: Error) => ({ status: 0, text: err.message }));
+      if (res.status === 201 || res.status === 200) return JSON.parse(res.text);
+      retried++;
+      // a network error (the gateway is gone), a 5xx, or 409 "in progress; retry": try again
+      const retry = res.status === 0 || res.status >= 500 || (res.status === 409 && /in progress/.test(res.text));
+      if (!retry) throw new Error(`${path} ${key}: ${res.status} ${res.text}`);
+      await Bun.sleep(Math.min(50 * 2 ** attempt, 1000));
+    }
+    throw new Error(`${path} ${key}: no success after 40 attempts`);
+  };
+
+  const users = await Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      placeWithRetry(i, "/users", { name: `User ${i}`, email: `fo.${i}.${stream.prefix}@example.com` }, `${stream.prefix}-user-${i}`),
+    ),
+  );
+
+  // The faults, each at a point of the run, each process started again after a moment.
+  let placed = 0;
+  const faults: [number, string, () => Promise<void>][] = [
+    [100, "NATS node n2", () => cluster.nodes[1]!.kill()],
+    [250, "user replica 1", () => replicas.user[0]!.kill()],
+    [400, "order replica 1", () => replicas.order[0]!.kill()],
+    [550, "notification replica 1", () => replicas.notification[0]!.kill()],
+    [700, "gateway 1", () => replicas.gateway[0]!.kill()],
+  ];
+  const restarts = [cluster.nodes[1]!.start, replicas.user[0]!.start, replicas.order[0]!.start, replicas.notification[0]!.start, replicas.gateway[0]!.start];
+  const chaos = (async () => {
+    for (const [index, [at, , kill]] of faults.entries()) {
+      await waitFor(`order ${at}`, () => placed >= at, { timeoutMs: 240_000, intervalMs: 20 });
+      await kill();
+      await Bun.sleep(1500);
+      await restarts[index]!();
+    }
+  })();
+
+  const orders: Record<string, Json>[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < ORDERS) {
+        const i = next++;
+        const user = users[i % users.length]!;
+        orders[i] = await placeWithRetry(i, "/orders", { user_id: user.id, items: [{ product_id: `p-${i}`, quantity: 1 }] }, `${stream.prefix}-order-${i}`);
+        placed++;
+      }
+    }),
+  );
+  await chaos;
+  console.log(
+    `failover: ${ORDERS} orders, ${retried} retried requests (5xx: ${fiveHundreds.filter((f) => f.gateway === 0).length} from the killed gateway, ${fiveHundreds.filter((f) => f.gateway !== 0).length} from the other); killed and restarted: ${faults.map((f) => f[1]).join(", ")}`,
+  );
+
+  // exactly 1,000 orders, one per key
+  expect(new Set(orders.map((o) => o.id)).size).toBe(ORDERS);
+  const orderSql = postgres(orderDb.url, { max: 1, onnotice: () => {} });
+  const notificationSql = postgres(notificationDb.url, { max: 1, onnotice: () => {} });
+  cleanups.push(() => Promise.all([orderSql.end(), notificationSql.end()]));
+  expect(Number((await orderSql`select count(*)::int as n from orders`)[0]!.n)).toBe(ORDERS);
+
+  // each with exactly one confirmation, once the event path has caught up
+  const confirmations = async () =>
+    notificationSql<{ subject: string; n: number }[]>`select subject, count(*)::int as n from notifications where kind = 'order_confirmation' group by subject`;
+  await waitFor("a confirmation for every order", async () => (await confirmations()).length >= ORDERS, { timeoutMs: 120_000, intervalMs: 500 });
+  const rows = await confirmations();
+  expect(rows).toHaveLength(ORDERS);
+  expect(rows.filter((r) => r.n !== 1)).toEqual([]);
+  expect(new Set(rows.map((r) => r.subject))).toEqual(new Set(orders.map((o) => `Order ${o.id} received`)));
+
+  // The delivery sweep ran once across both workers: every delivery sent, and claimed twice only
+  // if the killed worker held it (at most one batch of 50); both sweeping everything would be 2 each.
+  await waitFor("every delivery sent", async () => (await notificationSql`select count(*)::int as n from deliveries where status <> 'sent'`)[0]!.n === 0, {
+    timeoutMs: 60_000,
+    intervalMs: 500,
+  });
+  const reclaimed = (await notificationSql`select count(*)::int as n from deliveries where attempts > 1`)[0]!.n;
+  expect(reclaimed).toBeLessThanOrEqual(50);
+
+  // A deleted user's cascade, with both order replicas consuming: each open order cancelled once.
+  const gone = users[0]!;
+  const mine = orders.filter((o) => o.user_id === gone.id).map((o) => o.id);
+  expect((await fetch(`${gateways[1]}/users/${gone.id}`, { method: "DELETE" })).status).toBe(204);
+  await waitFor(
+    "the deleted user's orders cancelled",
+    async () => (await orderSql`select count(*)::int as n from orders where user_id = ${gone.id} and status = 'cancelled'`)[0]!.n === mine.length,
+    { timeoutMs: 60_000, intervalMs: 500 },
+  );
+  const cancelled = async () =>
+    notificationSql<{ subject: string; n: number }[]>`select subject, count(*)::int as n from notifications where kind = 'order_cancelled' group by subject`;
+  await waitFor("a cancellation notice per order", async () => (await cancelled()).length >= mine.length, { timeoutMs: 60_000, intervalMs: 500 });
+  await Bun.sleep(1000); // a duplicate, if any, would land now
+  const notices = await cancelled();
+  expect(notices).toHaveLength(mine.length);
+  expect(notices.filter((r) => r.n !== 1)).toEqual([]);
+
+  // no 5xx but from the gateway that was killed
+  expect(fiveHundreds.filter((f) => f.gateway !== 0)).toEqual([]);
+
+  // every replica SERVING again, every NATS node healthy
+  for (const app of ["user", "order", "notification"] as App[]) {
+    for (const port of ports[app]) await waitFor(`${app} on ${port} SERVING`, () => serving(port), { timeoutMs: 30_000, intervalMs: 500 });
+  }
+  for (const url of gateways) expect((await fetch(`${url}/health`)).status).toBe(200);
+  await cluster.healthy();
+});

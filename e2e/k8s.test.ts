@@ -1,0 +1,138 @@
+// deploy/k8s renders offline with `kubectl kustomize`, and every object it renders passes the
+// schema of its kind: the Kubernetes API's (kubernetes-models) and the CRDs' (KEDA, Prometheus
+// operator, CloudNativePG, from their @kubernetes-models packages). A kind with no validator fails
+// the test, so nothing is rendered unchecked. (NATS is installed by its Helm chart from
+// deploy/k8s/nats/*.yaml: values, not objects; checked below for what the system relies on.)
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { hostPort, natsConfig } from "@evented/core";
+import { ROOT } from "@evented/testing";
+
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON and YAML, read by the test field by field
+type Json = any;
+
+type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: Json; data?: Record<string, string> };
+
+const kubectl = Bun.which("kubectl");
+
+async function render(overlay: string): Promise<K8sObject[]> {
+  const proc = Bun.spawn([kubectl!, "kustomize", join(ROOT, "deploy/k8s/overlays", overlay)], { stdout: "pipe", stderr: "pipe" });
+  const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  expect(code, err).toBe(0);
+  return out
+    .split(/^---$/m)
+    .map((doc) => Bun.YAML.parse(doc) as K8sObject)
+    .filter(Boolean);
+}
+
+/** The model class of an apiVersion/kind, from the package that has its schema. */
+async function model(apiVersion: string, kind: string): Promise<{ new (data: unknown): { validate(): void } }> {
+  const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+  const crds: Record<string, string> = {
+    "keda.sh": "@kubernetes-models/keda",
+    "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
+    "postgresql.cnpg.io": "@kubernetes-models/cloudnative-pg",
+  };
+  const path = crds[group!] ? `${crds[group!]}/${group}/${version}/${kind}` : `kubernetes-models/${group ? `${group}/` : ""}${version}/${kind}`;
+  const mod = await import(path).catch(() => undefined);
+  if (!mod?.[kind]) throw new Error(`no schema for ${apiVersion} ${kind} (${path}): add its models package or do not render it`);
+  return mod[kind];
+}
+
+describe.skipIf(!kubectl)("deploy/k8s", () => {
+  if (!kubectl) console.warn("e2e/k8s.test.ts skipped: kubectl is not installed (scripts/test-prerequisites.sh installs it where apt has it)");
+
+  test("the validators reject an object that breaks its schema (so passing means something)", async () => {
+    const Deployment = await model("apps/v1", "Deployment");
+    expect(() => new Deployment({ metadata: { name: "x" }, spec: { replicas: "two", selector: {}, template: {} } }).validate()).toThrow(/replicas/);
+    const ScaledObject = await model("keda.sh/v1alpha1", "ScaledObject");
+    expect(() => new ScaledObject({ metadata: { name: "x" }, spec: { triggers: [] } }).validate()).toThrow(/scaleTargetRef/);
+  });
+
+  for (const overlay of ["development", "production"]) {
+    test(`${overlay}: renders, and every object passes its kind's schema`, async () => {
+      const objects = await render(overlay);
+      expect(objects.length).toBeGreaterThan(20);
+      for (const object of objects) {
+        const Model = await model(object.apiVersion, object.kind);
+        try {
+          new Model(object).validate();
+        } catch (err) {
+          throw new Error(`${object.kind}/${object.metadata.name}: ${err}`);
+        }
+      }
+      // Secrets are referenced, never rendered (so never committed)
+      expect(objects.filter((o) => o.kind === "Secret")).toEqual([]);
+    });
+  }
+
+  test("production: what the system relies on is there", async () => {
+    const objects = await render("production");
+    const of = (kind: string) => objects.filter((o) => o.kind === kind);
+    const deployments = of("Deployment");
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(["gateway", "notification", "order", "user"]);
+    for (const d of deployments) {
+      expect(d.spec.replicas).toBeGreaterThanOrEqual(2);
+      expect(d.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
+      const [c] = d.spec.template.spec.containers;
+      expect(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory).toBeTruthy();
+      // native probes: gRPC health for the services, HTTP for the gateway
+      expect(d.metadata.name === "gateway" ? c.readinessProbe.httpGet.path : c.readinessProbe.grpc.port).toBe(
+        d.metadata.name === "gateway" ? "/health" : c.ports[0].containerPort,
+      );
+      expect(c.livenessProbe && c.startupProbe).toBeTruthy();
+      for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef) expect(e.valueFrom.secretKeyRef.name).toBe(`evented-${d.metadata.name}-db`);
+    }
+    expect(of("PodDisruptionBudget")).toHaveLength(4);
+    expect(of("HorizontalPodAutoscaler").map((h) => h.spec.scaleTargetRef.name)).toEqual(["gateway"]);
+
+    // the apps accept the configuration as given, and the stream has 3 copies
+    const config = of("ConfigMap")[0]!.data!;
+    const nats = natsConfig(config);
+    expect(nats.streamReplicas).toBe(3);
+    expect(nats.natsUrl.split(",")).toHaveLength(3);
+    for (const name of ["USER_SERVICE_URL", "ORDER_SERVICE_URL", "NOTIFICATION_SERVICE_URL"]) expect(hostPort(config, name, "x:1")).toBe(config[name]!);
+
+    // KEDA scales the worker on the lag of the consumer the worker really uses
+    const [scaled] = of("ScaledObject");
+    expect(scaled!.spec.scaleTargetRef.name).toBe("notification");
+    const trigger = scaled!.spec.triggers[0];
+    expect(trigger.type).toBe("nats-jetstream");
+    expect(trigger.metadata.stream).toBe(config.NATS_STREAM);
+    expect(readFileSync(join(ROOT, "apps/notification/src/subscriptions.ts"), "utf8")).toContain(`durable: "${trigger.metadata.consumer}"`);
+
+    // only the gateway is open to everyone; each service only to its callers
+    const policies = of("NetworkPolicy");
+    expect(policies.find((p) => p.metadata.name === "default-deny-ingress")?.spec.podSelector).toEqual({});
+    const callers = (app: string) =>
+      policies
+        .find((p) => p.spec.podSelector.matchLabels?.["app.kubernetes.io/name"] === app)!
+        .spec.ingress.flatMap((r: Json) => (r.from ?? [{ anyone: true }]).map((f: Json) => f.podSelector?.matchLabels?.["app.kubernetes.io/name"] ?? "anyone"));
+    expect(callers("gateway")).toEqual(["anyone"]);
+    expect(callers("user").sort()).toEqual(["gateway", "order"]);
+    expect(callers("order")).toEqual(["gateway"]);
+    expect(callers("notification")).toEqual(["gateway"]);
+
+    // one database and role per service, 3 PostgreSQL instances
+    const [cluster] = of("Cluster");
+    expect(cluster!.spec.instances).toBe(3);
+    expect(
+      of("Database")
+        .map((d) => [d.spec.name, d.spec.owner])
+        .sort(),
+    ).toEqual([
+      ["notifications", "notification_svc"],
+      ["orders", "order_svc"],
+      ["users", "user_svc"],
+    ]);
+    expect(of("ServiceMonitor")).toHaveLength(1);
+  });
+
+  test("NATS: the production values make a 3-node JetStream cluster", () => {
+    const values = Bun.YAML.parse(readFileSync(join(ROOT, "deploy/k8s/nats/values-production.yaml"), "utf8")) as Json;
+    expect(values.config.cluster).toMatchObject({ enabled: true, replicas: 3 });
+    expect(values.config.jetstream.enabled).toBe(true);
+    expect(readFileSync(join(ROOT, "deploy/k8s/nats/values-production.yaml"), "utf8")).toMatch(/--version \d+\.\d+\.\d+/);
+  });
+});
