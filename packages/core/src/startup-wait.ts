@@ -5,7 +5,8 @@ import type { Logger } from "./logger.ts";
  * 120 s. Past it the process exits, and an orchestrator restarts it.
  */
 export function startupWaitMs(env: Record<string, string | undefined> = process.env): number {
-  const n = Number(env.STARTUP_WAIT_MS ?? "");
+  const raw = env.STARTUP_WAIT_MS?.trim();
+  const n = raw ? Number(raw) : Number.NaN;
   return Number.isInteger(n) && n >= 0 ? n : 120_000;
 }
 
