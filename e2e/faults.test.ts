@@ -35,7 +35,7 @@ afterAll(async () => {
 });
 
 async function post(path: string, body: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${system.gatewayUrl}${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const res = await system.fetch(`${system.gatewayUrl}${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
   return { status: res.status, body: await res.json().catch(() => undefined) };
 }
 
@@ -219,9 +219,9 @@ test(
 
       proxy.cut();
       // A few seconds of outage, long enough for a driver's growing reconnect backoff to show.
-      const getUser = () => fetch(`${system.gatewayUrl}/users/${userId}`);
+      const getUser = () => system.fetch(`${system.gatewayUrl}/users/${userId}`);
       const createOne = () =>
-        fetch(`${system.gatewayUrl}/users`, {
+        system.fetch(`${system.gatewayUrl}/users`, {
           method: "POST",
           headers: { "Content-Type": "application/json" },
           body: JSON.stringify({ name: "Down Time", email: `down.${crypto.randomUUID()}@example.com` }),
@@ -238,7 +238,7 @@ test(
 
       proxy.restore();
       const back = await waitFor("the user service to reach its database again", async () => {
-        const res = await fetch(`${system.gatewayUrl}/users/${userId}`);
+        const res = await system.fetch(`${system.gatewayUrl}/users/${userId}`);
         if (res.status === 200) return res;
         throw new Error(`${res.status} ${await res.text()}`); // shown if it never recovers
       }, { timeoutMs: 10_000 });

@@ -27,7 +27,7 @@ beforeAll(async () => {
       },
     },
   });
-  api = createClient(system.gatewayUrl);
+  api = createClient(system.gatewayUrl, { token: system.admin.accessToken });
 }, 60_000);
 afterAll(async () => {
   await system?.stop();

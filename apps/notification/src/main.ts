@@ -1,4 +1,4 @@
-import { runService } from "@evented/core";
+import { connectVerifier, runService } from "@evented/core";
 import { notificationV1 } from "@evented/proto";
 import { readConfig } from "./config.ts";
 import { createChannels } from "./create-channels.ts";
@@ -16,11 +16,13 @@ await runService({
     const channels = createChannels(config.channels, log);
     const deliverer = new Deliverer(db, channels, log, config.delivery);
     const closeChannels = () => Object.values(channels).forEach((c) => c.close?.());
+    const tokens = connectVerifier(config.auth, config.userServiceUrl);
     return {
-      grpc: [[notificationV1.NotificationServiceService, notificationServer(db, log)]],
+      grpc: [[notificationV1.NotificationServiceService, notificationServer(db, log, tokens)]],
       subscriptions: subscriptions(deliverer),
       consumerOptions: { ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts },
       work: [{ start: () => deliverer.start(), stop: async () => (await deliverer.stop(), closeChannels()) }],
+      close: [() => tokens.close()],
     };
   },
 });

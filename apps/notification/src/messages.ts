@@ -42,6 +42,8 @@ const MESSAGES: { [K in EventCase]: (payload: PayloadOf<K>, to: To) => Message }
     body: `${hello}\n\nyour account and its open orders were closed. We are sorry to see you go.`,
     channels: ["email"],
   }),
+  // The link emails of sign-in: not sent yet (no channel) until the worker can open their tokens.
+  accountEmailRequested: (p) => ({ userId: p.userId, kind: p.purpose, subject: "", body: "", channels: [] }),
   orderCreated: ({ userId, orderId, items, total, currency }, { hello }) => {
     const count = items.reduce((n, i) => n + i.quantity, 0);
     return {

@@ -1,3 +1,4 @@
+import { userAuthConfig } from "./auth/config.ts";
 import { int, logConfig, natsConfig, port, telemetryConfig, url } from "@evented/core";
 
 export function readConfig(env: Record<string, string | undefined>) {
@@ -10,6 +11,7 @@ export function readConfig(env: Record<string, string | undefined>) {
     ...natsConfig(env),
     telemetry: telemetryConfig(env),
     log: logConfig(env),
+    auth: userAuthConfig(env),
   };
 }
 

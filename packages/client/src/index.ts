@@ -1,12 +1,22 @@
 import { treaty } from "@elysiajs/eden";
 // Type-only: a frontend that imports this package gets the API's types, none of the server's code.
 import type { App } from "@evented/gateway";
+import { authorizedFetch, type TokenOptions } from "./auth.ts";
 
 export type { App };
+export { createSession, type Session, type TokenOptions } from "./auth.ts";
 
-/** A typed client of the gateway: `api.users.post({ name, email })`, `api.orders({ id }).get()`, ... */
-export function createClient(baseUrl: string, options?: Parameters<typeof treaty<App>>[1]) {
-  return treaty<App>(baseUrl, options);
+type TreatyOptions = NonNullable<Parameters<typeof treaty<App>>[1]>;
+
+/**
+ * A typed client of the gateway: `api.users.post({ name, email })`, `api.orders({ id }).get()`, ...
+ * With `token` (a string, or a function returning the current one) every request carries
+ * `Authorization: Bearer`; with `refresh` too, a 401 renews the token once and the request is retried.
+ */
+export function createClient(baseUrl: string, options: TreatyOptions & TokenOptions = {}) {
+  const { token, refresh, ...rest } = options;
+  if (token === undefined && refresh === undefined) return treaty<App>(baseUrl, rest);
+  return treaty<App>(baseUrl, { ...rest, fetcher: authorizedFetch({ token, refresh }, rest.fetcher ?? fetch) as typeof fetch });
 }
 
 export type Client = ReturnType<typeof createClient>;

@@ -6,6 +6,7 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { authenticate, type Caller, type CallerAuth } from "./auth.ts";
 import { toServiceError } from "./errors.ts";
 import type { EventContext } from "./events.ts";
 import type { Health } from "./health.ts";
@@ -18,6 +19,8 @@ import { grpcTransport, serverCredentials } from "./transport.ts";
 export interface CallContext extends EventContext {
   requestId: string;
   log: Logger;
+  /** The verified caller (see `auth` of unaryHandlers); absent on an open method called without a token. */
+  caller?: Caller;
 }
 
 // Mapped over the named methods only: generated servers also carry a string index signature.
@@ -31,7 +34,7 @@ type AsyncHandlers<S> = {
  * toServiceError. Handlers get the call's own traceparent in `ctx`, so what they publish or call
  * next continues the trace.
  */
-export function unaryHandlers<S extends UntypedServiceImplementation>(log: Logger, handlers: AsyncHandlers<S>): S {
+export function unaryHandlers<S extends UntypedServiceImplementation>(log: Logger, handlers: AsyncHandlers<S>, auth?: CallerAuth): S {
   const impl: Record<string, handleUnaryCall<unknown, unknown>> = {};
   for (const [method, handler] of Object.entries(handlers) as [string, (req: unknown, ctx: CallContext) => Promise<unknown>][]) {
     impl[method] = (call, callback) => {
@@ -39,7 +42,7 @@ export function unaryHandlers<S extends UntypedServiceImplementation>(log: Logge
       const path = call.getPath?.() ?? `/${method}`; // absent on hand-made calls in unit tests
       const requestId = first(call.metadata, "x-request-id") ?? Bun.randomUUIDv7();
       const { span, traceparent, traceId } = startSpan(path.slice(1), SpanKind.SERVER, first(call.metadata, "traceparent"), { "rpc.system": "grpc" });
-      const ctx: CallContext = { requestId, traceparent, log: log.child({ requestId, traceId }) };
+      const ctx: CallContext = { requestId, traceparent, log: log.child({ requestId, traceId }), ...callerMeta(call.metadata) };
       const done = (code: string, fields: object = {}) => {
         const ms = elapsed(started);
         observeRpc(path, code, ms / 1000);
@@ -48,7 +51,7 @@ export function unaryHandlers<S extends UntypedServiceImplementation>(log: Logge
         span.end();
         ctx.log.info({ method, code, ms, ...fields }, "rpc");
       };
-      handler(call.request, ctx).then(
+      authenticate(auth, method, ctx).then(() => handler(call.request, ctx)).then(
         (response) => {
           done("OK");
           callback(null, response);
@@ -99,6 +102,11 @@ export async function startGrpcServer(
         });
       }),
   };
+}
+
+/** What a call made on the caller's behalf passes on: their token, their address. */
+function callerMeta(metadata: Metadata): Pick<EventContext, "authorization" | "clientIp"> {
+  return { authorization: first(metadata, "authorization"), clientIp: first(metadata, "x-client-ip") };
 }
 
 function first(metadata: Metadata, key: string): string | undefined {

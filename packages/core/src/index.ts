@@ -21,3 +21,5 @@ export * from "./transport.ts";
 export * from "./dead-letters.ts";
 export * from "./order-status.ts";
 export * from "./run-service.ts";
+export * from "./auth.ts";
+export * from "./sealed.ts";

@@ -5,3 +5,4 @@ export * from "./config-exit.ts";
 export * from "./metrics.ts";
 export * from "./proxy.ts";
 export * from "./service.ts";
+export * from "./auth.ts";

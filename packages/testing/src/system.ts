@@ -2,6 +2,7 @@
 // their databases and who needs whom come from system.ts. Every app binds port 0 and the harness
 // reads the bound port from its "listening" log line, so tests never race for ports.
 import { fileURLToPath } from "node:url";
+import { createAdmin } from "./auth.ts";
 import { APPS, dbConnVar, paths, serviceUrlVar, startGroups, type AppName, type DatabaseApp } from "../../../system.ts";
 import { createDatabase, NATS_URL, uniqueStream } from "./infra.ts";
 import { waitFor } from "./wait.ts";
@@ -141,10 +142,16 @@ export async function startSystem(options: SystemOptions = {}) {
     throw err;
   }
 
+  // An admin for the tests that exercise the API as a whole (every route needs a token now).
+  const admin = await createAdmin(databases.user.url, `http://127.0.0.1:${ports.gateway}`);
+
   return {
     apps,
     env,
     ports,
+    admin,
+    /** fetch as the admin. */
+    fetch: admin.fetch,
     stream,
     databases,
     gatewayUrl: `http://127.0.0.1:${ports.gateway}`,
