@@ -22,8 +22,11 @@ export function readConfig(env: Env) {
     auth: authConfig(env),
     /** Asked for the public keys of access tokens, unless AUTH_JWKS is set. */
     userServiceUrl: hostPort(env, "USER_SERVICE_URL", "127.0.0.1:50051"),
-    /** Opens the tokens of verification, reset and invitation emails (the user service seals them). */
-    emailKey: emailKeyConfig(env),
+    links: {
+      emailKey: emailKeyConfig(env),
+      /** Where the frontend's pages are: the links of verification, reset and invitation emails open them. */
+      appUrl: url(env, "APP_URL", "http://localhost:8080", ["http:", "https:"]),
+    },
   };
 }
 

@@ -14,7 +14,7 @@ await runService({
   migrationsFolder: new URL("../../../drizzle/notification", import.meta.url).pathname,
   setup: ({ config, db, log }) => {
     const channels = createChannels(config.channels, log);
-    const deliverer = new Deliverer(db, channels, log, config.delivery);
+    const deliverer = new Deliverer(db, channels, log, { ...config.delivery, links: config.links });
     const closeChannels = () => Object.values(channels).forEach((c) => c.close?.());
     const tokens = connectVerifier(config.auth, config.userServiceUrl);
     return {

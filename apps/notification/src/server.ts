@@ -1,5 +1,6 @@
 import { checkId, mayAccess, page, requireCaller, unaryHandlers, type CallerAuth, type Executor, type Logger } from "@evented/core";
 import { notificationV1 } from "@evented/proto";
+import { LINK, LINK_HIDDEN } from "./links.ts";
 import { listNotifications, type NotificationWithDeliveries } from "./repository.ts";
 
 /** gRPC <-> storage: the notification service only answers what it told whom, to them or an admin. */
@@ -16,8 +17,10 @@ export function notificationServer(db: Executor, log: Logger, auth?: CallerAuth)
 }
 
 function toProto(n: NotificationWithDeliveries): notificationV1.Notification {
+  const { sealedToken: _sealed, toAddress: _to, ...fields } = n;
   return {
-    ...n,
+    ...fields,
+    body: n.body.replaceAll(LINK, LINK_HIDDEN),
     createdAt: n.createdAt.toISOString(),
     deliveries: n.deliveries.map((d) => ({
       channel: d.channel,
