@@ -208,3 +208,34 @@ describe("bad tokens", () => {
     for (const k of jwks.keys) expect(k).not.toHaveProperty("d");
   });
 });
+
+describe("bun run admin create", () => {
+  const run = (args: string[], stdin?: string) => {
+    const env = { ...process.env, USER_DB_CONN: system.env.user.USER_DB_CONN!, NATS_URL: system.env.user.NATS_URL!, NATS_STREAM: system.env.user.NATS_STREAM!, NATS_SUBJECT_PREFIX: system.env.user.NATS_SUBJECT_PREFIX! };
+    const proc = Bun.spawnSync(["bun", "scripts/admin.ts", ...args], { cwd: `${import.meta.dir}/..`, env, stdin: stdin === undefined ? "ignore" : Buffer.from(stdin), stdout: "pipe", stderr: "pipe" });
+    return { code: proc.exitCode, out: proc.stdout.toString(), err: proc.stderr.toString() };
+  };
+
+  test("makes an admin with the password from stdin, who may then list every user", async () => {
+    const email = testEmail("root");
+    const result = run(["create", "--email", email, "--name", "Root"], "an admin passphrase from stdin\n");
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.out).toContain(`admin ${email} created`);
+    expect(result.out).not.toContain("an admin passphrase");
+    const session = (await (await post("/auth/login", { email, password: "an admin passphrase from stdin" })).json()) as { access_token: string };
+    expect(await (await fetch(`${url}/me`, { headers: bearer(session.access_token) })).json()).toMatchObject({ email, role: "admin", name: "Root" });
+    expect((await fetch(`${url}/users?page_size=5`, { headers: bearer(session.access_token) })).status).toBe(200);
+  });
+
+  test("generates a password when none is piped, prints it once; a taken email is refused", async () => {
+    const email = testEmail("root");
+    const result = run(["create", "--email", email]);
+    expect(result.code).toBe(0);
+    const password = /password: (\S+)/.exec(result.out)![1]!;
+    expect(password.length).toBeGreaterThanOrEqual(20);
+    expect((await post("/auth/login", { email, password })).status).toBe(200);
+    const again = run(["create", "--email", email], "whatever passphrase");
+    expect(again.code).toBe(1);
+    expect(again.err).toContain("already exists");
+  });
+});
