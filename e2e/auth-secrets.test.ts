@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { login, startSystem, testEmail, waitFor, type System } from "@evented/testing";
 import { connect } from "nats";
 import postgres from "postgres";
-import { startSmtpReceiver } from "../apps/notification/src/test-receivers.ts";
+import { startSmtpReceiver } from "../apps/notification/test/receivers.ts";
 
 setDefaultTimeout(60_000);
 

@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatabase, freePort, NATS_URL, ROOT, uniqueStream, waitFor } from "@evented/testing";
+import { generateSigningJwk } from "../apps/user/src/auth/keys.ts";
 import { build } from "./dockerfile.ts";
 import { PRODUCTION_RUNTIME_ENV } from "../scripts/runtime-env.ts";
 import { APPS as SYSTEM, dbConnVar, paths, serviceUrlVar, type AppName, type AppSpec } from "../system.ts";
@@ -42,7 +43,12 @@ async function composeConfig(): Promise<{ services: Record<string, ComposeServic
   const bin = Bun.which("docker-compose");
   expect(bin, "docker-compose is not installed: apt-get install docker-compose (.ci/run does)").toBeTruthy();
   // The secrets a .env gives it (bun run compose:env), here for this run only.
-  const secrets = Object.fromEntries(SECRETS.map((name) => [name, `p${crypto.randomUUID().replaceAll("-", "")}`]));
+  const secrets = {
+    ...Object.fromEntries(SECRETS.map((name) => [name, `p${crypto.randomUUID().replaceAll("-", "")}`])),
+    // The sign-in keys are not passwords: compose:env makes them as the services take them.
+    AUTH_SIGNING_KEYS: JSON.stringify({ keys: [await generateSigningJwk()] }),
+    AUTH_EMAIL_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64"),
+  };
   const proc = Bun.spawn([bin!, "-f", "docker-compose.yml", "config"], { cwd: ROOT, env: { ...process.env, ...secrets }, stdout: "pipe", stderr: "pipe", timeout: 30_000 });
   const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   expect(code, err).toBe(0);
