@@ -55,9 +55,10 @@ export function parseJwks(name: string, value: string): JSONWebKeySet {
 }
 
 /**
- * Verifies access tokens against a key set that it fetches lazily and again when a token names a
- * kid it does not know (a rotation), at most once per `refetchMs`, so junk kids cannot make it
- * hammer the user service.
+ * Verifies access tokens against a key set that it fetches lazily, again when a token names a kid
+ * it does not know (a rotation; at most once per `refetchMs`, so junk kids cannot make it hammer
+ * the user service), and every `maxAgeMs` (a retired key stops verifying). While the user service
+ * is unreachable, the last key set it gave stays in use.
  */
 export class TokenVerifier {
   private keys?: JWTVerifyGetKey;
@@ -67,7 +68,9 @@ export class TokenVerifier {
   constructor(
     private readonly settings: { issuer: string; audience: string },
     private readonly fetchJwks: () => Promise<JSONWebKeySet>,
-    private readonly refetchMs = 10_000,
+    private readonly refetchMs = 1000,
+    /** Asked again this often anyway, so a key taken out of the set stops being trusted. */
+    private readonly maxAgeMs = 300_000,
   ) {}
 
   /** The caller a token names; UNAUTHENTICATED for anything wrong with it, saying no more than needed. */
@@ -89,7 +92,7 @@ export class TokenVerifier {
   }
 
   private async key(...args: Parameters<JWTVerifyGetKey>) {
-    if (!this.keys) await this.refresh();
+    if (!this.keys || Date.now() - this.fetchedAt > this.maxAgeMs) await this.refresh().catch((err) => (this.keys ? undefined : Promise.reject(err)));
     try {
       return await this.keys!(...args);
     } catch (err) {

@@ -12,7 +12,7 @@ export function userAuthConfig(env: Env) {
   return {
     issuer,
     audience,
-    signingKeys: keys === undefined ? undefined : parseJwks("AUTH_SIGNING_KEYS", keys),
+    signingKeys: keys === undefined ? undefined : checkPrivateKeys(parseJwks("AUTH_SIGNING_KEYS", keys)),
     accessTtlS: int(env, "AUTH_ACCESS_TTL_S", 900, { min: 10, max: 3600 }),
     refreshTtlS: int(env, "AUTH_REFRESH_TTL_S", 30 * 86400, { min: 60 }),
     limits: {
@@ -23,4 +23,15 @@ export function userAuthConfig(env: Env) {
     },
     emailKey: emailKeyConfig(env),
   };
+}
+
+/** Every key must be a private Ed25519 JWK with a kid: checked at start-up, before anything runs. */
+function checkPrivateKeys(jwks: { keys: Record<string, unknown>[] }) {
+  if (jwks.keys.length === 0) throw new ConfigError("AUTH_SIGNING_KEYS must hold at least one key");
+  jwks.keys.forEach((k, i) => {
+    if (k.kty !== "OKP" || k.crv !== "Ed25519" || typeof k.d !== "string" || typeof k.x !== "string" || typeof k.kid !== "string") {
+      throw new ConfigError(`AUTH_SIGNING_KEYS: key ${i} must be a private Ed25519 JWK (kty OKP, crv Ed25519, x, d) with a kid`);
+    }
+  });
+  return jwks;
 }
