@@ -2,6 +2,7 @@
 // session life, what they may and may not see, and every kind of bad token refused at the gateway
 // (401) and directly on each gRPC server (UNAUTHENTICATED), with grpc.health.v1 left open.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { createClient, createSession } from "@evented/client";
 import { connectHealth, connectService, isServiceError, status } from "@evented/core";
 import { notificationV1, orderV1, userV1 } from "@evented/proto";
 import { signUp, startSystem, testEmail, type System } from "@evented/testing";
@@ -107,6 +108,22 @@ describe("a customer's session", () => {
     expect(madeByAdmin.status).toBe(201);
     expect(await madeByAdmin.json()).toMatchObject({ role: "admin" });
   });
+});
+
+test("the typed client sends the token, and on a 401 refreshes once and retries, through the real gateway", async () => {
+  const account = await signUp(url);
+  const session = createSession(url);
+  await session.login(account.email, account.password);
+  const before = session.token();
+  let calls = 0;
+  // The first token offered is a tampered one, as an expired one would be: the gateway answers 401.
+  const api = createClient(url, { token: () => (calls++ === 0 ? `${before}x` : session.token()), refresh: session.refresh });
+  const me = await api.me.get();
+  expect(me.status).toBe(200);
+  expect(me.data?.id).toBe(account.id);
+  expect(session.token()).not.toBe(before); // it was refreshed
+  const orders = await api.users({ id: account.id }).orders.get({ query: {} });
+  expect(orders.data).toEqual({ orders: [], next_page_token: "" });
 });
 
 describe("bad tokens", () => {
