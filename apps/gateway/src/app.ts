@@ -33,7 +33,7 @@ export function createApp(clients: Clients, log: Logger, options: AppOptions = {
     .use(objectBodies)
     .use(bearerGuard(options.verifier))
     .use(system(options.downstream ?? {}))
-    .use(auth(clients))
+    .use(auth(clients, options.clientIpHeader))
     .use(users(clients))
     .use(orders(clients));
 }

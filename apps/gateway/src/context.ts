@@ -34,6 +34,7 @@ export const requestMeta = new Elysia({ name: "request-meta" })
       traceparent: started.get(request)?.trace.traceparent,
       // The caller's token goes on to every service, which verifies it itself.
       authorization: request.headers.get("authorization") ?? undefined,
+      // The TCP peer; the auth module puts the proxy's client header first where one is trusted.
       clientIp: server?.requestIP(request)?.address,
     },
   }));

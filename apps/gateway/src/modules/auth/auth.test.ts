@@ -4,7 +4,7 @@ import { expect, test } from "bun:test";
 import { createLogger, unauthenticated } from "@evented/core";
 import type { OpenAPIV3_1 } from "openapi-types";
 import { createApp } from "../../app.ts";
-import { fakeClients } from "../../fake-clients.ts";
+import { fakeClients } from "../../../test/fake-clients.ts";
 
 const OPEN = ["POST /auth/login", "POST /auth/refresh", "POST /auth/logout", "POST /auth/verify-email", "POST /auth/password-reset", "POST /auth/password-reset/confirm", "GET /.well-known/jwks.json"];
 const SYSTEM = ["GET /health", "GET /ready"];
@@ -12,7 +12,7 @@ const SYSTEM = ["GET /health", "GET /ready"];
 function gateway() {
   const fake = fakeClients();
   const verifier = { verify: async (token: string) => (token === "good" ? { userId: "u", role: "customer" as const } : Promise.reject(unauthenticated("the access token is not valid"))) };
-  const app = createApp(fake.clients, createLogger("gateway", { level: "silent" }), {}, verifier);
+  const app = createApp(fake.clients, createLogger("gateway", { level: "silent" }), { verifier });
   return { app, fake };
 }
 

@@ -2,16 +2,18 @@ import { Elysia, t } from "elysia";
 import type { Clients } from "../../clients.ts";
 import { requestMeta } from "../../context.ts";
 import { errorResponses } from "../../errors.ts";
+import { clientAddress } from "../../limits.ts";
 import { toUser, User } from "../users/model.ts";
 import { Accepted, ChangePasswordBody, Jwks, LoginBody, RefreshBody, ResetConfirmBody, ResetRequestBody, Session, toSession, VerifyEmailBody } from "./model.ts";
 
 const open = { security: [] };
 
 // Routes that take no access token pass none on: an expired one must not spoil a refresh.
-export const auth = ({ auth }: Clients) =>
+export const auth = ({ auth }: Clients, clientIpHeader?: string) =>
   new Elysia({ tags: ["auth"] })
     .use(requestMeta)
-    .derive(({ meta }) => ({ anonymous: { ...meta, authorization: undefined } }))
+    // The address the login limits count, as the rate limit sees it (limits.ts).
+    .derive(({ meta, request, server }) => ({ anonymous: { ...meta, authorization: undefined, clientIp: clientAddress(request, server, clientIpHeader) } }))
     .post("/auth/login", async ({ body, anonymous }) => toSession((await auth.login({ email: body.email, password: body.password }, anonymous)).session), {
       body: LoginBody,
       response: { 200: Session, ...errorResponses(400, 401, 429, 500, 503, 504) },
