@@ -121,7 +121,8 @@ export async function startSystem(options: SystemOptions = {}) {
       }),
     );
     for (const group of startGroups()) {
-      await Promise.all(
+      // Settled, not all: when one app of a group fails, its siblings still get recorded, so stop() ends them too.
+      const started = await Promise.allSettled(
         group.map(async (spec) => {
           const e: Record<string, string> = { [spec.port.env]: "0" };
           if (spec.dependsOn.nats) Object.assign(e, { NATS_URL: natsUrl, NATS_STREAM: stream.stream, NATS_SUBJECT_PREFIX: stream.prefix });
@@ -136,6 +137,8 @@ export async function startSystem(options: SystemOptions = {}) {
           env[spec.name][spec.port.env] = String(ports[spec.name]);
         }),
       );
+      const failed = started.find((r) => r.status === "rejected");
+      if (failed) throw failed.reason;
     }
   } catch (err) {
     await stop();

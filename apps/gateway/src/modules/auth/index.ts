@@ -16,7 +16,8 @@ export const auth = ({ auth }: Clients, clientIpHeader?: string) =>
     .derive(({ meta, request, server }) => ({ anonymous: { ...meta, authorization: undefined, clientIp: clientAddress(request, server, clientIpHeader) } }))
     .post("/auth/login", async ({ body, anonymous }) => toSession((await auth.login({ email: body.email, password: body.password }, anonymous)).session), {
       body: LoginBody,
-      response: { 200: Session, ...errorResponses(400, 401, 429, 500, 503, 504) },
+      // 429 (with Retry-After) comes from the docs, as for every route: here also for failed logins.
+      response: { 200: Session, ...errorResponses(400, 401, 500, 503, 504) },
       detail: {
         ...open,
         summary: "Log in",
