@@ -157,10 +157,13 @@ test("on a shared NATS, a fresh data folder is a new system: the old system's ev
     return { launched, id, notificationsDb: dbs.NOTIFICATION_DB_CONN! };
   }
   async function welcomed(launched: Launched, email: string) {
-    const user = (await (await fetch(`${gateway}/users`, json({ name: "Ada", email }))).json()) as { id: string };
-    await until("the welcome notification", launched, async () => {
-      const { notifications } = (await (await fetch(`${gateway}/users/${user.id}/notifications`)).json()) as { notifications: unknown[] };
-      return notifications.length === 1;
+    const password = "ada's long passphrase";
+    const user = (await (await fetch(`${gateway}/users`, json({ name: "Ada", email, password }))).json()) as { id: string };
+    const authed = fetchWithToken((await login(gateway, email, password)).access_token);
+    // A sign-up is welcomed and asked to verify the address: two notifications.
+    await until("the welcome and verification notifications", launched, async () => {
+      const { notifications } = (await (await authed(`${gateway}/users/${user.id}/notifications`)).json()) as { notifications: unknown[] };
+      return notifications.length === 2;
     });
     return user.id;
   }
@@ -181,7 +184,7 @@ test("on a shared NATS, a fresh data folder is a new system: the old system's ev
     const sql = postgres(fresh.notificationsDb, { max: 1, onnotice: () => {} });
     const rows = await sql`select user_id from notifications`;
     await sql.end();
-    expect(rows.map((r) => r.user_id)).toEqual([userId]);
+    expect(rows.map((r) => r.user_id)).toEqual([userId, userId]);
   } finally {
     await stop(fresh.launched);
   }
