@@ -21,9 +21,32 @@ export interface AppSpec {
 
 /** The gRPC services and workers; `bun run new service <name>` adds one at the end. */
 const SERVICES = [
-  { name: "user", kind: "grpc", port: { env: "USER_PORT", default: 50051 }, database: { name: "users" }, dependsOn: { services: [], nats: true }, color: "\x1b[36m" },
-  { name: "order", kind: "grpc", port: { env: "ORDER_PORT", default: 50052 }, database: { name: "orders" }, consumers: ["order-on-user-deleted"], dependsOn: { services: ["user"], nats: true }, color: "\x1b[35m" },
-  { name: "notification", kind: "worker", port: { env: "NOTIFICATION_PORT", default: 50053 }, database: { name: "notifications" }, consumers: ["notification"], dependsOn: { services: ["user"], nats: true }, color: "\x1b[33m" },
+  {
+    name: "user",
+    kind: "grpc",
+    port: { env: "USER_PORT", default: 50051 },
+    database: { name: "users" },
+    dependsOn: { services: [], nats: true },
+    color: "\x1b[36m",
+  },
+  {
+    name: "order",
+    kind: "grpc",
+    port: { env: "ORDER_PORT", default: 50052 },
+    database: { name: "orders" },
+    consumers: ["order-on-user-deleted"],
+    dependsOn: { services: ["user"], nats: true },
+    color: "\x1b[35m",
+  },
+  {
+    name: "notification",
+    kind: "worker",
+    port: { env: "NOTIFICATION_PORT", default: 50053 },
+    database: { name: "notifications" },
+    consumers: ["notification"],
+    dependsOn: { services: ["user"], nats: true },
+    color: "\x1b[33m",
+  },
 ] as const satisfies readonly AppSpec[];
 
 /** The REST gateway in front of every service above (its /ready checks each of them). */

@@ -4,11 +4,12 @@
 // The system starts as the bench starts it. After a warm-up the load runs, then the events it caused
 // are notified and their deliveries sent, inside the measured window, so background work counts.
 // Scenarios: get-user, post-user, post-order; rate in requests/s paces the load (else: flat out).
-import { round, startSampler } from "./lib/sampler.ts";
+
 import { eventProbe } from "./lib/events.ts";
 import { wrk } from "./lib/load.ts";
 import { backendTracker, systemGroups } from "./lib/measure.ts";
 import { seedUsers } from "./lib/phases.ts";
+import { round, startSampler } from "./lib/sampler.ts";
 import { startSystem } from "./lib/system.ts";
 
 const [scenario = "post-order", connections = "64", seconds = "8", rate] = process.argv.slice(2);

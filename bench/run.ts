@@ -4,9 +4,9 @@ import { PG_URL, ROOT } from "@evented/testing";
 import postgres from "postgres";
 import { requireTools } from "./lib/load.ts";
 import { backendTracker, systemGroups } from "./lib/measure.ts";
-import { elysiaPhase, pgbenchPhase, seedUsers, systemPhase, type Settings } from "./lib/phases.ts";
+import { elysiaPhase, pgbenchPhase, type Settings, seedUsers, systemPhase } from "./lib/phases.ts";
 import { writeResults } from "./lib/report.ts";
-import { targets, type Results } from "./lib/results.ts";
+import { type Results, targets } from "./lib/results.ts";
 import { startSystem } from "./lib/system.ts";
 
 const quick = process.argv.includes("--quick");

@@ -2,7 +2,7 @@
 // reset, a changed email proven at its new address, an admin's invitation. Each link works once and
 // expires; a reset or a password change ends every session.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { login, signUp, startSystem, testEmail, testPassword, waitFor, type System } from "@evented/testing";
+import { login, type System, signUp, startSystem, testEmail, testPassword, waitFor } from "@evented/testing";
 import postgres from "postgres";
 import { startSmtpReceiver } from "../apps/notification/test/receivers.ts";
 
@@ -14,7 +14,14 @@ const smtp = await startSmtpReceiver();
 
 beforeAll(async () => {
   system = await startSystem({
-    env: { notification: { SMTP_URL: smtp.url, EMAIL_FROM: "Evented <notifications@shop.example>", NOTIFICATION_DELIVERY_POLL_MS: "200", APP_URL: "https://shop.example" } },
+    env: {
+      notification: {
+        SMTP_URL: smtp.url,
+        EMAIL_FROM: "Evented <notifications@shop.example>",
+        NOTIFICATION_DELIVERY_POLL_MS: "200",
+        APP_URL: "https://shop.example",
+      },
+    },
   });
   url = system.gatewayUrl;
 }, 60_000);
@@ -70,7 +77,11 @@ describe("email verification", () => {
   test("a user's new email is theirs only once the link sent to it is used", async () => {
     const account = await signUp(url);
     const next = testEmail("moved");
-    const patched = await account.fetch(`${url}/users/${account.id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: next }) });
+    const patched = await account.fetch(`${url}/users/${account.id}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: next }),
+    });
     expect(patched.status).toBe(200);
     expect(await patched.json()).toMatchObject({ email: account.email, pending_email: next });
     const token = await linkToken(next, "Confirm your email address", "verify-email");
@@ -112,7 +123,11 @@ describe("password reset", () => {
   test("changing the password needs the current one and ends every session", async () => {
     const account = await signUp(url);
     const change = (current: string) =>
-      account.fetch(`${url}/me/password`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ current_password: current, new_password: "a brand new passphrase" }) });
+      account.fetch(`${url}/me/password`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ current_password: current, new_password: "a brand new passphrase" }),
+      });
     expect((await change("not the password")).status).toBe(401);
     expect((await change(account.password)).status).toBe(204);
     expect((await post("/auth/refresh", { refresh_token: account.refreshToken })).status).toBe(401);
@@ -123,7 +138,11 @@ describe("password reset", () => {
 describe("invitations", () => {
   test("the system description's body, with an admin's token, creates a user who is invited to set a password", async () => {
     const email = testEmail("john");
-    const res = await system.fetch(`${url}/users`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "John Doe", email }) });
+    const res = await system.fetch(`${url}/users`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "John Doe", email }),
+    });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ name: "John Doe", email, role: "customer" });
     expect((await post("/auth/login", { email, password: "" })).status).toBe(401); // no password yet: nothing logs in

@@ -2,7 +2,7 @@
 // the old one kept; tokens of the old key still pass everywhere, new tokens carry the new kid, and
 // the gateway, order and notification services fetch the new key set when they meet the new kid.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { fetchWithToken, login, signUp, startSystem, type System } from "@evented/testing";
+import { fetchWithToken, login, type System, signUp, startSystem } from "@evented/testing";
 import { generateSigningJwk } from "../apps/user/src/auth/keys.ts";
 
 setDefaultTimeout(60_000);
@@ -23,7 +23,8 @@ test("a new key signs, the old one still verifies; every service learns the new 
   const account = await signUp(url);
   expect(kidOf(account.accessToken)).toBe(oldKey.kid!);
   // Every verifier has the old key set cached now.
-  for (const path of ["/me", `/users/${account.id}/orders`, `/users/${account.id}/notifications`]) expect((await account.fetch(`${url}${path}`)).status).toBe(200);
+  for (const path of ["/me", `/users/${account.id}/orders`, `/users/${account.id}/notifications`])
+    expect((await account.fetch(`${url}${path}`)).status).toBe(200);
 
   system.env.user.AUTH_SIGNING_KEYS = JSON.stringify({ keys: [newKey, oldKey] });
   await system.restart("user");
@@ -41,6 +42,10 @@ test("a new key signs, the old one still verifies; every service learns the new 
     const res = await authed(`${url}${path}`);
     expect({ path, status: res.status }).toEqual({ path, status: 200 });
   }
-  const refreshed = await fetch(`${url}/auth/refresh`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ refresh_token: account.refreshToken }) });
+  const refreshed = await fetch(`${url}/auth/refresh`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ refresh_token: account.refreshToken }),
+  });
   expect(refreshed.status).toBe(200);
 });

@@ -1,7 +1,7 @@
 // Brute force and enumeration through two gateway processes in front of one user service: the
 // failed-login limits live in the user database, so spreading attempts over gateways gains nothing.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { freePort, signUp, startApp, startSystem, testEmail, type RunningApp, type System } from "@evented/testing";
+import { freePort, type RunningApp, type System, signUp, startApp, startSystem, testEmail } from "@evented/testing";
 
 setDefaultTimeout(30_000);
 

@@ -3,7 +3,7 @@
 // any log line, event in the stream, outbox row, idempotency record, notification row, dead letter or
 // API response (but the one that hands a token out, and the email that carries a link).
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { login, startSystem, testEmail, waitFor, type System } from "@evented/testing";
+import { login, type System, startSystem, testEmail, waitFor } from "@evented/testing";
 import { connect } from "nats";
 import postgres from "postgres";
 import { startSmtpReceiver } from "../apps/notification/test/receivers.ts";
@@ -45,7 +45,9 @@ async function rows(db: string, query: string): Promise<string> {
   try {
     const result = await sql.unsafe(query);
     // bytea columns as text too: a secret in a protobuf payload is its UTF-8 bytes.
-    return JSON.stringify(result, (_k, v) => (v && v.type === "Buffer" ? Buffer.from(v.data).toString("latin1") : v instanceof Uint8Array ? Buffer.from(v).toString("latin1") : v));
+    return JSON.stringify(result, (_k, v) =>
+      v && v.type === "Buffer" ? Buffer.from(v.data).toString("latin1") : v instanceof Uint8Array ? Buffer.from(v).toString("latin1") : v,
+    );
   } finally {
     await sql.end();
   }
@@ -59,7 +61,11 @@ async function streamMessages(): Promise<string> {
     const out: string[] = [];
     for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
       const m = await jsm.streams.getMessage(system.stream.stream, { seq }).catch(() => undefined);
-      if (m) out.push(Buffer.from(m.data).toString("latin1"), JSON.stringify(m.header ? Object.fromEntries([...m.header.keys()].map((k) => [k, m.header!.get(k)])) : {}));
+      if (m)
+        out.push(
+          Buffer.from(m.data).toString("latin1"),
+          JSON.stringify(m.header ? Object.fromEntries([...m.header.keys()].map((k) => [k, m.header!.get(k)])) : {}),
+        );
     }
     expect(out.length).toBeGreaterThan(4);
     return out.join("\n");
@@ -113,7 +119,10 @@ test("no password, hash, refresh token or link token is anywhere it should not b
 
   // Every notification has been sent, so the worker holds no sealed token any more.
   const notificationDb = system.databases.notification.url;
-  await waitFor("every delivery to end", async () => JSON.parse(await rows(notificationDb, "select count(*)::int as n from deliveries where status = 'pending'"))[0].n === 0);
+  await waitFor(
+    "every delivery to end",
+    async () => JSON.parse(await rows(notificationDb, "select count(*)::int as n from deliveries where status = 'pending'"))[0].n === 0,
+  );
   expect(JSON.parse(await rows(notificationDb, "select count(*)::int as n from notifications where sealed_token is not null"))[0].n).toBe(0);
 
   const logs = Object.values(system.apps).flatMap((a) => [...a.logs.map((l) => JSON.stringify(l)), ...a.text]);
@@ -130,7 +139,8 @@ test("no password, hash, refresh token or link token is anywhere it should not b
     "API responses": responses.join("\n"),
   };
   // The haystacks hold what they should: this user's events and log lines.
-  for (const where of ["logs", "stream", "user outbox", "API responses"]) expect({ where, found: haystacks[where]!.includes(id) }).toEqual({ where, found: true });
+  for (const where of ["logs", "stream", "user outbox", "API responses"])
+    expect({ where, found: haystacks[where]!.includes(id) }).toEqual({ where, found: true });
   for (const [where, haystack] of Object.entries(haystacks)) {
     for (const [what, secret] of Object.entries(secrets)) {
       expect({ where, what, found: haystack.includes(secret) }).toEqual({ where, what, found: false });

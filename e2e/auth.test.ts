@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { createClient, createSession } from "@evented/client";
 import { connectHealth, connectService, isServiceError, status } from "@evented/core";
 import { notificationV1, orderV1, userV1 } from "@evented/proto";
-import { signUp, startSystem, testEmail, type System } from "@evented/testing";
-import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from "jose";
+import { type System, signUp, startSystem, testEmail } from "@evented/testing";
+import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from "jose";
 import postgres from "postgres";
 
 setDefaultTimeout(30_000);
@@ -43,7 +43,10 @@ describe("a customer's session", () => {
     expect(login.status).toBe(200);
     const session = (await login.json()) as { access_token: string; refresh_token: string; token_type: string; expires_in: number };
     expect(session).toMatchObject({ token_type: "Bearer", expires_in: 900 });
-    const [header, claims] = session.access_token.split(".").slice(0, 2).map((p) => JSON.parse(Buffer.from(p!, "base64url").toString()));
+    const [header, claims] = session.access_token
+      .split(".")
+      .slice(0, 2)
+      .map((p) => JSON.parse(Buffer.from(p!, "base64url").toString()));
     expect(header).toMatchObject({ alg: "EdDSA", typ: "at+jwt", kid: signingJwk.kid });
     expect(claims).toMatchObject({ sub: user.id, role: "customer", iss: "urn:evented:user", aud: "urn:evented:api" });
     expect(claims.exp - claims.iat).toBe(900);
@@ -80,10 +83,18 @@ describe("a customer's session", () => {
     expect((await bob.fetch(`${url}/users/${ada.id}`, { method: "DELETE" })).status).toBe(404);
     expect((await bob.fetch(`${url}/users`)).status).toBe(403);
 
-    const order = await ada.fetch(`${url}/orders`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user_id: ada.id, items: [{ product_id: "p", quantity: 1 }] }) });
+    const order = await ada.fetch(`${url}/orders`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user_id: ada.id, items: [{ product_id: "p", quantity: 1 }] }),
+    });
     expect(order.status).toBe(201);
     const { id } = (await order.json()) as { id: string };
-    const forAda = await bob.fetch(`${url}/orders`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user_id: ada.id, items: [{ product_id: "p", quantity: 1 }] }) });
+    const forAda = await bob.fetch(`${url}/orders`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user_id: ada.id, items: [{ product_id: "p", quantity: 1 }] }),
+    });
     expect(forAda.status).toBe(400); // as for a user that does not exist
     expect((await bob.fetch(`${url}/orders/${id}`)).status).toBe(404);
     expect((await bob.fetch(`${url}/orders/${id}/cancel`, { method: "POST" })).status).toBe(404);
@@ -91,9 +102,16 @@ describe("a customer's session", () => {
     expect(await (await bob.fetch(`${url}/users/${ada.id}/notifications`)).json()).toEqual({ notifications: [], next_page_token: "" });
     const mine = (await (await ada.fetch(`${url}/orders`)).json()) as { orders: { id: string }[] };
     expect(mine.orders.map((o) => o.id)).toEqual([id]);
-    const ship = await ada.fetch(`${url}/orders/${id}/status`, { method: "PATCH", headers: { "content-type": "application/json" }, body: '{"status":"confirmed"}' });
+    const ship = await ada.fetch(`${url}/orders/${id}/status`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: '{"status":"confirmed"}',
+    });
     expect(ship.status).toBe(403);
-    expect((await system.fetch(`${url}/orders/${id}/status`, { method: "PATCH", headers: { "content-type": "application/json" }, body: '{"status":"confirmed"}' })).status).toBe(200);
+    expect(
+      (await system.fetch(`${url}/orders/${id}/status`, { method: "PATCH", headers: { "content-type": "application/json" }, body: '{"status":"confirmed"}' }))
+        .status,
+    ).toBe(200);
   });
 
   test("sign-up needs a password of 8 or more characters; a passphrase of 200 is fine; only an admin makes admins", async () => {
@@ -104,7 +122,11 @@ describe("a customer's session", () => {
     expect(((await none.json()) as { error: { message: string } }).error.message).toContain("password is required");
     expect((await post("/users", { name: "Long", email: testEmail(), password: "a long passphrase ".repeat(11).slice(0, 200) })).status).toBe(201);
     expect((await post("/users", { name: "Mallory", email: testEmail(), password: "12345678", role: "admin" })).status).toBe(403);
-    const madeByAdmin = await system.fetch(`${url}/users`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "Root 2", email: testEmail(), password: "12345678", role: "admin" }) });
+    const madeByAdmin = await system.fetch(`${url}/users`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "Root 2", email: testEmail(), password: "12345678", role: "admin" }),
+    });
     expect(madeByAdmin.status).toBe(201);
     expect(await madeByAdmin.json()).toMatchObject({ role: "admin" });
   });
@@ -228,8 +250,20 @@ describe("bad tokens", () => {
 
 describe("bun run admin create", () => {
   const run = (args: string[], stdin?: string) => {
-    const env = { ...process.env, USER_DB_CONN: system.env.user.USER_DB_CONN!, NATS_URL: system.env.user.NATS_URL!, NATS_STREAM: system.env.user.NATS_STREAM!, NATS_SUBJECT_PREFIX: system.env.user.NATS_SUBJECT_PREFIX! };
-    const proc = Bun.spawnSync(["bun", "scripts/admin.ts", ...args], { cwd: `${import.meta.dir}/..`, env, stdin: stdin === undefined ? "ignore" : Buffer.from(stdin), stdout: "pipe", stderr: "pipe" });
+    const env = {
+      ...process.env,
+      USER_DB_CONN: system.env.user.USER_DB_CONN!,
+      NATS_URL: system.env.user.NATS_URL!,
+      NATS_STREAM: system.env.user.NATS_STREAM!,
+      NATS_SUBJECT_PREFIX: system.env.user.NATS_SUBJECT_PREFIX!,
+    };
+    const proc = Bun.spawnSync(["bun", "scripts/admin.ts", ...args], {
+      cwd: `${import.meta.dir}/..`,
+      env,
+      stdin: stdin === undefined ? "ignore" : Buffer.from(stdin),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     return { code: proc.exitCode, out: proc.stdout.toString(), err: proc.stderr.toString() };
   };
 

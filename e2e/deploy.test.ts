@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatabase, freePort, NATS_URL, ROOT, uniqueStream, waitFor } from "@evented/testing";
 import { generateSigningJwk } from "../apps/user/src/auth/keys.ts";
-import { build } from "./dockerfile.ts";
 import { PRODUCTION_RUNTIME_ENV } from "../scripts/runtime-env.ts";
-import { APPS as SYSTEM, dbConnVar, paths, serviceUrlVar, type AppName, type AppSpec } from "../system.ts";
+import { type AppName, type AppSpec, dbConnVar, paths, APPS as SYSTEM, serviceUrlVar } from "../system.ts";
+import { build } from "./dockerfile.ts";
 
 setDefaultTimeout(30_000);
 
@@ -49,7 +49,13 @@ async function composeConfig(): Promise<{ services: Record<string, ComposeServic
     AUTH_SIGNING_KEYS: JSON.stringify({ keys: [await generateSigningJwk()] }),
     AUTH_EMAIL_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64"),
   };
-  const proc = Bun.spawn([bin!, "-f", "docker-compose.yml", "config"], { cwd: ROOT, env: { ...process.env, ...secrets }, stdout: "pipe", stderr: "pipe", timeout: 30_000 });
+  const proc = Bun.spawn([bin!, "-f", "docker-compose.yml", "config"], {
+    cwd: ROOT,
+    env: { ...process.env, ...secrets },
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: 30_000,
+  });
   const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   expect(code, err).toBe(0);
   return Bun.YAML.parse(out) as { services: Record<string, ComposeService> };
@@ -71,7 +77,9 @@ describe("docker-compose.yml", () => {
     for (const { name, database } of SPECS) {
       if (!database) continue;
       expect(init).toContain(`create ${name}_service ${database.name} `);
-      expect(compose.services[name]?.environment?.[dbConnVar(name)]).toMatch(new RegExp(`^postgres://${name}_service:p[0-9a-f]{32}@postgres:5432/${database.name}$`));
+      expect(compose.services[name]?.environment?.[dbConnVar(name)]).toMatch(
+        new RegExp(`^postgres://${name}_service:p[0-9a-f]{32}@postgres:5432/${database.name}$`),
+      );
       expect(compose.services[name]?.environment?.NATS_URL).toMatch(new RegExp(`^nats://${name}:p[0-9a-f]{32}@nats:4222$`));
     }
     expect(nats?.command).toContain("-js");
@@ -80,7 +88,11 @@ describe("docker-compose.yml", () => {
   });
 
   test("commits no secret: every password comes from .env, and .env is ignored by git and Docker", async () => {
-    const text = readFileSync(join(ROOT, "docker-compose.yml"), "utf8") + readdirSync(join(ROOT, "deploy/env")).map((f) => readFileSync(join(ROOT, "deploy/env", f), "utf8")).join("\n");
+    const text =
+      readFileSync(join(ROOT, "docker-compose.yml"), "utf8") +
+      readdirSync(join(ROOT, "deploy/env"))
+        .map((f) => readFileSync(join(ROOT, "deploy/env", f), "utf8"))
+        .join("\n");
     expect(text).not.toMatch(/PASSWORD:\s+[^$\s]|:\/\/[^:/@\s]+:[^$@\s][^@\s]*@/);
     expect(SECRETS.length).toBeGreaterThanOrEqual(8);
     for (const name of SECRETS) expect(text).toContain(`\${${name}:?`);
@@ -159,21 +171,32 @@ describe("each app's image, built the Docker way and started with its compose en
         await Promise.race([proc.exited, Bun.sleep(10_000).then(() => proc.kill("SIGKILL"))]);
       });
       const logs: string[] = [];
-      for (const out of [proc.stdout, proc.stderr]) void (async () => { for await (const c of out) logs.push(new TextDecoder().decode(c)); })();
+      for (const out of [proc.stdout, proc.stderr])
+        void (async () => {
+          for await (const c of out) logs.push(new TextDecoder().decode(c));
+        })();
 
-      await waitFor(`${app} to listen`, () => {
-        if (proc.exitCode !== null) throw new Error(`${app} exited with ${proc.exitCode}:\n${logs.join("")}`);
-        return /listening/.test(logs.join(""));
-      }, { timeoutMs: 60_000 });
+      await waitFor(
+        `${app} to listen`,
+        () => {
+          if (proc.exitCode !== null) throw new Error(`${app} exited with ${proc.exitCode}:\n${logs.join("")}`);
+          return /listening/.test(logs.join(""));
+        },
+        { timeoutMs: 60_000 },
+      );
       // JSON logs, as in production
       expect(JSON.parse(logs.join("").split("\n")[0]!)).toHaveProperty("level");
 
-      const health = await waitFor(`${app}'s HEALTHCHECK to pass`, async () => {
-        const check = Bun.spawn(["sh", "-c", image.healthcheck], { cwd: image.dir, env, stdout: "pipe", stderr: "pipe", timeout: 10_000 });
-        const [code, out] = await Promise.all([check.exited, new Response(check.stdout).text()]);
-        if (code !== 0) throw new Error(`exit ${code}: ${out}`);
-        return { code };
-      }, { timeoutMs: 30_000, intervalMs: 500 });
+      const health = await waitFor(
+        `${app}'s HEALTHCHECK to pass`,
+        async () => {
+          const check = Bun.spawn(["sh", "-c", image.healthcheck], { cwd: image.dir, env, stdout: "pipe", stderr: "pipe", timeout: 10_000 });
+          const [code, out] = await Promise.all([check.exited, new Response(check.stdout).text()]);
+          if (code !== 0) throw new Error(`exit ${code}: ${out}`);
+          return { code };
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
       expect(health.code).toBe(0);
     }, 180_000);
   }

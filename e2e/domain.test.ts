@@ -3,7 +3,7 @@
 // modes, the user-deleted saga, idempotency over HTTP, malformed input, and the user service down.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createClient } from "@evented/client";
-import { startSystem, waitFor, type System } from "@evented/testing";
+import { type System, startSystem, waitFor } from "@evented/testing";
 import { MALFORMED } from "./malformed-requests.ts";
 
 setDefaultTimeout(30_000);
@@ -162,7 +162,12 @@ describe("orders", () => {
   });
 
   test("an unknown user cannot order: 400, not 500", async () => {
-    expectFailure(await api.orders.post({ user_id: MISSING, items: [{ product_id: "456", quantity: 1 }] }), 400, "FAILED_PRECONDITION", `user ${MISSING} does not exist`);
+    expectFailure(
+      await api.orders.post({ user_id: MISSING, items: [{ product_id: "456", quantity: 1 }] }),
+      400,
+      "FAILED_PRECONDITION",
+      `user ${MISSING} does not exist`,
+    );
   });
 
   test("pending -> confirmed -> shipped -> completed; anything else is 409 naming the current status", async () => {

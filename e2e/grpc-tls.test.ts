@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readTransport } from "@evented/core";
 import { userV1 } from "@evented/proto";
-import { ROOT, startSystem, waitFor, type System } from "@evented/testing";
+import { ROOT, type System, startSystem, waitFor } from "@evented/testing";
 import { credentials, Metadata, status } from "@grpc/grpc-js";
 
 setDefaultTimeout(60_000);
@@ -24,10 +24,40 @@ function openssl(...args: string[]) {
 
 /** A CA, and a certificate it signs for `name` (valid for localhost and 127.0.0.1). */
 async function makeCa(name: string) {
-  openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", `/CN=${name} CA`, "-keyout", file(`${name}-ca.key`), "-out", file(`${name}-ca.pem`));
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    `/CN=${name} CA`,
+    "-keyout",
+    file(`${name}-ca.key`),
+    "-out",
+    file(`${name}-ca.pem`),
+  );
   openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", file(`${name}.key`), "-out", file(`${name}.csr`));
   await Bun.write(file(`${name}.ext`), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
-  openssl("x509", "-req", "-in", file(`${name}.csr`), "-CA", file(`${name}-ca.pem`), "-CAkey", file(`${name}-ca.key`), "-CAcreateserial", "-days", "2", "-extfile", file(`${name}.ext`), "-out", file(`${name}.pem`));
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    file(`${name}.csr`),
+    "-CA",
+    file(`${name}-ca.pem`),
+    "-CAkey",
+    file(`${name}-ca.key`),
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    file(`${name}.ext`),
+    "-out",
+    file(`${name}.pem`),
+  );
 }
 
 // The harness dials 127.0.0.1: the name to verify is the certificate's, localhost.
@@ -54,7 +84,8 @@ test("the system works over mutual TLS: gateway -> user, order -> user, and the 
   for (const name of ["user", "order", "notification"] as const) {
     expect(system.apps[name].logs.find((l) => l.msg === "gRPC server listening")).toMatchObject({ tls: true, host: "127.0.0.1" });
   }
-  const post = (path: string, body: unknown) => system.fetch(`${system.gatewayUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const post = (path: string, body: unknown) =>
+    system.fetch(`${system.gatewayUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   const created = await post("/users", { name: "Tess", email: `tess.${Date.now()}@example.com` });
   const user = (await created.json()) as { id: string };
   expect(user.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -88,7 +119,11 @@ test("a plaintext client, a client with no certificate, or one from another CA i
 
 test("the container health check asks over TLS with the app's own settings", async () => {
   const check = async (env: Record<string, string>) => {
-    const proc = Bun.spawn(["bun", join(ROOT, "scripts/healthcheck.ts"), `127.0.0.1:${system.ports.user}`], { env: { ...process.env, ...env }, stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn(["bun", join(ROOT, "scripts/healthcheck.ts"), `127.0.0.1:${system.ports.user}`], {
+      env: { ...process.env, ...env },
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const [code, out] = await Promise.all([proc.exited, new Response(proc.stdout).text()]);
     return { code, out };
   };

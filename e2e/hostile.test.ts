@@ -3,7 +3,7 @@
 // Every answer is a 4xx with the one error body (429 with Retry-After for the burst), never a 5xx or
 // a hang, and the system stays ready throughout.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { startSystem, type System } from "@evented/testing";
+import { type System, startSystem } from "@evented/testing";
 
 setDefaultTimeout(60_000);
 
@@ -28,7 +28,11 @@ async function expectErrorBody(res: Response, status: number, code: string) {
 
 test("200 MB, by Content-Length or streamed without one, is 413 with the error body, and the gateway stays up", async () => {
   const big = new Uint8Array(200 * 1024 * 1024).fill(32);
-  await expectErrorBody(await system.fetch(url("/users"), { method: "POST", headers: { "content-type": "application/json" }, body: big }), 413, "PAYLOAD_TOO_LARGE");
+  await expectErrorBody(
+    await system.fetch(url("/users"), { method: "POST", headers: { "content-type": "application/json" }, body: big }),
+    413,
+    "PAYLOAD_TOO_LARGE",
+  );
   let sent = 0;
   const stream = new ReadableStream<Uint8Array>({
     pull(c) {
@@ -49,7 +53,11 @@ test("a JSON body sent as a form or as text is 415; NUL in a name is 400; nothin
     await expectErrorBody(await system.fetch(url("/users"), { method: "POST", headers: { "content-type": type }, body: user }), 415, "UNSUPPORTED_MEDIA_TYPE");
   }
   const nul = JSON.stringify({ name: "Mal\u0000lory", email: `mallory.${Date.now()}@example.com` });
-  await expectErrorBody(await system.fetch(url("/users"), { method: "POST", headers: { "content-type": "application/json" }, body: nul }), 400, "INVALID_ARGUMENT");
+  await expectErrorBody(
+    await system.fetch(url("/users"), { method: "POST", headers: { "content-type": "application/json" }, body: nul }),
+    400,
+    "INVALID_ARGUMENT",
+  );
   const page = (await (await system.fetch(url("/users?page_size=100"))).json()) as { users: { name: string }[] };
   expect(page.users.filter((u) => u.name.startsWith("Mal"))).toEqual([]);
 });

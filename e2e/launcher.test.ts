@@ -45,7 +45,10 @@ function launch(overrides: Record<string, string | undefined> = {}) {
   for (const [name, value] of Object.entries(overrides)) if (value === undefined) delete env[name];
   const proc = Bun.spawn(["bun", "scripts/run.ts", "start"], { cwd: ROOT, env, stdout: "pipe", stderr: "pipe", detached: true });
   const output: string[] = [];
-  for (const stream of [proc.stdout, proc.stderr]) void (async () => { for await (const chunk of stream) output.push(new TextDecoder().decode(chunk)); })();
+  for (const stream of [proc.stdout, proc.stderr])
+    void (async () => {
+      for await (const chunk of stream) output.push(new TextDecoder().decode(chunk));
+    })();
   return { proc, output };
 }
 
@@ -147,7 +150,9 @@ test("on a shared NATS, a fresh data folder is a new system: the old system's ev
       dbs[`${service.toUpperCase()}_DB_CONN`] = db.url;
     }
     const launched = launch({ DATA_DIR: dir, NATS_STREAM: undefined, NATS_SUBJECT_PREFIX: undefined, ...dbs });
-    const id = await until("the system id", launched, async () => (existsSync(join(dir, "system-id")) ? (await Bun.file(join(dir, "system-id")).text()).trim() : undefined));
+    const id = await until("the system id", launched, async () =>
+      existsSync(join(dir, "system-id")) ? (await Bun.file(join(dir, "system-id")).text()).trim() : undefined,
+    );
     cleanup.push(async () => {
       const nc = await connect({ servers: NATS_URL });
       await (await nc.jetstreamManager()).streams.delete(`EVENTS_${id.toUpperCase()}`).catch(() => false);

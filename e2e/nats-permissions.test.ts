@@ -6,8 +6,8 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createDatabase, freePort, ROOT, signUp, startApp, waitFor, type RunningApp } from "@evented/testing";
 import { natsServers } from "@evented/core";
+import { createDatabase, freePort, ROOT, type RunningApp, signUp, startApp, waitFor } from "@evented/testing";
 import { connect, type NatsConnection } from "nats";
 
 setDefaultTimeout(60_000);
@@ -56,7 +56,12 @@ beforeAll(async () => {
   apps.push(
     ...(await Promise.all([
       startApp("order", { NATS_URL: urlOf("order"), ORDER_PORT: String(ports.order), ORDER_DB_CONN: orderDb.url, USER_SERVICE_URL: `127.0.0.1:${ports.user}` }),
-      startApp("notification", { NATS_URL: urlOf("notification"), NOTIFICATION_PORT: String(ports.notification), NOTIFICATION_DB_CONN: notificationDb.url, USER_SERVICE_URL: `127.0.0.1:${ports.user}` }),
+      startApp("notification", {
+        NATS_URL: urlOf("notification"),
+        NOTIFICATION_PORT: String(ports.notification),
+        NOTIFICATION_DB_CONN: notificationDb.url,
+        USER_SERVICE_URL: `127.0.0.1:${ports.user}`,
+      }),
       startApp("gateway", {
         GATEWAY_PORT: String(ports.gateway),
         USER_SERVICE_URL: `127.0.0.1:${ports.user}`,
@@ -77,7 +82,13 @@ test("every service works with only its own permissions: events published, consu
   const ada = await signUp(gateway, { name: "Ada" });
   const fetch = ada.fetch; // the rest as Ada, signed in
   const user = { id: ada.id };
-  const order = (await (await fetch(`${gateway}/orders`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ user_id: user.id, items: [{ product_id: "456", quantity: 1 }] }) })).json()) as { id: string };
+  const order = (await (
+    await fetch(`${gateway}/orders`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user_id: user.id, items: [{ product_id: "456", quantity: 1 }] }),
+    })
+  ).json()) as { id: string };
   await waitFor("welcome and order confirmation (notification consumed user and order events)", async () => {
     const { notifications } = (await (await fetch(`${gateway}/users/${user.id}/notifications`)).json()) as { notifications: { kind: string }[] };
     return ["welcome", "order_confirmation"].every((k) => notifications.some((n) => n.kind === k));

@@ -2,7 +2,7 @@
 // by environment with a real SMTP server and real HTTP providers, driven through the gateway.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createClient } from "@evented/client";
-import { startSystem, waitFor, type System } from "@evented/testing";
+import { type System, startSystem, waitFor } from "@evented/testing";
 import { SMTP_PASS, startSmtpReceiver, startWebhookReceiver } from "../apps/notification/test/receivers.ts";
 
 setDefaultTimeout(30_000);
@@ -43,8 +43,9 @@ test("a user is welcomed by email, told about an order, and after deleting the a
   await waitFor("the invitation", () => subjects().includes("You are invited"));
 
   const { data: order } = await api.orders.post({ user_id: user!.id, items: [{ product_id: "456", quantity: 2 }] });
-  await waitFor("the order confirmation by email and push", () =>
-    subjects().includes(`Order ${order!.id} received`) && push.received.some((r) => r.body.user_id === user!.id),
+  await waitFor(
+    "the order confirmation by email and push",
+    () => subjects().includes(`Order ${order!.id} received`) && push.received.some((r) => r.body.user_id === user!.id),
   );
   const confirmationPush = push.received.find((r) => r.body.user_id === user!.id)!;
   expect(confirmationPush.body).toMatchObject({ channel: "push", kind: "order_confirmation", to: user!.id });

@@ -3,7 +3,7 @@
 // Tracing export is off here (the default): the caller's trace context must still flow through.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { connectHealth, decodeEvent } from "@evented/core";
-import { freePort, sampleValue, scrapeMetrics, startSystem, waitFor, type RunningApp, type System } from "@evented/testing";
+import { freePort, type RunningApp, type System, sampleValue, scrapeMetrics, startSystem, waitFor } from "@evented/testing";
 import { connect } from "nats";
 
 setDefaultTimeout(30_000);
@@ -27,7 +27,11 @@ const hex = (bytes: number) => [...crypto.getRandomValues(new Uint8Array(bytes))
 const linesOf = (app: RunningApp, requestId: string) => app.logs.filter((l) => l.requestId === requestId);
 
 async function post(path: string, body: object, headers: Record<string, string> = {}) {
-  return system.fetch(`${system.gatewayUrl}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  return system.fetch(`${system.gatewayUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 test("a request id and trace context sent to the gateway reach the services, the event and the worker's logs", async () => {
@@ -56,11 +60,19 @@ test("a request id and trace context sent to the gateway reach the services, the
     ["request", "POST", "/orders", 201, traceId],
   ]);
   expect(linesOf(gateway, requestId).every((l) => typeof l.ms === "number")).toBe(true);
-  expect(linesOf(users, requestId).filter((l) => l.msg === "rpc").map((l) => [l.method, l.code, l.traceId])).toEqual([
+  expect(
+    linesOf(users, requestId)
+      .filter((l) => l.msg === "rpc")
+      .map((l) => [l.method, l.code, l.traceId]),
+  ).toEqual([
     ["createUser", "OK", traceId],
     ["getUser", "OK", traceId], // asked by the order service, which passed the request on
   ]);
-  expect(linesOf(order, requestId).filter((l) => l.msg === "rpc").map((l) => [l.method, l.code, l.traceId])).toEqual([["createOrder", "OK", traceId]]);
+  expect(
+    linesOf(order, requestId)
+      .filter((l) => l.msg === "rpc")
+      .map((l) => [l.method, l.code, l.traceId]),
+  ).toEqual([["createOrder", "OK", traceId]]);
 
   // The event itself: correlation id and traceparent in the envelope and in the NATS headers.
   const nc = await connect({ servers: process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222" });
@@ -106,7 +118,10 @@ test("/metrics on the gateway and on each service parse as Prometheus text and c
   expect(sampleValue(user, "grpc_server_handling_seconds", rpc)).toBe(sampleValue(user, "grpc_server_handled_total", rpc));
   expect(sampleValue(user, "dependency_up", { dependency: "database" })).toBe(1);
   expect(sampleValue(user, "dependency_up", { dependency: "nats" })).toBe(1);
-  await waitFor("the user outbox to drain", async () => sampleValue(await scrapeMetrics(`http://127.0.0.1:${metricsPorts.user}/metrics`), "outbox_backlog") === 0);
+  await waitFor(
+    "the user outbox to drain",
+    async () => sampleValue(await scrapeMetrics(`http://127.0.0.1:${metricsPorts.user}/metrics`), "outbox_backlog") === 0,
+  );
 
   const order = await scrapeMetrics(`http://127.0.0.1:${metricsPorts.order}/metrics`);
   expect(sampleValue(order, "outbox_backlog")).toBeNumber();

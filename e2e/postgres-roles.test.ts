@@ -22,7 +22,13 @@ const urlFor = (s: { role: string; password: string }, database: string) => {
 
 async function run(s: (typeof services)[0]) {
   const proc = Bun.spawn(["bash", join(ROOT, "deploy/postgres/service-databases.sh"), s.role, s.database], {
-    env: { ...process.env, PGHOST: admin.hostname, PGPORT: admin.port || "5432", PGUSER: decodeURIComponent(admin.username || "postgres"), DB_PASSWORD: s.password },
+    env: {
+      ...process.env,
+      PGHOST: admin.hostname,
+      PGPORT: admin.port || "5432",
+      PGUSER: decodeURIComponent(admin.username || "postgres"),
+      DB_PASSWORD: s.password,
+    },
     stdout: "pipe",
     stderr: "pipe",
   });

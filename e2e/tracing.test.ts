@@ -1,7 +1,7 @@
 // Tracing switched on: every app exports spans over OTLP/HTTP to a collector the test runs, and
 // one request's spans, from the gateway to the notification worker, form one trace.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { startSystem, waitFor, type System } from "@evented/testing";
+import { type System, startSystem, waitFor } from "@evented/testing";
 
 setDefaultTimeout(30_000);
 
@@ -67,7 +67,9 @@ test("one trace spans the gateway, the user service and the notification worker,
   expect(worker.name).toBe("UserCreated process");
   expect(worker.parentSpanId).toBe(user.spanId); // through the outbox, NATS and the envelope
 
-  const workerLog = await waitFor("the worker's log line", () => system.apps.notification.logs.find((l) => l.msg === "notification recorded" && l.traceId === traceId));
+  const workerLog = await waitFor("the worker's log line", () =>
+    system.apps.notification.logs.find((l) => l.msg === "notification recorded" && l.traceId === traceId),
+  );
   expect(workerLog.eventType).toBe("UserCreated");
 });
 
@@ -79,5 +81,7 @@ test("a request without trace context starts a new trace at the gateway", async 
   expect(line.traceId).toMatch(/^[0-9a-f]{32}$/);
   const rpc = await waitFor("the user service's rpc line", () => system.apps.user.logs.find((l) => l.requestId === requestId && l.msg === "rpc"));
   expect(rpc.traceId).toBe(line.traceId);
-  await waitFor("the gateway span to be exported", () => spans.some((s) => s.service === "gateway" && s.span.traceId === line.traceId && s.span.name === "GET /users/:id"));
+  await waitFor("the gateway span to be exported", () =>
+    spans.some((s) => s.service === "gateway" && s.span.traceId === line.traceId && s.span.name === "GET /users/:id"),
+  );
 });

@@ -2,7 +2,7 @@
 // -> outbox -> NATS JetStream -> notification worker -> its database -> back out through the gateway.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createClient } from "@evented/client";
-import { startSystem, waitFor, type System } from "@evented/testing";
+import { type System, startSystem, waitFor } from "@evented/testing";
 
 setDefaultTimeout(30_000);
 
@@ -87,7 +87,9 @@ test("a gRPC client that loads the .proto files itself can call the user service
   const metadata = new grpc.Metadata();
   metadata.set("authorization", `Bearer ${system.admin.accessToken}`);
   const call = (method: string, request: object) =>
-    new Promise<Record<string, any>>((resolve, reject) => client[method]!(request, metadata, (err: Error | null, res: Record<string, any>) => (err ? reject(err) : resolve(res))));
+    new Promise<Record<string, any>>((resolve, reject) =>
+      client[method]!(request, metadata, (err: Error | null, res: Record<string, any>) => (err ? reject(err) : resolve(res))),
+    );
 
   const created = await call("CreateUser", { name: "Grace Hopper", email: `grace.${Date.now()}@example.com` });
   expect(created.user.name).toBe("Grace Hopper");

@@ -3,7 +3,7 @@
 // `bun run admin new-key`: prints a new signing key as AUTH_SIGNING_KEYS takes it (a JWKS).
 // Reads the user service's configuration (USER_DB_CONN, NATS_URL) and writes through its rules,
 // so the UserCreated event goes out as for any user.
-import { Bus, createLogger, loadConfig, openDatabase, Outbox } from "@evented/core";
+import { Bus, createLogger, loadConfig, Outbox, openDatabase } from "@evented/core";
 import { generateSigningJwk } from "../apps/user/src/auth/keys.ts";
 import { readConfig } from "../apps/user/src/config.ts";
 import * as schema from "../apps/user/src/schema.ts";
@@ -35,7 +35,14 @@ const config = loadConfig("user", readConfig);
 const log = createLogger("admin", { level: "warn", format: "json" });
 const migrationsFolder = new URL("../drizzle/user", import.meta.url).pathname;
 const database = await openDatabase(config.dbConn, schema, { log, migrationsFolder, poolSize: 1 });
-const bus = await Bus.connect({ url: config.natsUrl, name: "user-admin", stream: config.stream, prefix: config.subjectPrefix, duplicateWindowMs: config.duplicateWindowMs, log });
+const bus = await Bus.connect({
+  url: config.natsUrl,
+  name: "user-admin",
+  stream: config.stream,
+  prefix: config.subjectPrefix,
+  duplicateWindowMs: config.duplicateWindowMs,
+  log,
+});
 const outbox = new Outbox(database.db, bus, log);
 try {
   const user = await new UserService(database.db, outbox).create({ name: flag("name") ?? "Admin", email, password, role: "admin" });

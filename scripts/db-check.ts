@@ -12,10 +12,10 @@ for (const service of SERVICES) {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
   cpSync(paths(service).migrations, out, { recursive: true });
-  const run = Bun.spawnSync(
-    ["bun", "--bun", "drizzle-kit", "generate", "--dialect", "postgresql", "--schema", paths(service).schema, "--out", out],
-    { stdout: "pipe", stderr: "pipe" },
-  );
+  const run = Bun.spawnSync(["bun", "--bun", "drizzle-kit", "generate", "--dialect", "postgresql", "--schema", paths(service).schema, "--out", out], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   if (run.exitCode !== 0) {
     console.error(run.stdout.toString(), run.stderr.toString());
     process.exit(1);

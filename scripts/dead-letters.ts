@@ -2,7 +2,7 @@
 // what an operator does with the events a consumer gave up on. Reads the service's database
 // through the same configuration as the service (<SERVICE>_DB_CONN, NATS_URL), so it runs
 // wherever the service runs.
-import { deadLetterAdmin, loadConfig, type DeadLetter } from "@evented/core";
+import { type DeadLetter, deadLetterAdmin, loadConfig } from "@evented/core";
 import { paths, withConsumers } from "../system.ts";
 
 const SERVICES = withConsumers().map((a) => a.name); // the services that consume events

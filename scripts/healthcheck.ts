@@ -2,9 +2,9 @@
 // Health/Check. Exits 0 when the server answers SERVING, 1 otherwise (down, NOT_SERVING, slow).
 //   bun scripts/healthcheck.ts <port | host:port> [service name, default "" = the whole server]
 import * as grpc from "@grpc/grpc-js";
+import { service as healthService } from "grpc-health-check";
 import { loadConfig } from "../packages/core/src/config.ts";
 import { channelCredentials, channelOptions, grpcTransport } from "../packages/core/src/transport.ts";
-import { service as healthService } from "grpc-health-check";
 
 const [target, serviceName = ""] = process.argv.slice(2);
 if (!target || !/^(\d+|[\w.-]+:\d+)$/.test(target)) {

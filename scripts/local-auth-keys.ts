@@ -11,7 +11,10 @@ export async function localAuthKeys(env: Record<string, string | undefined>, dat
   const file = join(dataDir, "auth-keys.json");
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
-    const keys = { AUTH_SIGNING_KEYS: JSON.stringify({ keys: [await generateSigningJwk()] }), AUTH_EMAIL_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64") };
+    const keys = {
+      AUTH_SIGNING_KEYS: JSON.stringify({ keys: [await generateSigningJwk()] }),
+      AUTH_EMAIL_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64"),
+    };
     writeFileSync(file, JSON.stringify(keys), { mode: 0o600 });
   }
   chmodSync(file, 0o600);

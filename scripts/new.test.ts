@@ -49,7 +49,11 @@ test(`new service ${n}: a service that typechecks, migrates, passes its test and
   expect(await run(["bun", "test", `apps/${n}`])).toMatch(/\b4 pass\b[\s\S]*\b0 fail\b/);
 
   // The gateway's /ready checks it, at <N>_SERVICE_URL.
-  const urls = await run(["bun", "-e", `import { readConfig } from "./apps/gateway/src/config.ts"; console.log(JSON.stringify(readConfig({ ${N}_SERVICE_URL: "h:1" }).serviceUrls))`]);
+  const urls = await run([
+    "bun",
+    "-e",
+    `import { readConfig } from "./apps/gateway/src/config.ts"; console.log(JSON.stringify(readConfig({ ${N}_SERVICE_URL: "h:1" }).serviceUrls))`,
+  ]);
   expect(JSON.parse(urls)).toMatchObject({ user: "127.0.0.1:50051", [n]: "h:1" });
 
   // It starts on a free port (the copy's own harness reads which) and reports SERVING.

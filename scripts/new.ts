@@ -11,7 +11,11 @@ const GENERATORS: Record<string, { file: string; usage: string }> = {
 const [kind, ...args] = process.argv.slice(2);
 const generator = GENERATORS[kind ?? ""];
 if (!generator) {
-  console.error(`usage:\n${Object.values(GENERATORS).map((g) => `  ${g.usage}`).join("\n")}`);
+  console.error(
+    `usage:\n${Object.values(GENERATORS)
+      .map((g) => `  ${g.usage}`)
+      .join("\n")}`,
+  );
   process.exit(64);
 }
 const file = new URL(`./new/${generator.file}`, import.meta.url).pathname;

@@ -5,7 +5,10 @@ import { join } from "node:path";
 
 const out = mkdtempSync(join(tmpdir(), "proto-check-"));
 try {
-  for (const cmd of [["buf", "lint"], ["buf", "generate", "-o", out]]) {
+  for (const cmd of [
+    ["buf", "lint"],
+    ["buf", "generate", "-o", out],
+  ]) {
     const run = Bun.spawnSync(cmd, { stdout: "inherit", stderr: "inherit" });
     if (run.exitCode !== 0) process.exit(run.exitCode ?? 1);
   }

@@ -11,10 +11,10 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { paths, APPS as SYSTEM } from "../system.ts";
 import { localAuthKeys } from "./local-auth-keys.ts";
-import { startEmbeddedDatabases, startLocalNats, type Infra } from "./local-infra.ts";
+import { type Infra, startEmbeddedDatabases, startLocalNats } from "./local-infra.ts";
 import { PRODUCTION_RUNTIME_ENV } from "./runtime-env.ts";
-import { APPS as SYSTEM, paths } from "../system.ts";
 
 const APPS: string[] = SYSTEM.map((a) => a.name);
 const COLORS: Record<string, string> = Object.fromEntries(SYSTEM.map((a) => [a.name, a.color]));

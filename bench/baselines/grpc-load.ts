@@ -2,8 +2,9 @@
 // One channel (as the gateway has), `concurrency` calls in flight, for `durationS` after a warm-up.
 //   bun bench/baselines/grpc-load.ts <host:port> <user-id> <concurrency> <durationS> [warmupS]
 // Prints one JSON line: a LoadResult (bench/lib/load.ts).
-import { credentials, Metadata } from "@grpc/grpc-js";
+
 import { userV1 } from "@evented/proto";
+import { credentials, Metadata } from "@grpc/grpc-js";
 
 const [target = "", userId = "", concurrencyArg = "16", durationArg = "5", warmupArg = "1"] = process.argv.slice(2);
 const concurrency = Number(concurrencyArg);

@@ -46,7 +46,14 @@ export function eventProbe(outboxDbUrl: string, notificationDbUrl: string) {
       const at = new Map(stored.map((r) => [r.eventId, r.ms]));
       const latencies = sent.flatMap((r) => (at.has(r.eventId) ? [at.get(r.eventId)! - r.ms] : [])).sort((a, b) => a - b);
       const q = (p: number) => round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0, 2);
-      return { events: ids.length, p50Ms: q(0.5), p99Ms: q(0.99), maxMs: round(latencies.at(-1) ?? 0, 2), lost: ids.length - latencies.length, drainMs: Date.now() - started };
+      return {
+        events: ids.length,
+        p50Ms: q(0.5),
+        p99Ms: q(0.99),
+        maxMs: round(latencies.at(-1) ?? 0, 2),
+        lost: ids.length - latencies.length,
+        drainMs: Date.now() - started,
+      };
     },
 
     /**

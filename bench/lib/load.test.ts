@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { freePort } from "@evented/testing";
 import { wrk } from "./load.ts";
-import { httpOk, spawnProcess, stopProcess, waitReady, type Proc } from "./system.ts";
+import { httpOk, type Proc, spawnProcess, stopProcess, waitReady } from "./system.ts";
 
 setDefaultTimeout(30_000);
 

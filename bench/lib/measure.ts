@@ -3,7 +3,7 @@ import { PG_URL } from "@evented/testing";
 import postgres from "postgres";
 import type { Load } from "./load.ts";
 import type { Run, Scenario } from "./results.ts";
-import { findPids, startSampler, type PidSource } from "./sampler.ts";
+import { findPids, type PidSource, startSampler } from "./sampler.ts";
 import { APPS, type BenchSystem } from "./system.ts";
 
 /**

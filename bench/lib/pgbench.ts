@@ -13,12 +13,30 @@ export interface PgbenchResult {
 }
 
 /** `pgbench -n -M prepared -c16 -j2 -T durationS -f script` against `dbUrl` with `-D` variables. */
-export function pgbench(dbUrl: string, script: string, vars: Record<string, string>, durationS: number, clients = 16): { pid: number; result: Promise<PgbenchResult> } {
+export function pgbench(
+  dbUrl: string,
+  script: string,
+  vars: Record<string, string>,
+  durationS: number,
+  clients = 16,
+): { pid: number; result: Promise<PgbenchResult> } {
   const url = new URL(dbUrl);
   const cmd = [
-    "pgbench", "-n", "-M", "prepared", `-c${clients}`, "-j2", `-T${durationS}`,
-    "-h", url.hostname, "-p", url.port || "5432", "-U", url.username || "postgres",
-    "-f", `bench/sql/${script}`,
+    "pgbench",
+    "-n",
+    "-M",
+    "prepared",
+    `-c${clients}`,
+    "-j2",
+    `-T${durationS}`,
+    "-h",
+    url.hostname,
+    "-p",
+    url.port || "5432",
+    "-U",
+    url.username || "postgres",
+    "-f",
+    `bench/sql/${script}`,
     ...Object.entries(vars).flatMap(([k, v]) => ["-D", `${k}=${v}`]),
     decodeURIComponent(url.pathname.slice(1)),
   ];

@@ -1,12 +1,12 @@
 // The bench's phases: the system under wrk, the rate-limited event run, pgbench, and Elysia alone.
 import { freePort, uniqueName } from "@evented/testing";
 import { eventProbe } from "./events.ts";
-import { grpcLoad, wrk, type Load } from "./load.ts";
+import { grpcLoad, type Load, wrk } from "./load.ts";
 import { describe, measure } from "./measure.ts";
-import { pgbench, type PgbenchResult } from "./pgbench.ts";
+import { type PgbenchResult, pgbench } from "./pgbench.ts";
 import type { Run, Scenario } from "./results.ts";
-import { startSampler, type PidSource } from "./sampler.ts";
-import { httpOk, spawnProcess, stopProcess, waitReady, type BenchSystem } from "./system.ts";
+import { type PidSource, startSampler } from "./sampler.ts";
+import { type BenchSystem, httpOk, spawnProcess, stopProcess, waitReady } from "./system.ts";
 
 export interface Settings {
   concurrencies: number[];
@@ -34,7 +34,12 @@ export async function seedUsers(gatewayUrl: string, count: number): Promise<stri
   );
 }
 
-export async function systemPhase(system: BenchSystem, s: Settings, groups: Record<string, PidSource>, userIds: string[]): Promise<{ runs: Run[]; halfRate: Run & { targetRps: number } }> {
+export async function systemPhase(
+  system: BenchSystem,
+  s: Settings,
+  groups: Record<string, PidSource>,
+  userIds: string[],
+): Promise<{ runs: Run[]; halfRate: Run & { targetRps: number } }> {
   const runs: Run[] = [];
   const orderUser = userIds[0]!;
   const { user, order, notification } = system.databases;

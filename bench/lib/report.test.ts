@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeResults } from "./report.ts";
-import { targets, type Results, type Run, type Scenario } from "./results.ts";
+import { type Results, type Run, type Scenario, targets } from "./results.ts";
 
 const usage = (mb: number) => ({ cpuSeconds: 1, peakRssMb: mb });
 const run = (scenario: Scenario, concurrency: number, rps: number, extra: Partial<Run> = {}): Run => ({

@@ -1,12 +1,14 @@
 // Writes a run's results as JSON, a Markdown report and an SVG chart into one folder.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { ratios, targets, type Results, type Run } from "./results.ts";
-import { chart } from "./svg.ts";
 import { APPS } from "../../system.ts";
+import { type Results, type Run, ratios, targets } from "./results.ts";
+import { chart } from "./svg.ts";
 
 /** The gateway first (requests enter there), then the other apps of system.ts, then the infrastructure. */
-const SYSTEM_COLUMNS = [...APPS.filter((a) => a.kind === "gateway"), ...APPS.filter((a) => a.kind !== "gateway")].map((a) => a.name as string).concat("postgres", "nats (shared)");
+const SYSTEM_COLUMNS = [...APPS.filter((a) => a.kind === "gateway"), ...APPS.filter((a) => a.kind !== "gateway")]
+  .map((a) => a.name as string)
+  .concat("postgres", "nats (shared)");
 const PROCESS_COLUMNS = [...SYSTEM_COLUMNS, "elysia", "load"];
 
 export async function writeResults(results: Results, dir: string, name: string): Promise<{ json: string; md: string; svg: string }> {
@@ -32,7 +34,10 @@ export function markdown(results: Results, svgFile: string): string {
       `Each run ${settings.runS} s after a ${settings.warmupS} s warm-up per scenario, \`wrk -t1\`, concurrencies ${settings.concurrencies.join(", ")}.`,
     `![throughput and latency against concurrency](${svgFile})`,
     "## Targets",
-    table(["goal", "this run", "target", "met"], targets(results).map((t) => [t.name, t.value, t.goal, t.met ? "yes" : "**no**"])),
+    table(
+      ["goal", "this run", "target", "met"],
+      targets(results).map((t) => [t.name, t.value, t.goal, t.met ? "yes" : "**no**"]),
+    ),
     "## Throughput and latency",
     table(
       ["scenario", "c", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "event p50 / p99 ms"],
@@ -45,15 +50,34 @@ export function markdown(results: Results, svgFile: string): string {
       "## Event latency at half the maximum POST /orders rate (wrk paced by its Lua script, 64 connections)",
       table(
         ["target req/s", "achieved req/s", "p50 ms", "p99 ms", "errors", "event p50 ms", "event p99 ms", "event max ms", "lost", "drain ms"],
-        [[h.targetRps, h.rps, h.p50Ms, h.p99Ms, errors(h), h.events?.p50Ms ?? "", h.events?.p99Ms ?? "", h.events?.maxMs ?? "", h.events?.lost ?? "", h.events?.drainMs ?? ""]],
+        [
+          [
+            h.targetRps,
+            h.rps,
+            h.p50Ms,
+            h.p99Ms,
+            errors(h),
+            h.events?.p50Ms ?? "",
+            h.events?.p99Ms ?? "",
+            h.events?.maxMs ?? "",
+            h.events?.lost ?? "",
+            h.events?.drainMs ?? "",
+          ],
+        ],
       ),
     );
   }
   parts.push(
     "## Ratios against the baselines",
-    table(["scenario", "against", "c", "ratio"], ratios(results).map((r) => [r.scenario, r.against, r.concurrency, r.ratio.toFixed(3)])),
+    table(
+      ["scenario", "against", "c", "ratio"],
+      ratios(results).map((r) => [r.scenario, r.against, r.concurrency, r.ratio.toFixed(3)]),
+    ),
     "## pgbench (-M prepared -j2)",
-    table(["script", "clients", "tps", "latency avg ms", "failed"], results.pgbench.map((p) => [p.script, p.clients, p.tps, p.latencyAvgMs, p.failed])),
+    table(
+      ["script", "clients", "tps", "latency avg ms", "failed"],
+      results.pgbench.map((p) => [p.script, p.clients, p.tps, p.latencyAvgMs, p.failed]),
+    ),
     "## CPU seconds / peak RSS MB per process",
     "`postgres` is the backends of this run's databases; `nats (shared)` is the machine's nats-server, which others may use too; `load` is wrk, pgbench or the gRPC client.",
     table(
@@ -74,7 +98,12 @@ export function markdown(results: Results, svgFile: string): string {
         .filter((r) => r.processes.gateway && r.requests > 0)
         .map((r) => {
           const perRequest = (p: string) => ((r.processes[p]?.cpuSeconds ?? 0) * 1000) / r.requests;
-          return [r.scenario, r.concurrency, ...SYSTEM_COLUMNS.map((p) => perRequest(p).toFixed(2)), SYSTEM_COLUMNS.reduce((sum, p) => sum + perRequest(p), 0).toFixed(2)];
+          return [
+            r.scenario,
+            r.concurrency,
+            ...SYSTEM_COLUMNS.map((p) => perRequest(p).toFixed(2)),
+            SYSTEM_COLUMNS.reduce((sum, p) => sum + perRequest(p), 0).toFixed(2),
+          ];
         }),
     ),
     "## Warnings logged by the apps",

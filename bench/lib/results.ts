@@ -1,9 +1,10 @@
 // The shape of a bench run's results, and the ratios and targets computed from them.
+
+import { appNames } from "../../system.ts";
 import type { EventLatency } from "./events.ts";
 import type { LoadResult } from "./load.ts";
 import type { PgbenchResult } from "./pgbench.ts";
 import type { Usage } from "./sampler.ts";
-import { appNames } from "../../system.ts";
 
 export const SCENARIOS = ["GET /users/{id}", "POST /users", "POST /orders", "mixed 80/20"] as const;
 export const BASELINES = ["Elysia GET /hello", "Elysia POST (validated)", "gRPC GetUser direct"] as const;
@@ -69,9 +70,21 @@ export function ratios(results: Results): Ratio[] {
     if (bb > 0) out.push({ scenario, against, concurrency: "best", ratio: r3(best(results.runs, scenario) / bb) });
   }
   const pgOrders = results.pgbench.find((p) => p.script === "create-order.sql");
-  if (pgOrders?.tps) out.push({ scenario: "POST /orders", against: "pgbench create-order.sql (c16)", concurrency: "best", ratio: r3(best(results.runs, "POST /orders") / pgOrders.tps) });
+  if (pgOrders?.tps)
+    out.push({
+      scenario: "POST /orders",
+      against: "pgbench create-order.sql (c16)",
+      concurrency: "best",
+      ratio: r3(best(results.runs, "POST /orders") / pgOrders.tps),
+    });
   const pgGet = results.pgbench.find((p) => p.script === "get-user.sql");
-  if (pgGet?.tps) out.push({ scenario: "GET /users/{id}", against: "pgbench get-user.sql (c16)", concurrency: "best", ratio: r3(best(results.runs, "GET /users/{id}") / pgGet.tps) });
+  if (pgGet?.tps)
+    out.push({
+      scenario: "GET /users/{id}",
+      against: "pgbench get-user.sql (c16)",
+      concurrency: "best",
+      ratio: r3(best(results.runs, "GET /users/{id}") / pgGet.tps),
+    });
   return out;
 }
 
@@ -80,10 +93,16 @@ const APPS = appNames();
 /** The goals of the task, from this run's numbers. */
 export function targets(results: Results): Target[] {
   const rs = ratios(results);
-  const bestRatio = (scenario: Scenario, against: string) => rs.find((r) => r.scenario === scenario && r.against.startsWith(against) && r.concurrency === "best")?.ratio;
+  const bestRatio = (scenario: Scenario, against: string) =>
+    rs.find((r) => r.scenario === scenario && r.against.startsWith(against) && r.concurrency === "best")?.ratio;
   const out: Target[] = [];
   const orders = bestRatio("POST /orders", "pgbench");
-  out.push({ name: "POST /orders vs pgbench, same transaction", value: orders === undefined ? "n/a" : orders.toFixed(2), goal: ">= 0.6", met: (orders ?? 0) >= 0.6 });
+  out.push({
+    name: "POST /orders vs pgbench, same transaction",
+    value: orders === undefined ? "n/a" : orders.toFixed(2),
+    goal: ">= 0.6",
+    met: (orders ?? 0) >= 0.6,
+  });
   const get = bestRatio("GET /users/{id}", "gRPC GetUser direct");
   out.push({ name: "GET /users/{id} vs direct gRPC GetUser", value: get === undefined ? "n/a" : get.toFixed(2), goal: ">= 0.5", met: (get ?? 0) >= 0.5 });
   const ev = results.halfRate?.events;

@@ -1,6 +1,6 @@
 // Two charts in one SVG: requests/s and latency (p50 dashed, p99 solid) against concurrency,
 // one line per scenario and baseline. Hand-written: a few dozen lines of SVG need no library.
-import { BASELINES, SCENARIOS, type Results, type Scenario } from "./results.ts";
+import { BASELINES, type Results, SCENARIOS, type Scenario } from "./results.ts";
 
 const W = 480;
 const H = 320;
@@ -32,7 +32,11 @@ function logScale(values: number[], from: number, to: number) {
 function panel(results: Results, x0: number, title: string, yLabel: string, series: { name: Scenario; points: [number, number][]; dash?: boolean }[]): string {
   const cs = results.settings.concurrencies;
   const xAt = (c: number) => x0 + PAD.left + (cs.length === 1 ? 0.5 : cs.indexOf(c) / (cs.length - 1)) * (W - PAD.left - PAD.right);
-  const y = logScale(series.flatMap((s) => s.points.map((p) => p[1])), H - PAD.bottom, PAD.top);
+  const y = logScale(
+    series.flatMap((s) => s.points.map((p) => p[1])),
+    H - PAD.bottom,
+    PAD.top,
+  );
   const out = [`<text x="${x0 + W / 2}" y="20" text-anchor="middle" font-weight="bold">${esc(title)}</text>`];
   for (const t of y.ticks) {
     out.push(`<line x1="${x0 + PAD.left}" x2="${x0 + W - PAD.right}" y1="${y.at(t)}" y2="${y.at(t)}" stroke="#ddd"/>`);
@@ -54,7 +58,13 @@ export function chart(results: Results): string {
   const pointsOf = (name: Scenario, pick: "rps" | "p50Ms" | "p99Ms") =>
     results.runs.filter((r) => r.scenario === name).map((r) => [r.concurrency, r[pick]] as [number, number]);
   const names = [...SCENARIOS, ...BASELINES].filter((n) => results.runs.some((r) => r.scenario === n));
-  const throughput = panel(results, 0, "Throughput", "requests/s (log)", names.map((name) => ({ name, points: pointsOf(name, "rps"), dash: !SCENARIOS.includes(name as never) })));
+  const throughput = panel(
+    results,
+    0,
+    "Throughput",
+    "requests/s (log)",
+    names.map((name) => ({ name, points: pointsOf(name, "rps"), dash: !SCENARIOS.includes(name as never) })),
+  );
   const latency = panel(
     results,
     W,

@@ -6,8 +6,8 @@
 import { readdirSync, readlinkSync } from "node:fs";
 import { createAdmin, createDatabase, ROOT, uniqueStream } from "@evented/testing";
 import { generateSigningJwk } from "../../apps/user/src/auth/keys.ts";
-import { APPS as SYSTEM, dbConnVar, paths, serviceUrlVar, startGroups, type AppName, type DatabaseApp } from "../../system.ts";
 import { PRODUCTION_RUNTIME_ENV } from "../../scripts/runtime-env.ts";
+import { type AppName, type DatabaseApp, dbConnVar, paths, APPS as SYSTEM, serviceUrlVar, startGroups } from "../../system.ts";
 
 export const APPS = SYSTEM.map((a) => a.name);
 export type { AppName };
@@ -93,7 +93,9 @@ export async function listeningPorts(pid: number): Promise<number[]> {
   }
   const ports: number[] = [];
   for (const file of [`/proc/${pid}/net/tcp`, `/proc/${pid}/net/tcp6`]) {
-    const text = await Bun.file(file).text().catch(() => "");
+    const text = await Bun.file(file)
+      .text()
+      .catch(() => "");
     for (const line of text.split("\n").slice(1)) {
       const f = line.trim().split(/\s+/);
       // local_address is f[1] (hex ip:port), st is f[3] (0A = LISTEN), inode is f[9]
@@ -110,7 +112,11 @@ export async function startSystem(options: { extraBunArgs?: string[] } = {}) {
   const databases = {} as Record<DatabaseApp, BenchDatabase>;
   const ports = {} as Record<AppName, number>;
   // Production mode needs its keys; the bench runs as an admin whose token outlives a full run.
-  const auth = { AUTH_SIGNING_KEYS: JSON.stringify({ keys: [await generateSigningJwk()] }), AUTH_EMAIL_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64"), AUTH_ACCESS_TTL_S: "3600" };
+  const auth = {
+    AUTH_SIGNING_KEYS: JSON.stringify({ keys: [await generateSigningJwk()] }),
+    AUTH_EMAIL_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64"),
+    AUTH_ACCESS_TTL_S: "3600",
+  };
   const common = {
     ...PRODUCTION_RUNTIME_ENV,
     ...auth,

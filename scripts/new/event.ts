@@ -16,7 +16,9 @@ const EVENTS_TS = "packages/core/src/events.ts";
 export async function addEvent(args: string[]): Promise<void> {
   const [aggregate = "", name = "", ...extra] = args;
   if (extra.length || !/^[a-z][a-z0-9]*$/.test(aggregate) || !/^([A-Z][a-z0-9]+)+$/.test(name)) {
-    throw new Error("usage: bun run new event <aggregate> <EventName>, e.g. `bun run new event order OrderShipped` (aggregate in lower case, the event in PascalCase)");
+    throw new Error(
+      "usage: bun run new event <aggregate> <EventName>, e.g. `bun run new event order OrderShipped` (aggregate in lower case, the event in PascalCase)",
+    );
   }
   const field = snake(name); // order_shipped: the oneof field; ts-proto names its case orderShipped
   const key = name[0]!.toLowerCase() + name.slice(1);
@@ -92,7 +94,7 @@ function withEventsEntry(source: string, aggregate: string, key: string, name: s
   const indent = /^\s*/.exec(after)![0];
   const entry = `${indent}${key}: { type: "${name}", subject: "${subject}" },`;
   const at = block.index + block[0].indexOf(`${after}\n`) + after.length + 1;
-  return source.slice(0, at) + entry + "\n" + source.slice(at);
+  return `${source.slice(0, at) + entry}\n${source.slice(at)}`;
 }
 
 /** `bun run new event ...`: the generator, with a one-line message and exit 1 when it fails. */

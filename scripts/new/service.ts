@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { APPS } from "../../system.ts";
-import { files, insertions, systemEntry, type Names } from "./templates.ts";
+import { files, insertions, type Names, systemEntry } from "./templates.ts";
 
 const SERVICES_END = "] as const satisfies readonly AppSpec[];";
 

@@ -285,7 +285,11 @@ ${N}_DB_POOL_SIZE=10
 export const insertions = ({ n, N, port }: Names): { file: string; text: string; before?: string }[] => [
   { file: "packages/proto/src/index.ts", text: `export * as ${n}V1 from "./gen/${n}/v1/${n}.js";\n` },
   // Its own PostgreSQL role and database, and its own NATS user allowed only its own events.
-  { file: "deploy/postgres/service-databases.sh", text: `  create ${n}_service ${n} "\${${N}_DB_PASSWORD:?set ${N}_DB_PASSWORD (see .env.example)}"\n`, before: "  # (bun run new service adds" },
+  {
+    file: "deploy/postgres/service-databases.sh",
+    text: `  create ${n}_service ${n} "\${${N}_DB_PASSWORD:?set ${N}_DB_PASSWORD (see .env.example)}"\n`,
+    before: "  # (bun run new service adds",
+  },
   { file: ".env.example", text: `${N}_DB_PASSWORD=\n`, before: "# Each service's own NATS user" },
   { file: ".env.example", text: `NATS_${N}_PASSWORD=\n`, before: "NATS_OPS_PASSWORD=" },
   {

@@ -5,10 +5,10 @@ import { errorsAndLogs, objectBodies, requestMeta } from "./context.ts";
 import { docs } from "./docs.ts";
 import { corsFor, securityHeaders } from "./headers.ts";
 import { DEFAULT_LIMITS, type Limits, requestLimits } from "./limits.ts";
-import { auth } from "./modules/auth/index.ts";
 import { bearerGuard } from "./modules/auth/guard.ts";
+import { auth } from "./modules/auth/index.ts";
 import { orders } from "./modules/orders/index.ts";
-import { system, type Downstream } from "./modules/system/index.ts";
+import { type Downstream, system } from "./modules/system/index.ts";
 import { users } from "./modules/users/index.ts";
 
 export interface AppOptions {

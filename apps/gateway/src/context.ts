@@ -1,6 +1,6 @@
-import { AppError, invalid, SpanKind, SpanStatusCode, startSpan, type Logger, type StartedSpan } from "@evented/core";
-import { Elysia, StatusMap, ValidationError } from "elysia";
-import { toHttpError, type ErrorBody, type HttpError } from "./errors.ts";
+import { AppError, invalid, type Logger, SpanKind, SpanStatusCode, type StartedSpan, startSpan } from "@evented/core";
+import { Elysia, StatusMap, type ValidationError } from "elysia";
+import { type ErrorBody, type HttpError, toHttpError } from "./errors.ts";
 import { observeRequest } from "./metrics.ts";
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;

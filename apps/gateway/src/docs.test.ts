@@ -3,9 +3,9 @@
 // must still render the API's operations (which only the Scalar bundle can do).
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createLogger } from "@evented/core";
-import { chromium, type Browser } from "playwright-core";
-import { createApp } from "./app.ts";
+import { type Browser, chromium } from "playwright-core";
 import { fakeClients } from "../test/fake-clients.ts";
+import { createApp } from "./app.ts";
 
 // Chromium parses a 4 MB bundle on a shared CPU: allow it time.
 setDefaultTimeout(120_000);

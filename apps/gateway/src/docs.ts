@@ -47,15 +47,24 @@ export const docs = () =>
           ],
           components: {
             securitySchemes: {
-              bearer: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "The access_token of POST /auth/login, as `Authorization: Bearer <access_token>`" },
+              bearer: {
+                type: "http",
+                scheme: "bearer",
+                bearerFormat: "JWT",
+                description: "The access_token of POST /auth/login, as `Authorization: Bearer <access_token>`",
+              },
             },
           },
         },
       }),
     )
-    .get(BUNDLE_PATH, () => new Response(Bun.file(SCALAR_BUNDLE), { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=86400" } }), {
-      detail: { hide: true },
-    });
+    .get(
+      BUNDLE_PATH,
+      () => new Response(Bun.file(SCALAR_BUNDLE), { headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=86400" } }),
+      {
+        detail: { hide: true },
+      },
+    );
 
 /** limits.ts answers these for any route, before the route's own handler: declared once, here. */
 const LIMIT_RESPONSES = errorResponses(413, 415, 429);
@@ -64,7 +73,11 @@ const UNLIMITED = /^\/(health|ready|metrics|swagger)(\/|$)/;
 
 function limitResponse(status: keyof typeof LIMIT_RESPONSES): OpenAPIV3_1.ResponseObject {
   const { description, ...schema } = LIMIT_RESPONSES[status] as unknown as { description: string };
-  return { description, content: { "application/json": { schema: schema as OpenAPIV3_1.SchemaObject } }, ...(status === 429 && { headers: { "Retry-After": RETRY_AFTER } }) };
+  return {
+    description,
+    content: { "application/json": { schema: schema as OpenAPIV3_1.SchemaObject } },
+    ...(status === 429 && { headers: { "Retry-After": RETRY_AFTER } }),
+  };
 }
 
 /**

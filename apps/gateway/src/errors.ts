@@ -20,14 +20,26 @@ export type ErrorBody = typeof ErrorBody.static;
 /** The error statuses routes declare, what each means here, and an example body for the docs. */
 const DOCUMENTED = {
   400: ["The request is invalid; the message names the field and the rule", "INVALID_ARGUMENT", "invalid body: email must be a valid email address"],
-  401: ["No valid access token: send `Authorization: Bearer <access_token>` (POST /auth/login); an expired one is renewed with POST /auth/refresh", "UNAUTHENTICATED", "a valid access token is required"],
+  401: [
+    "No valid access token: send `Authorization: Bearer <access_token>` (POST /auth/login); an expired one is renewed with POST /auth/refresh",
+    "UNAUTHENTICATED",
+    "a valid access token is required",
+  ],
   403: ["The signed-in user may not do this (an admin may)", "PERMISSION_DENIED", "only an admin may do this"],
   404: ["Nothing has this id", "NOT_FOUND", "user 01976b8e-4a4e-7cc1-9a7b-2b0c1c9b5e10 not found"],
   409: ["Conflicts with the current state: see the operation's description", "ALREADY_EXISTS", "a user with this email already exists"],
   413: ["The request body is larger than GATEWAY_MAX_BODY_BYTES", "PAYLOAD_TOO_LARGE", "the request body must be at most 65536 bytes"],
   415: ["The request body is not application/json", "UNSUPPORTED_MEDIA_TYPE", 'the request body must be application/json, got "text/plain"'],
-  422: ["This Idempotency-Key was already used with a different request body", "IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was already used with a different request body"],
-  429: ["Too many requests from this client (RATE_LIMITED), or on POST /auth/login too many failed logins (RESOURCE_EXHAUSTED); retry after the seconds in Retry-After", "RATE_LIMITED", "too many requests from this client; retry in 1 s"],
+  422: [
+    "This Idempotency-Key was already used with a different request body",
+    "IDEMPOTENCY_KEY_REUSED",
+    "this Idempotency-Key was already used with a different request body",
+  ],
+  429: [
+    "Too many requests from this client (RATE_LIMITED), or on POST /auth/login too many failed logins (RESOURCE_EXHAUSTED); retry after the seconds in Retry-After",
+    "RATE_LIMITED",
+    "too many requests from this client; retry in 1 s",
+  ],
   500: ["A bug; quote request_id when reporting it", "INTERNAL", "internal error"],
   503: ["A service this request needs is unavailable; retry later", "UNAVAILABLE", SAFE_MESSAGE_UNAVAILABLE],
   504: ["A service this request needs did not answer in time; retry later", "DEADLINE_EXCEEDED", SAFE_MESSAGE_DEADLINE],
@@ -104,7 +116,11 @@ export function toHttpError(err: unknown): HttpError {
   }
   // The gateway's own refusals (e.g. a body that is not an object), before any service is asked.
   if (err instanceof AppError) {
-    return { status: (err.reason && HTTP_OF_REASON[err.reason]) || HTTP_OF_GRPC[err.code] || 500, code: err.reason ?? status[err.code] ?? "UNKNOWN", message: err.message };
+    return {
+      status: (err.reason && HTTP_OF_REASON[err.reason]) || HTTP_OF_GRPC[err.code] || 500,
+      code: err.reason ?? status[err.code] ?? "UNKNOWN",
+      message: err.message,
+    };
   }
   return { status: 500, code: "INTERNAL", message: "internal error" };
 }

@@ -1,7 +1,7 @@
 // Every answer carries the security headers; CORS answers only the origins configured.
 import { describe, expect, test } from "bun:test";
-import { SECURITY_HEADERS } from "./headers.ts";
 import { testGateway } from "../test/test-gateway.ts";
+import { SECURITY_HEADERS } from "./headers.ts";
 
 describe("security headers", () => {
   const answers = [
@@ -35,7 +35,10 @@ describe("security headers", () => {
 
 describe("CORS", () => {
   const preflight = (origin: string) =>
-    new Request("http://localhost/users", { method: "OPTIONS", headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" } });
+    new Request("http://localhost/users", {
+      method: "OPTIONS",
+      headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
 
   test("off by default: no origin is allowed, not even on a preflight", async () => {
     const { app } = testGateway();

@@ -1,8 +1,8 @@
 // The limits every request meets before a service is asked: size (413), content type (415),
 // control characters and nesting (400), and the per-client rate (429 with Retry-After).
 import { describe, expect, test } from "bun:test";
-import { DEFAULT_LIMITS } from "./limits.ts";
 import { testGateway } from "../test/test-gateway.ts";
+import { DEFAULT_LIMITS } from "./limits.ts";
 
 const user = { name: "Ada Lovelace", email: "ada@example.com" };
 const small = { ...DEFAULT_LIMITS, maxBodyBytes: 2048 };
@@ -69,7 +69,12 @@ describe("bodies", () => {
 });
 
 describe("control characters", () => {
-  for (const [label, ch] of [["NUL", "\u0000"], ["BEL", "\u0007"], ["ESC", "\u001b"], ["DEL", "\u007f"]] as const) {
+  for (const [label, ch] of [
+    ["NUL", "\u0000"],
+    ["BEL", "\u0007"],
+    ["ESC", "\u001b"],
+    ["DEL", "\u007f"],
+  ] as const) {
     test(`${label} in a body field is 400 naming the field`, async () => {
       const { fake, send } = testGateway();
       const res = await send("POST", "/users", { body: { ...user, name: `Ada${ch}` } });

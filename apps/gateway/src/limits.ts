@@ -19,7 +19,11 @@ export const DEFAULT_LIMITS: Limits = { maxBodyBytes: 64 * 1024, maxJsonDepth: 1
 
 export const tooLarge = (max: number) => new AppError(status.INVALID_ARGUMENT, `the request body must be at most ${max} bytes`, "PAYLOAD_TOO_LARGE");
 export const notJson = (type: string) =>
-  new AppError(status.INVALID_ARGUMENT, `the request body must be application/json, got "${type.slice(0, 100) || "no content type"}"`, "UNSUPPORTED_MEDIA_TYPE");
+  new AppError(
+    status.INVALID_ARGUMENT,
+    `the request body must be application/json, got "${type.slice(0, 100) || "no content type"}"`,
+    "UNSUPPORTED_MEDIA_TYPE",
+  );
 export const rateLimited = (retryAfterS: number) =>
   new AppError(status.RESOURCE_EXHAUSTED, `too many requests from this client; retry in ${retryAfterS} s`, "RATE_LIMITED");
 
@@ -28,7 +32,11 @@ const UNLIMITED = /^\/(health|ready|metrics|swagger)(\/|$)/;
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 
 /** The client's address: from `clientHeader` when a trusted proxy sets it (first entry), else the TCP peer. */
-export function clientAddress(request: Request, server: { requestIP(r: Request): { address: string } | null } | null, clientHeader?: string): string | undefined {
+export function clientAddress(
+  request: Request,
+  server: { requestIP(r: Request): { address: string } | null } | null,
+  clientHeader?: string,
+): string | undefined {
   const forwarded = clientHeader ? request.headers.get(clientHeader)?.split(",")[0]?.trim() : undefined;
   return forwarded || server?.requestIP(request)?.address;
 }

@@ -11,7 +11,13 @@ const metrics = serveMetrics(config.metricsPort, log);
 const clients = connectClients(config);
 const health = connectHealthChecks(config);
 const tokens = connectVerifier(config.auth, config.userServiceUrl);
-const app = createApp(clients, log, { downstream: health, limits: config.limits, clientIpHeader: config.clientIpHeader, corsOrigins: config.corsOrigins, verifier: tokens.verifier })
+const app = createApp(clients, log, {
+  downstream: health,
+  limits: config.limits,
+  clientIpHeader: config.clientIpHeader,
+  corsOrigins: config.corsOrigins,
+  verifier: tokens.verifier,
+})
   // limits.ts answers an oversized body with the API's 413 (Bun's own limit answers with an empty one).
   .listen({ port: config.port, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
 log.info({ port: app.server?.port }, "gateway listening");

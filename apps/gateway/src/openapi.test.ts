@@ -5,9 +5,9 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import SwaggerParser from "@apidevtools/swagger-parser";
 import { Value } from "@sinclair/typebox/value";
 import type { OpenAPIV3_1 } from "openapi-types";
+import { testGateway } from "../test/test-gateway.ts";
 import { CancelBody, CreateOrderBody, UpdateStatusBody } from "./modules/orders/model.ts";
 import { CreateUserBody, UpdateUserBody } from "./modules/users/model.ts";
-import { testGateway } from "../test/test-gateway.ts";
 
 type Operation = OpenAPIV3_1.OperationObject;
 type Schema = OpenAPIV3_1.SchemaObject;
@@ -18,9 +18,7 @@ const operations: [string, Operation][] = [];
 
 /** The routes the app serves, as OpenAPI names them ("POST /users/{id}"), but for the docs' own. */
 function servedRoutes(): string[] {
-  return app.routes
-    .filter((r) => !(r.hooks?.detail as { hide?: boolean } | undefined)?.hide)
-    .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
+  return app.routes.filter((r) => !(r.hooks?.detail as { hide?: boolean } | undefined)?.hide).map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`);
 }
 
 beforeAll(async () => {
@@ -94,7 +92,10 @@ describe("every operation", () => {
         if (Number(status) < 400 || name === "GET /ready") continue;
         const schema = response.content?.["application/json"]?.schema as Schema;
         const error = schema?.properties?.error as Schema | undefined;
-        expect({ where: `${name} ${status}`, fields: error?.required?.sort() }).toEqual({ where: `${name} ${status}`, fields: ["code", "message", "request_id"] });
+        expect({ where: `${name} ${status}`, fields: error?.required?.sort() }).toEqual({
+          where: `${name} ${status}`,
+          fields: ["code", "message", "request_id"],
+        });
       }
     }
   });

@@ -41,7 +41,11 @@ const BAD: Bad[] = [
   { route: "POST /orders", body: { ...order, items: [{ product_id: "456", quantity: 0 }] }, says: "quantity must be a whole number from 1 to 1000" },
   { route: "POST /orders", body: { ...order, items: [{ product_id: "456", quantity: 1.5 }] }, says: "quantity must be a whole number from 1 to 1000" },
   { route: "POST /orders", body: { ...order, items: [{ product_id: "456", quantity: "two" }] }, says: "quantity must be a whole number from 1 to 1000" },
-  { route: "POST /orders", body: { ...order, items: [{ product_id: "456", quantity: 1, unit_price: -1 }] }, says: "unit_price must be a whole number of minor units" },
+  {
+    route: "POST /orders",
+    body: { ...order, items: [{ product_id: "456", quantity: 1, unit_price: -1 }] },
+    says: "unit_price must be a whole number of minor units",
+  },
   { route: "POST /orders", body: { ...order, currency: "usd" }, says: "currency must be a three-letter ISO 4217 code" },
   { route: "POST /orders", body: order, headers: { "idempotency-key": "" }, says: "Idempotency-Key must be 1 to 255 characters" },
   { route: "PATCH /orders/ID/status", body: {}, says: "status must be one of pending, confirmed, shipped, completed, cancelled" },
@@ -77,7 +81,16 @@ describe("invalid input is a 400 that names the field, and no service is called"
 });
 
 describe("ids in paths are checked before any call", () => {
-  const routes = ["GET /users/x", "PATCH /users/x", "DELETE /users/x", "GET /users/x/orders", "GET /users/x/notifications", "GET /orders/123", "PATCH /orders/x/status", "POST /orders/x/cancel"];
+  const routes = [
+    "GET /users/x",
+    "PATCH /users/x",
+    "DELETE /users/x",
+    "GET /users/x/orders",
+    "GET /users/x/notifications",
+    "GET /orders/123",
+    "PATCH /orders/x/status",
+    "POST /orders/x/cancel",
+  ];
   for (const route of routes) {
     test(route, async () => {
       const [method, path] = route.split(" ") as [string, string];
@@ -99,7 +112,9 @@ describe("unknown fields are ignored and never forwarded", () => {
     expect(res.status).toBe(201);
     expect(res.body.id).not.toBe(ID);
     expect(res.body).not.toHaveProperty("is_admin");
-    expect(fake.calls.map((c) => c.request)).toStrictEqual([{ name: "Ada Lovelace", email: "ada@example.com", phone: "", password: "", role: "", idempotencyKey: "" }]);
+    expect(fake.calls.map((c) => c.request)).toStrictEqual([
+      { name: "Ada Lovelace", email: "ada@example.com", phone: "", password: "", role: "", idempotencyKey: "" },
+    ]);
   });
 
   test("PATCH /users/:id cannot change another user's id through the body", async () => {

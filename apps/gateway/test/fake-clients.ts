@@ -1,8 +1,8 @@
 // In-memory stand-ins for the gRPC services, for unit tests of the gateway and the typed client
 // only: they keep what they are given, record every call, and fail on demand. The real services'
 // rules are tested against PostgreSQL and NATS in their own packages and in e2e/.
-import { REASON_KEY, status, type CallMeta } from "@evented/core";
-import { orderV1, type notificationV1, type userV1 } from "@evented/proto";
+import { type CallMeta, REASON_KEY, status } from "@evented/core";
+import { type notificationV1, orderV1, type userV1 } from "@evented/proto";
 import { Metadata, type ServiceError } from "@grpc/grpc-js";
 import type { Clients } from "../src/clients.ts";
 
@@ -27,7 +27,12 @@ export function fakeClients() {
   const orders = new Map<string, orderV1.Order>();
   const notifications: notificationV1.Notification[] = [];
   const now = () => new Date().toISOString();
-  const session = () => ({ accessToken: `fake-access-${Bun.randomUUIDv7()}`, expiresIn: 900, refreshToken: `fake-refresh-${Bun.randomUUIDv7()}`, refreshExpiresIn: 86400 });
+  const session = () => ({
+    accessToken: `fake-access-${Bun.randomUUIDv7()}`,
+    expiresIn: 900,
+    refreshToken: `fake-refresh-${Bun.randomUUIDv7()}`,
+    refreshExpiresIn: 86400,
+  });
   const newestFirst = <T extends { id: string }>(xs: T[]) => xs.sort((a, b) => b.id.localeCompare(a.id));
 
   /** Wraps a handler so that the call is recorded and the next call fails if told to. */
@@ -49,9 +54,29 @@ export function fakeClients() {
     users: {
       close() {},
       createUser: method("users", "createUser", (r: userV1.CreateUserRequest) => {
-        const user = { id: Bun.randomUUIDv7(), name: r.name, email: r.email, phone: r.phone, role: r.role || "customer", emailVerified: false, pendingEmail: "", createdAt: now(), updatedAt: now() };
+        const user = {
+          id: Bun.randomUUIDv7(),
+          name: r.name,
+          email: r.email,
+          phone: r.phone,
+          role: r.role || "customer",
+          emailVerified: false,
+          pendingEmail: "",
+          createdAt: now(),
+          updatedAt: now(),
+        };
         users.set(user.id, user);
-        notifications.push({ id: Bun.randomUUIDv7(), userId: user.id, kind: "welcome", subject: "Welcome", body: `Hello ${r.name}`, eventId: Bun.randomUUIDv7(), eventType: "UserCreated", createdAt: now(), deliveries: [{ channel: "email", status: "sent", attempts: 1, lastError: "", sentAt: now() }] });
+        notifications.push({
+          id: Bun.randomUUIDv7(),
+          userId: user.id,
+          kind: "welcome",
+          subject: "Welcome",
+          body: `Hello ${r.name}`,
+          eventId: Bun.randomUUIDv7(),
+          eventType: "UserCreated",
+          createdAt: now(),
+          deliveries: [{ channel: "email", status: "sent", attempts: 1, lastError: "", sentAt: now() }],
+        });
         return { user };
       }),
       getUser: method("users", "getUser", (r: userV1.GetUserRequest) => ({ user: found("user", r.id, users.get(r.id)) })),
@@ -85,7 +110,17 @@ export function fakeClients() {
       createOrder: method("orders", "createOrder", (r: orderV1.CreateOrderRequest) => {
         if (!users.has(r.userId)) throw serviceError(status.FAILED_PRECONDITION, `user ${r.userId} does not exist`);
         const total = r.items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0);
-        const order = { id: Bun.randomUUIDv7(), userId: r.userId, items: r.items, status: orderV1.OrderStatus.ORDER_STATUS_PENDING, currency: r.currency, total, cancelReason: "", createdAt: now(), updatedAt: now() };
+        const order = {
+          id: Bun.randomUUIDv7(),
+          userId: r.userId,
+          items: r.items,
+          status: orderV1.OrderStatus.ORDER_STATUS_PENDING,
+          currency: r.currency,
+          total,
+          cancelReason: "",
+          createdAt: now(),
+          updatedAt: now(),
+        };
         orders.set(order.id, order);
         return { order };
       }),

@@ -1,5 +1,5 @@
 import type { Logger } from "@evented/core";
-import { logChannel, type Channel } from "./channels.ts";
+import { type Channel, logChannel } from "./channels.ts";
 import type { ChannelConfig } from "./config.ts";
 import { emailChannel } from "./email-channel.ts";
 import type { ChannelName } from "./schema.ts";

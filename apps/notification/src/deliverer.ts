@@ -1,7 +1,7 @@
-import { Passes, type Executor, type Logger } from "@evented/core";
-import { PermanentError, type Channel } from "./channels.ts";
-import { withLink, type LinkSettings } from "./links.ts";
-import { claimDue, clearSentSecrets, eraseDepartedRecipients, finishDeliveries, type DueDelivery, type Outcome } from "./repository.ts";
+import { type Executor, type Logger, Passes } from "@evented/core";
+import { type Channel, PermanentError } from "./channels.ts";
+import { type LinkSettings, withLink } from "./links.ts";
+import { claimDue, clearSentSecrets, type DueDelivery, eraseDepartedRecipients, finishDeliveries, type Outcome } from "./repository.ts";
 import type { ChannelName } from "./schema.ts";
 
 /**
@@ -113,7 +113,10 @@ export class Deliverer {
     try {
       if (n.sealedToken && !this.o.links) throw new PermanentError("no AUTH_EMAIL_KEY to open this link's token");
       const links = this.o.links;
-      const body = n.sealedToken && links ? await withLink(links, n).catch(() => Promise.reject(new PermanentError("the link's token cannot be opened with this AUTH_EMAIL_KEY"))) : n.body;
+      const body =
+        n.sealedToken && links
+          ? await withLink(links, n).catch(() => Promise.reject(new PermanentError("the link's token cannot be opened with this AUTH_EMAIL_KEY")))
+          : n.body;
       await channel.send({ deliveryId: d.id, notificationId: n.id, userId: n.userId, kind: n.kind, to, name: r.name, subject: n.subject, body });
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);

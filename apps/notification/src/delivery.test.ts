@@ -4,14 +4,14 @@ import { afterAll, afterEach, beforeAll, expect, setDefaultTimeout, test } from 
 import { createLogger, openDatabase } from "@evented/core";
 import { createDatabase, waitFor } from "@evented/testing";
 import { eq } from "drizzle-orm";
+import { SMTP_USER, startSmtpReceiver, startWebhookReceiver } from "../test/receivers.ts";
 import type { Channel } from "./channels.ts";
 import { readConfig } from "./config.ts";
 import { createChannels } from "./create-channels.ts";
 import { Deliverer, type DelivererOptions } from "./deliverer.ts";
 import { claimDue, eraseDepartedRecipients, insertNotification, saveRecipient } from "./repository.ts";
 import * as schema from "./schema.ts";
-import { deliveries, type ChannelName, type Delivery } from "./schema.ts";
-import { SMTP_USER, startSmtpReceiver, startWebhookReceiver } from "../test/receivers.ts";
+import { type ChannelName, type Delivery, deliveries } from "./schema.ts";
 
 setDefaultTimeout(30_000);
 

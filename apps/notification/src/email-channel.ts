@@ -1,6 +1,6 @@
 import nodemailer, { type SendMailOptions } from "nodemailer";
-import { addressOf, PermanentError, type Channel } from "./channels.ts";
-import { senderDomain, type ChannelConfig } from "./config.ts";
+import { addressOf, type Channel, PermanentError } from "./channels.ts";
+import { type ChannelConfig, senderDomain } from "./config.ts";
 
 /**
  * Email over SMTP (nodemailer, pooled connections). Each delivery is one message whose

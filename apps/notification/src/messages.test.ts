@@ -47,7 +47,11 @@ describe("messageFor: one notification per event, to the event's user, on the ri
 
   test("OrderCancelled -> order_cancelled by email, and SMS when a phone is known, with the reason", () => {
     const cancelled = (hasPhone: boolean) =>
-      messageFor(event({ $case: "orderCancelled", value: { orderId, userId, previousStatus: S.ORDER_STATUS_PENDING, reason: "user account deleted" } }), "Ada", hasPhone);
+      messageFor(
+        event({ $case: "orderCancelled", value: { orderId, userId, previousStatus: S.ORDER_STATUS_PENDING, reason: "user account deleted" } }),
+        "Ada",
+        hasPhone,
+      );
     expect(cancelled(true)).toMatchObject({ userId, kind: "order_cancelled", subject: `Order ${orderId} was cancelled`, channels: ["email", "sms"] });
     expect(cancelled(false)!.channels).toEqual(["email"]);
     expect(cancelled(false)!.body).toContain("was cancelled: user account deleted.");

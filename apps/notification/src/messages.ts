@@ -1,4 +1,4 @@
-import { orderStatusFromProto, type EventCase, type EventOf, type PayloadOf } from "@evented/core";
+import { type EventCase, type EventOf, orderStatusFromProto, type PayloadOf } from "@evented/core";
 import { LINK } from "./links.ts";
 import type { ChannelName } from "./schema.ts";
 
@@ -51,7 +51,15 @@ const MESSAGES: { [K in EventCase]: (payload: PayloadOf<K>, to: To) => Message }
     const text = LINK_TEXTS[purpose];
     if (!text) return { userId, kind: purpose, subject: "", body: "", channels: [] };
     const greeting = name ? `Hi ${name},` : hello;
-    return { userId, kind: purpose, subject: text.subject, body: `${greeting}\n\n${text.body}\n\n${LINK}\n\n${text.after}`, channels: ["email"], toAddress: email, sealedToken };
+    return {
+      userId,
+      kind: purpose,
+      subject: text.subject,
+      body: `${greeting}\n\n${text.body}\n\n${LINK}\n\n${text.after}`,
+      channels: ["email"],
+      toAddress: email,
+      sealedToken,
+    };
   },
   orderCreated: ({ userId, orderId, items, total, currency }, { hello }) => {
     const count = items.reduce((n, i) => n + i.quantity, 0);

@@ -1,6 +1,6 @@
 import type { Executor } from "@evented/core";
 import { and, desc, eq, inArray, lt, lte, sql } from "drizzle-orm";
-import { deliveries, notifications, recipients, type ChannelName, type Delivery, type Notification, type Recipient } from "./schema.ts";
+import { type ChannelName, type Delivery, deliveries, type Notification, notifications, type Recipient, recipients } from "./schema.ts";
 
 export const findRecipient = async (db: Executor, userId: string): Promise<Recipient | undefined> =>
   (await db.select().from(recipients).where(eq(recipients.userId, userId)))[0];
@@ -65,7 +65,16 @@ export async function listNotifications(db: Executor, userId: string, limit: num
     .orderBy(desc(notifications.id))
     .limit(limit);
   if (rows.length === 0) return [];
-  const ds = await db.select().from(deliveries).where(inArray(deliveries.notificationId, rows.map((r) => r.id))).orderBy(deliveries.id);
+  const ds = await db
+    .select()
+    .from(deliveries)
+    .where(
+      inArray(
+        deliveries.notificationId,
+        rows.map((r) => r.id),
+      ),
+    )
+    .orderBy(deliveries.id);
   const byNotification = Map.groupBy(ds, (d) => d.notificationId);
   return rows.map((n) => ({ ...n, deliveries: byNotification.get(n.id) ?? [] }));
 }

@@ -1,7 +1,6 @@
+import { bytea } from "@evented/core/tables";
 import { sql } from "drizzle-orm";
 import { bigserial, index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
-
-import { bytea } from "@evented/core/tables";
 
 export { deadLetters, processedEvents } from "@evented/core/tables";
 
@@ -60,10 +59,7 @@ export const deliveries = pgTable(
     address: text("address").notNull().default(""),
     sentAt: timestamp("sent_at", { withTimezone: true }),
   },
-  (t) => [
-    index("deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
-    index("deliveries_notification_id_idx").on(t.notificationId),
-  ],
+  (t) => [index("deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`), index("deliveries_notification_id_idx").on(t.notificationId)],
 );
 
 export type Recipient = typeof recipients.$inferSelect;

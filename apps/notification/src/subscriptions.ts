@@ -1,4 +1,4 @@
-import { afterCommit, everyEvent, type EventOf, type Executor, type Subscription } from "@evented/core";
+import { afterCommit, type EventOf, type Executor, everyEvent, type Subscription } from "@evented/core";
 import type { Deliverer } from "./deliverer.ts";
 import { messageFor } from "./messages.ts";
 import { findRecipient, insertNotification, markRecipientDeleted, saveRecipient } from "./repository.ts";

@@ -1,4 +1,4 @@
-import { addressOf, PermanentError, type Channel } from "./channels.ts";
+import { addressOf, type Channel, PermanentError } from "./channels.ts";
 import type { ChannelConfig } from "./config.ts";
 
 type WebhookConfig = NonNullable<ChannelConfig["sms"]>;
@@ -39,7 +39,8 @@ export function webhookChannel(name: "sms" | "push", { url, token, timeoutMs }: 
       try {
         res = await fetch(url, { method: "POST", headers, body: JSON.stringify(payload), redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
       } catch (err) {
-        const reason = err instanceof Error && err.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : String(err instanceof Error ? err.message : err);
+        const reason =
+          err instanceof Error && err.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : String(err instanceof Error ? err.message : err);
         throw new Error(`${name} webhook unreachable: ${reason}`);
       }
       const detail = (await res.text().catch(() => "")).slice(0, 200);

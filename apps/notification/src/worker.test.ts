@@ -1,16 +1,16 @@
 // The worker end to end, in-process: events published to a fresh JetStream stream are consumed,
 // recorded in a fresh database and delivered to a real SMTP server and real HTTP receivers.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { Bus, createLogger, encodeEvent, newEvent, openDatabase, startConsumers, subjectFor, type Payload, type RunningConsumers } from "@evented/core";
+import { Bus, createLogger, encodeEvent, newEvent, openDatabase, type Payload, type RunningConsumers, startConsumers, subjectFor } from "@evented/core";
 import { orderV1 } from "@evented/proto";
 import { createDatabase, NATS_URL, uniqueStream, waitFor } from "@evented/testing";
+import { startSmtpReceiver, startWebhookReceiver } from "../test/receivers.ts";
 import { readConfig } from "./config.ts";
 import { createChannels } from "./create-channels.ts";
 import { Deliverer } from "./deliverer.ts";
 import { listNotifications } from "./repository.ts";
 import * as schema from "./schema.ts";
 import { subscriptions } from "./subscriptions.ts";
-import { startSmtpReceiver, startWebhookReceiver } from "../test/receivers.ts";
 
 setDefaultTimeout(30_000);
 
@@ -81,8 +81,14 @@ test("every event becomes its notification for its user, delivered on its channe
   const { userId, email } = user;
   const [order, other] = [Bun.randomUUIDv7(), Bun.randomUUIDv7()];
   await publish(userId, { $case: "userUpdated", value: { ...user, changedFields: ["phone"] } });
-  await publish(order, { $case: "orderCreated", value: { orderId: order, userId, items: [{ productId: "456", quantity: 2, unitPrice: 1000 }], currency: "USD", total: 2000 } });
-  await publish(order, { $case: "orderStatusUpdated", value: { orderId: order, userId, oldStatus: S.ORDER_STATUS_CONFIRMED, newStatus: S.ORDER_STATUS_SHIPPED } });
+  await publish(order, {
+    $case: "orderCreated",
+    value: { orderId: order, userId, items: [{ productId: "456", quantity: 2, unitPrice: 1000 }], currency: "USD", total: 2000 },
+  });
+  await publish(order, {
+    $case: "orderStatusUpdated",
+    value: { orderId: order, userId, oldStatus: S.ORDER_STATUS_CONFIRMED, newStatus: S.ORDER_STATUS_SHIPPED },
+  });
   await publish(other, { $case: "orderCancelled", value: { orderId: other, userId, previousStatus: S.ORDER_STATUS_PENDING, reason: "out of stock" } });
 
   const all = await waitFor("five notifications, all delivered", async () => {
@@ -96,7 +102,7 @@ test("every event becomes its notification for its user, delivered on its channe
     order_status: ["push", "sms"],
     order_cancelled: ["email", "sms"],
   });
-  expect(mailsTo(email).sort()).toEqual(["Order " + order + " received", "Order " + other + " was cancelled", "Welcome aboard", "Your profile was updated"].sort());
+  expect(mailsTo(email).sort()).toEqual([`Order ${order} received`, `Order ${other} was cancelled`, "Welcome aboard", "Your profile was updated"].sort());
   const confirmation = smtp.received.find((m) => m.mail.subject === `Order ${order} received`)!.mail;
   expect(confirmation.text).toContain("Hi Ada,");
   expect(confirmation.text).toContain("2 item(s), total $20.00");
@@ -115,7 +121,7 @@ test("a deleted user gets the goodbye and nothing after it", async () => {
 
   const cancelled = await waitFor("the cancellation to be recorded and settled", async () => {
     const n = (await listNotifications(db, userId, 50)).find((n) => n.kind === "order_cancelled");
-    return n && n.deliveries.every((d) => d.status !== "pending") && n;
+    return n?.deliveries.every((d) => d.status !== "pending") && n;
   });
   expect(cancelled.deliveries.map((d) => [d.channel, d.status])).toEqual([
     ["email", "suppressed"],

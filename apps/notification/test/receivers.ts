@@ -1,7 +1,7 @@
 // Real receivers for tests: an SMTP server (smtp-server, messages parsed by mailparser) and an
 // HTTP endpoint standing in for an SMS or push provider. Both record exactly what arrived.
 import type { AddressInfo } from "node:net";
-import { simpleParser, type ParsedMail } from "mailparser";
+import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 
 export interface ReceivedMail {

@@ -1,4 +1,4 @@
-import { Passes, type Logger } from "@evented/core";
+import { type Logger, Passes } from "@evented/core";
 import type { OrderService } from "./service.ts";
 
 /**

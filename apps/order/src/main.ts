@@ -1,10 +1,10 @@
 import { connectVerifier, runService } from "@evented/core";
 import { orderV1 } from "@evented/proto";
 import { readConfig } from "./config.ts";
+import { DeletionCascade } from "./deletion-cascade.ts";
 import * as schema from "./schema.ts";
 import { orderServer } from "./server.ts";
 import { OrderService } from "./service.ts";
-import { DeletionCascade } from "./deletion-cascade.ts";
 import { subscriptions } from "./subscriptions.ts";
 import { userDirectory } from "./users.ts";
 

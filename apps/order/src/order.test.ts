@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { AppError, status } from "@evented/core/errors";
 import { LIMITS } from "@evented/core/rules";
-import { CANCELLABLE, checkItems, describeLifecycle, LIFECYCLE, NEW_ORDER_STATUS, ORDER_STATUSES, orderTotal, transition, type OrderStatus } from "./order.ts";
+import { CANCELLABLE, checkItems, describeLifecycle, LIFECYCLE, NEW_ORDER_STATUS, ORDER_STATUSES, type OrderStatus, orderTotal, transition } from "./order.ts";
 
 const ALLOWED = new Set(["pending>confirmed", "pending>cancelled", "confirmed>shipped", "confirmed>cancelled", "shipped>completed"]);
 const STATUSES: OrderStatus[] = ["pending", "confirmed", "shipped", "completed", "cancelled"];
@@ -97,11 +97,21 @@ describe("items", () => {
 describe("total", () => {
   test("is the sum of quantity times unit price, in minor units", () => {
     expect(orderTotal([])).toBe(0);
-    expect(orderTotal(checkItems([{ productId: "a", quantity: 2, unitPrice: 1250 }, { productId: "b", quantity: 1, unitPrice: 500 }, { productId: "c", quantity: 3 }]))).toBe(3000);
+    expect(
+      orderTotal(
+        checkItems([
+          { productId: "a", quantity: 2, unitPrice: 1250 },
+          { productId: "b", quantity: 1, unitPrice: 500 },
+          { productId: "c", quantity: 3 },
+        ]),
+      ),
+    ).toBe(3000);
   });
 
   test("of the largest order stays an exact integer", () => {
-    const items = checkItems(Array.from({ length: LIMITS.itemsMax }, (_, i) => ({ productId: `p${i}`, quantity: LIMITS.quantityMax, unitPrice: LIMITS.unitPriceMax })));
+    const items = checkItems(
+      Array.from({ length: LIMITS.itemsMax }, (_, i) => ({ productId: `p${i}`, quantity: LIMITS.quantityMax, unitPrice: LIMITS.unitPriceMax })),
+    );
     const total = orderTotal(items);
     expect(total).toBe(LIMITS.itemsMax * LIMITS.quantityMax * LIMITS.unitPriceMax);
     expect(Number.isSafeInteger(total)).toBe(true);

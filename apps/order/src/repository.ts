@@ -1,7 +1,7 @@
 import type { Executor } from "@evented/core";
 import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import { CANCELLABLE } from "./order.ts";
-import { deletedUsers, orderItems, orders, type Order, type OrderItem, type OrderStatus } from "./schema.ts";
+import { deletedUsers, type Order, type OrderItem, type OrderStatus, orderItems, orders } from "./schema.ts";
 
 type OrderRow = typeof orders.$inferSelect;
 
@@ -90,7 +90,12 @@ async function withItems(db: Executor, rows: OrderRow[]): Promise<Order[]> {
   const items = await db
     .select()
     .from(orderItems)
-    .where(inArray(orderItems.orderId, rows.map((r) => r.id)))
+    .where(
+      inArray(
+        orderItems.orderId,
+        rows.map((r) => r.id),
+      ),
+    )
     .orderBy(asc(orderItems.orderId), asc(orderItems.line));
   const byOrder = Map.groupBy(items, (i) => i.orderId);
   return rows.map((row) => ({

@@ -1,16 +1,16 @@
 import {
+  type CallContext,
+  type CallerAuth,
   ensureAccess,
   invalid,
+  type Logger,
   orderStatusFromProto,
   orderStatusToProto,
   requireAdmin,
   requireCaller,
   unaryHandlers,
-  type CallContext,
-  type CallerAuth,
-  type Logger,
 } from "@evented/core";
-import { orderV1 } from "@evented/proto";
+import type { orderV1 } from "@evented/proto";
 import { ORDER_STATUSES } from "./order.ts";
 import type { Order, OrderService } from "./service.ts";
 

@@ -2,13 +2,13 @@
 // a JetStream stream of its own. The user service is a fake UserDirectory here: the real gRPC
 // path (deadline, outage -> 503) is covered end to end in e2e/domain.test.ts.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { AppError, createLogger, status, unavailable } from "@evented/core";
+import { type AppError, createLogger, status, unavailable } from "@evented/core";
 import { orderV1 } from "@evented/proto";
 import { appError, serviceUnderTest, waitFor } from "@evented/testing";
 import { and, eq, sql } from "drizzle-orm";
-import * as schema from "./schema.ts";
 import { DeletionCascade } from "./deletion-cascade.ts";
-import { CASCADE_BATCH, OrderService, type CreateOrder, type OrderStatus, type UserDirectory } from "./service.ts";
+import * as schema from "./schema.ts";
+import { CASCADE_BATCH, type CreateOrder, OrderService, type OrderStatus } from "./service.ts";
 
 setDefaultTimeout(30_000);
 
@@ -52,14 +52,20 @@ const failure = appError;
 
 const eventsOf = (id: string) => svc.eventsOf(id);
 
-const count = async (table: typeof schema.orders | typeof schema.outbox) =>
-  (await db.db.select({ n: sql<number>`count(*)::int` }).from(table))[0]!.n;
+const count = async (table: typeof schema.orders | typeof schema.outbox) => (await db.db.select({ n: sql<number>`count(*)::int` }).from(table))[0]!.n;
 
 describe("create", () => {
   test("the seed's order works: pending, USD, free items, and OrderCreated in the outbox", async () => {
     const userId = newUser();
     const order = await orders.create(seedOrder(userId), { requestId: "req-order" });
-    expect(order).toMatchObject({ userId, status: "pending", currency: "USD", total: 0, cancelReason: "", items: [{ productId: "456", quantity: 2, unitPrice: 0 }] });
+    expect(order).toMatchObject({
+      userId,
+      status: "pending",
+      currency: "USD",
+      total: 0,
+      cancelReason: "",
+      items: [{ productId: "456", quantity: 2, unitPrice: 0 }],
+    });
     expect(await orders.get(order.id)).toEqual(order);
 
     const [event, ...rest] = await eventsOf(order.id);
@@ -119,7 +125,11 @@ describe("create", () => {
     ["a negative quantity", { items: [{ productId: "p", quantity: -2 }] }, "items[0].quantity must be a whole number from 1 to 1000"],
     ["a fractional quantity", { items: [{ productId: "p", quantity: 1.5 }] }, "items[0].quantity must be a whole number from 1 to 1000"],
     ["a huge quantity", { items: [{ productId: "p", quantity: 1001 }] }, "items[0].quantity must be a whole number from 1 to 1000"],
-    ["a negative price", { items: [{ productId: "p", quantity: 1, unitPrice: -1 }] }, "items[0].unit_price must be a whole number of minor units from 0 to 100000000"],
+    [
+      "a negative price",
+      { items: [{ productId: "p", quantity: 1, unitPrice: -1 }] },
+      "items[0].unit_price must be a whole number of minor units from 0 to 100000000",
+    ],
     ["a fractional price", { items: [{ productId: "p", quantity: 1, unitPrice: 9.99 }] }, "items[0].unit_price must be a whole number"],
     ["a huge price", { items: [{ productId: "p", quantity: 1, unitPrice: 100_000_001 }] }, "items[0].unit_price must be a whole number"],
     ["a lower-case currency", { currency: "usd" }, 'currency must be a three-letter ISO 4217 code such as "USD", got "usd"'],
@@ -335,7 +345,12 @@ describe("a deleted user", () => {
     const many = CASCADE_BATCH * 2 + 50;
     const created = await Promise.all(Array.from({ length: many }, () => orders.create(seedOrder(userId))));
     const openCount = async () =>
-      (await db.db.select({ n: sql<number>`count(*)::int` }).from(schema.orders).where(and(eq(schema.orders.userId, userId), eq(schema.orders.status, "pending"))))[0]!.n;
+      (
+        await db.db
+          .select({ n: sql<number>`count(*)::int` })
+          .from(schema.orders)
+          .where(and(eq(schema.orders.userId, userId), eq(schema.orders.status, "pending")))
+      )[0]!.n;
 
     // The consumer's transaction cancels the first batch and says more wait.
     expect(await cancelOrdersOf(userId)).toEqual({ cancelled: CASCADE_BATCH, more: true });

@@ -2,20 +2,20 @@ import {
   checkCurrency,
   checkId,
   checkText,
+  type EventContext,
+  type Executor,
   failedPrecondition,
   invalid,
   LIMITS,
   newEvent,
   notFound,
+  type Outbox,
   once,
   orderStatusToProto,
-  replay,
   page,
-  type EventContext,
-  type Executor,
-  type Outbox,
+  replay,
 } from "@evented/core";
-import { checkItems, NEW_ORDER_STATUS, orderTotal, transition, type NewItem, type OrderItem, type OrderStatus } from "./order.ts";
+import { checkItems, NEW_ORDER_STATUS, type NewItem, type OrderItem, type OrderStatus, orderTotal, transition } from "./order.ts";
 import * as repo from "./repository.ts";
 import type { Order } from "./schema.ts";
 
@@ -60,21 +60,27 @@ export class OrderService {
     if (first) return first;
     if (!(await this.users.exists(userId, ctx))) throw failedPrecondition(`user ${userId} does not exist`);
     return this.db.transaction((tx) =>
-      once(tx, ctx.idempotencyKey, request, async () => {
-        const id = Bun.randomUUIDv7();
-        const event = newEvent(SOURCE, id, { $case: "orderCreated", value: { orderId: id, userId, items, currency, total } }, ctx);
-        // One round trip: the statements are pipelined and PostgreSQL runs them in this order, so
-        // the check runs once the lock is held and sees a deletion that committed before; if the
-        // user is gone, throwing rolls the inserts back.
-        const [, deleted, created] = await Promise.all([
-          repo.lockUserShared(tx, userId),
-          repo.isUserDeleted(tx, userId),
-          repo.insertOrder(tx, { id, userId, status: NEW_ORDER_STATUS, currency, total }, items),
-          this.outbox.add(tx, event),
-        ]);
-        if (deleted) throw failedPrecondition(`user ${userId} does not exist`);
-        return created;
-      }, reviveOrder),
+      once(
+        tx,
+        ctx.idempotencyKey,
+        request,
+        async () => {
+          const id = Bun.randomUUIDv7();
+          const event = newEvent(SOURCE, id, { $case: "orderCreated", value: { orderId: id, userId, items, currency, total } }, ctx);
+          // One round trip: the statements are pipelined and PostgreSQL runs them in this order, so
+          // the check runs once the lock is held and sees a deletion that committed before; if the
+          // user is gone, throwing rolls the inserts back.
+          const [, deleted, created] = await Promise.all([
+            repo.lockUserShared(tx, userId),
+            repo.isUserDeleted(tx, userId),
+            repo.insertOrder(tx, { id, userId, status: NEW_ORDER_STATUS, currency, total }, items),
+            this.outbox.add(tx, event),
+          ]);
+          if (deleted) throw failedPrecondition(`user ${userId} does not exist`);
+          return created;
+        },
+        reviveOrder,
+      ),
     );
   }
 

@@ -1,4 +1,4 @@
-import { connectService, isServiceError, status, unavailable, type PromiseClient } from "@evented/core";
+import { connectService, isServiceError, type PromiseClient, status, unavailable } from "@evented/core";
 import { userV1 } from "@evented/proto";
 import type { UserDirectory } from "./service.ts";
 

@@ -15,7 +15,10 @@ test.each([
   // Production takes its keys from configuration, never from a generated development key.
   [{ NODE_ENV: "production" }, "AUTH_SIGNING_KEYS is required in production"],
   [{ AUTH_SIGNING_KEYS: '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"abc"}]}' }, "AUTH_SIGNING_KEYS: key 0 must be a private Ed25519 JWK"],
-  [{ AUTH_SIGNING_KEYS: '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"abc","d":"def","kid":"k1"}]}', NODE_ENV: "production", AUTH_EMAIL_KEY: "" }, "AUTH_EMAIL_KEY is required in production"],
+  [
+    { AUTH_SIGNING_KEYS: '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"abc","d":"def","kid":"k1"}]}', NODE_ENV: "production", AUTH_EMAIL_KEY: "" },
+    "AUTH_EMAIL_KEY is required in production",
+  ],
 ])("%o stops the user service with 78", async (env, message) => {
   const { code, output } = await runUntilExit("user", env);
   expect(code).toBe(78);

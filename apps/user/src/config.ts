@@ -1,5 +1,5 @@
-import { userAuthConfig } from "./auth/config.ts";
 import { int, logConfig, natsConfig, port, telemetryConfig, url } from "@evented/core";
+import { userAuthConfig } from "./auth/config.ts";
 
 export function readConfig(env: Record<string, string | undefined>) {
   return {

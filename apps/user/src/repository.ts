@@ -1,9 +1,8 @@
-import { type Executor } from "@evented/core";
+import type { Executor } from "@evented/core";
 import { desc, eq, lt, sql } from "drizzle-orm";
-import { userColumns, users, type User } from "./schema.ts";
+import { type User, userColumns, users } from "./schema.ts";
 
-export const findUser = async (db: Executor, id: string): Promise<User | undefined> =>
-  (await db.select(userColumns).from(users).where(eq(users.id, id)))[0];
+export const findUser = async (db: Executor, id: string): Promise<User | undefined> => (await db.select(userColumns).from(users).where(eq(users.id, id)))[0];
 
 /** Locks the row until the transaction ends, so concurrent updates apply one after another. */
 export const findUserForUpdate = async (tx: Executor, id: string): Promise<User | undefined> =>
@@ -12,8 +11,18 @@ export const findUserForUpdate = async (tx: Executor, id: string): Promise<User 
 export const insertUser = async (tx: Executor, user: typeof users.$inferInsert): Promise<User> =>
   (await tx.insert(users).values(user).returning(userColumns))[0]!;
 
-export const updateUser = async (tx: Executor, id: string, patch: Partial<Pick<User, "name" | "email" | "phone" | "pendingEmail" | "emailVerifiedAt">>): Promise<User> =>
-  (await tx.update(users).set({ ...patch, updatedAt: new Date() }).where(eq(users.id, id)).returning(userColumns))[0]!;
+export const updateUser = async (
+  tx: Executor,
+  id: string,
+  patch: Partial<Pick<User, "name" | "email" | "phone" | "pendingEmail" | "emailVerifiedAt">>,
+): Promise<User> =>
+  (
+    await tx
+      .update(users)
+      .set({ ...patch, updatedAt: new Date() })
+      .where(eq(users.id, id))
+      .returning(userColumns)
+  )[0]!;
 
 export const deleteUser = async (tx: Executor, id: string): Promise<User | undefined> =>
   (await tx.delete(users).where(eq(users.id, id)).returning(userColumns))[0];

@@ -1,7 +1,6 @@
+import type { Role } from "@evented/core";
 import { getTableColumns, sql } from "drizzle-orm";
 import { pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-
-import type { Role } from "@evented/core";
 
 export { idempotencyKeys, outbox } from "@evented/core/tables";
 
@@ -27,6 +26,7 @@ export const users = pgTable(
 
 /** Every column but the password hash: what queries outside the auth code read. */
 const { passwordHash: _hash, ...userColumns } = getTableColumns(users);
+
 export { userColumns };
 
 export type User = Omit<typeof users.$inferSelect, "passwordHash">;

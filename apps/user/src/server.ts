@@ -1,5 +1,17 @@
-import { checkId, ensureAccess, invalid, permissionDenied, requireAdmin, ROLES, unaryHandlers, type CallerAuth, type CallContext, type Logger, type Role } from "@evented/core";
-import { userV1 } from "@evented/proto";
+import {
+  type CallContext,
+  type CallerAuth,
+  checkId,
+  ensureAccess,
+  invalid,
+  type Logger,
+  permissionDenied,
+  ROLES,
+  type Role,
+  requireAdmin,
+  unaryHandlers,
+} from "@evented/core";
+import type { userV1 } from "@evented/proto";
 import type { User, UserService } from "./service.ts";
 
 /** gRPC <-> domain, and who may call what: a user sees and changes their own account, an admin any. */

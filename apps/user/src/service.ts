@@ -1,20 +1,20 @@
 import {
   alreadyExists,
+  type Caller,
   checkEmail,
   checkId,
   checkName,
   checkPhone,
+  type EventContext,
+  type Executor,
   invalid,
   newEvent,
   notFound,
+  type Outbox,
   once,
   page,
   pgCode,
-  type Caller,
-  type EventContext,
   type Role,
-  type Executor,
-  type Outbox,
 } from "@evented/core";
 import { checkPassword, hashPassword } from "./auth/passwords.ts";
 import type { EmailPurpose } from "./auth/tables.ts";
@@ -65,12 +65,18 @@ export class UserService {
     // The key's fingerprint names whether a password came, never the password itself.
     const request = { ...fields, role, password: passwordHash !== null };
     const user = await this.write((tx) =>
-      once(tx, ctx.idempotencyKey, request, async () => {
-        const created = await repo.insertUser(tx, { id: Bun.randomUUIDv7(), ...fields, role, passwordHash });
-        await this.outbox.add(tx, newEvent(SOURCE, created.id, { $case: "userCreated", value: { userId: created.id, ...fields } }, ctx));
-        await this.emails?.issue(tx, created, passwordHash ? "verify_email" : "invitation", created.email, ctx);
-        return created;
-      }, reviveUser),
+      once(
+        tx,
+        ctx.idempotencyKey,
+        request,
+        async () => {
+          const created = await repo.insertUser(tx, { id: Bun.randomUUIDv7(), ...fields, role, passwordHash });
+          await this.outbox.add(tx, newEvent(SOURCE, created.id, { $case: "userCreated", value: { userId: created.id, ...fields } }, ctx));
+          await this.emails?.issue(tx, created, passwordHash ? "verify_email" : "invitation", created.email, ctx);
+          return created;
+        },
+        reviveUser,
+      ),
     );
     return user;
   }

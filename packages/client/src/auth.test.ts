@@ -17,7 +17,13 @@ function server() {
       const body = (await request.json()) as { refresh_token?: string; password?: string };
       if (body.refresh_token === "spent" || body.password === "wrong") return json(401, { error: { code: "UNAUTHENTICATED", message: "no", request_id: "r" } });
       issued++;
-      return json(200, { access_token: `good-${issued}`, token_type: "Bearer", expires_in: 900, refresh_token: issued === 1 ? "r1" : "spent", refresh_expires_in: 60 });
+      return json(200, {
+        access_token: `good-${issued}`,
+        token_type: "Bearer",
+        expires_in: 900,
+        refresh_token: issued === 1 ? "r1" : "spent",
+        refresh_expires_in: 60,
+      });
     }
     if (authorization?.startsWith("Bearer good-")) return json(200, { status: "ok" });
     return json(401, { error: { code: "UNAUTHENTICATED", message: "a valid access token is required", request_id: "r" } });

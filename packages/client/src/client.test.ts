@@ -19,7 +19,10 @@ test("createClient drives every route of the gateway", async () => {
   expect((await api.health.get()).data).toEqual({ status: "ok" });
   expect((await api.ready.get()).data).toEqual({ status: "ready", checks: {}, down: [] });
 
-  const created = await api.users.post({ name: "Ada Lovelace", email: "ada@example.com", phone: "+14155550123" }, { headers: { "idempotency-key": "signup-1" } });
+  const created = await api.users.post(
+    { name: "Ada Lovelace", email: "ada@example.com", phone: "+14155550123" },
+    { headers: { "idempotency-key": "signup-1" } },
+  );
   expect(created.status).toBe(201);
   const user = created.data!;
   expect(user).toMatchObject({ name: "Ada Lovelace", email: "ada@example.com", phone: "+14155550123" });
@@ -30,10 +33,19 @@ test("createClient drives every route of the gateway", async () => {
   const renamed = await api.users({ id: user.id }).patch({ name: "Ada King" });
   expect(renamed.data).toMatchObject({ id: user.id, name: "Ada King", email: "ada@example.com" });
 
-  const placed = await api.orders.post({ user_id: user.id, items: [{ product_id: "456", quantity: 2, unit_price: 1250 }] }, { headers: { "idempotency-key": "checkout-1" } });
+  const placed = await api.orders.post(
+    { user_id: user.id, items: [{ product_id: "456", quantity: 2, unit_price: 1250 }] },
+    { headers: { "idempotency-key": "checkout-1" } },
+  );
   expect(placed.status).toBe(201);
   const order = placed.data!;
-  expect(order).toMatchObject({ user_id: user.id, status: "pending", currency: "USD", total: 2500, items: [{ product_id: "456", quantity: 2, unit_price: 1250 }] });
+  expect(order).toMatchObject({
+    user_id: user.id,
+    status: "pending",
+    currency: "USD",
+    total: 2500,
+    items: [{ product_id: "456", quantity: 2, unit_price: 1250 }],
+  });
 
   expect((await api.orders({ id: order.id }).get()).data).toEqual(order);
   expect((await api.orders.get({ query: { user_id: user.id } })).data?.orders.map((o) => o.id)).toEqual([order.id]);

@@ -63,7 +63,10 @@ export async function typeTest() {
   await api.me.password.post({ new_password: "new passphrase" });
 
   // POST /users
-  const created = await api.users.post({ name: "John Doe", email: "john@example.com", phone: "+14155550123", password: "correct horse battery staple" }, { headers: { "idempotency-key": "k" } });
+  const created = await api.users.post(
+    { name: "John Doe", email: "john@example.com", phone: "+14155550123", password: "correct horse battery staple" },
+    { headers: { "idempotency-key": "k" } },
+  );
   // @ts-expect-error a role is customer or admin
   await api.users.post({ name: "John Doe", email: "john@example.com", role: "root" });
   if (created.data) {
@@ -142,7 +145,10 @@ export async function typeTest() {
   }
 
   // POST /orders
-  const placed = await api.orders.post({ user_id: id, items: [{ product_id: "456", quantity: 2, unit_price: 1250 }], currency: "EUR" }, { headers: { "idempotency-key": "k" } });
+  const placed = await api.orders.post(
+    { user_id: id, items: [{ product_id: "456", quantity: 2, unit_price: 1250 }], currency: "EUR" },
+    { headers: { "idempotency-key": "k" } },
+  );
   if (placed.data) {
     const total: number = placed.data.total;
     const status: OrderStatus = placed.data.status;

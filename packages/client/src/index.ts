@@ -3,8 +3,8 @@ import { treaty } from "@elysiajs/eden";
 import type { App } from "@evented/gateway";
 import { authorizedFetch, type TokenOptions } from "./auth.ts";
 
-export type { App };
 export { createSession, type Session, type TokenOptions } from "./auth.ts";
+export type { App };
 
 type TreatyOptions = NonNullable<Parameters<typeof treaty<App>>[1]>;
 

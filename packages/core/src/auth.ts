@@ -1,9 +1,10 @@
 // Who is calling: access tokens (JWTs signed by the user service, RFC 8725's rules) verified by
 // every service from the call's metadata, and the access rules built on the verified caller.
-import type { Metadata } from "@grpc/grpc-js";
-import { createLocalJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
-import { ConfigError, optional, str } from "./config.ts";
+
 import { authV1 } from "@evented/proto";
+import type { Metadata } from "@grpc/grpc-js";
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { ConfigError, optional, str } from "./config.ts";
 import { AppError, notFound, status } from "./errors.ts";
 import { connectService } from "./grpc-client.ts";
 
@@ -83,7 +84,8 @@ export class TokenVerifier {
       typ: "at+jwt",
       clockTolerance: 5,
     }).catch((err: unknown) => {
-      if (err instanceof errors.JOSEError) throw unauthenticated(err instanceof errors.JWTExpired ? "the access token has expired" : "the access token is not valid");
+      if (err instanceof errors.JOSEError)
+        throw unauthenticated(err instanceof errors.JWTExpired ? "the access token has expired" : "the access token is not valid");
       throw err; // the key set could not be fetched: an outage, not the caller's fault
     });
     const role = payload.role as Role;

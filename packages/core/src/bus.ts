@@ -1,17 +1,17 @@
 import {
   AckPolicy,
+  type ConsumerConfig,
   connect,
   DeliverPolicy,
   DiscardPolicy,
-  headers as natsHeaders,
-  nanos,
-  RetentionPolicy,
-  StorageType,
-  type ConsumerConfig,
   type JetStreamClient,
   type JetStreamManager,
   type NatsConnection,
+  nanos,
+  headers as natsHeaders,
   type PubAck,
+  RetentionPolicy,
+  StorageType,
   type StreamConfig,
 } from "nats";
 import { redactUrl } from "./config.ts";

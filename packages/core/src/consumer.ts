@@ -4,7 +4,7 @@ import { nanos } from "nats";
 import type { Bus } from "./bus.ts";
 import type { Executor } from "./db.ts";
 import { isUnreachable } from "./errors.ts";
-import { decodeEvent, EVENTS, subjectFor, type EventCase, type EventOf, type PayloadOf } from "./events.ts";
+import { decodeEvent, EVENTS, type EventCase, type EventOf, type PayloadOf, subjectFor } from "./events.ts";
 import type { Logger } from "./logger.ts";
 import { deadLetters, processedEvents } from "./tables.ts";
 import { SpanKind, SpanStatusCode, startSpan } from "./tracing.ts";
@@ -139,7 +139,9 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
 
   async function handleMessage(m: JsMsg, event: EventOf): Promise<void> {
     // The trace goes on from the request that caused the event (the envelope's traceparent).
-    const { span, traceId } = startSpan(`${event.type} process`, SpanKind.CONSUMER, event.traceparent || undefined, { "messaging.consumer.group.name": sub.durable });
+    const { span, traceId } = startSpan(`${event.type} process`, SpanKind.CONSUMER, event.traceparent || undefined, {
+      "messaging.consumer.group.name": sub.durable,
+    });
     const elog = log.child({ eventId: event.id, eventType: event.type, requestId: event.correlationId || undefined, traceId });
     try {
       const applied = await db.transaction(async (tx) => {

@@ -1,6 +1,6 @@
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import postgres from "postgres";
 import { redactUrl } from "./config.ts";
 import type { Logger } from "./logger.ts";
@@ -77,11 +77,15 @@ function withCommitHooks<D extends object>(db: D, outer?: Set<() => void>): D {
       if (prop !== "transaction" || typeof value !== "function") return value;
       return async (work: (tx: object) => unknown, ...rest: unknown[]) => {
         const hooks = outer ?? new Set<() => void>();
-        const result = await value.call(target, (tx: object) => {
-          const tracked = withCommitHooks(tx, hooks);
-          commitHooks.set(tracked, hooks);
-          return work(tracked);
-        }, ...rest);
+        const result = await value.call(
+          target,
+          (tx: object) => {
+            const tracked = withCommitHooks(tx, hooks);
+            commitHooks.set(tracked, hooks);
+            return work(tracked);
+          },
+          ...rest,
+        );
         if (!outer) for (const fn of hooks) fn();
         return result;
       };

@@ -1,6 +1,6 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
-import { connect, headers as natsHeaders, type JetStreamClient } from "nats";
+import { connect, type JetStreamClient, headers as natsHeaders } from "nats";
 import postgres from "postgres";
 import type { Executor } from "./db.ts";
 import { deadLetters } from "./tables.ts";

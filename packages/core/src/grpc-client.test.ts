@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { userV1 } from "@evented/proto";
+import { Server, ServerCredentials, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { connectService } from "./grpc-client.ts";
 
 setDefaultTimeout(30_000);

@@ -1,10 +1,10 @@
 import {
-  Metadata,
-  type ChannelCredentials,
   type CallOptions,
+  type ChannelCredentials,
   type Client,
   type ClientOptions,
   type ClientUnaryCall,
+  Metadata,
   type ServiceDefinition,
   type ServiceError,
 } from "@grpc/grpc-js";
@@ -30,7 +30,11 @@ export type PromiseClient<C> = {
     : never;
 } & { close(): void };
 
-type ClientConstructor<C> = (new (address: string, creds: ChannelCredentials, options?: Partial<ClientOptions>) => C) & {
+type ClientConstructor<C> = (new (
+  address: string,
+  creds: ChannelCredentials,
+  options?: Partial<ClientOptions>,
+) => C) & {
   service: ServiceDefinition;
 };
 

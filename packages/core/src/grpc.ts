@@ -1,11 +1,4 @@
-import {
-  Metadata,
-  Server,
-  status,
-  type handleUnaryCall,
-  type ServiceDefinition,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+import { type handleUnaryCall, type Metadata, Server, type ServiceDefinition, status, type UntypedServiceImplementation } from "@grpc/grpc-js";
 import { authenticate, type Caller, type CallerAuth } from "./auth.ts";
 import { toServiceError } from "./errors.ts";
 import type { EventContext } from "./events.ts";
@@ -51,17 +44,19 @@ export function unaryHandlers<S extends UntypedServiceImplementation>(log: Logge
         span.end();
         ctx.log.info({ method, code, ms, ...fields }, "rpc");
       };
-      authenticate(auth, method, ctx).then(() => handler(call.request, ctx)).then(
-        (response) => {
-          done("OK");
-          callback(null, response);
-        },
-        (err: unknown) => {
-          const error = toServiceError(err, ctx.log);
-          done(status[error.code ?? status.UNKNOWN], { message: error.details });
-          callback(error);
-        },
-      );
+      authenticate(auth, method, ctx)
+        .then(() => handler(call.request, ctx))
+        .then(
+          (response) => {
+            done("OK");
+            callback(null, response);
+          },
+          (err: unknown) => {
+            const error = toServiceError(err, ctx.log);
+            done(status[error.code ?? status.UNKNOWN], { message: error.details });
+            callback(error);
+          },
+        );
     };
   }
   return impl as S;

@@ -1,6 +1,6 @@
 // The standard gRPC health protocol (grpc.health.v1 Check and Watch, grpc-node's own
 // implementation) fed by probes of what a service cannot work without: its database and NATS.
-import { makeGenericClientConstructor, status as grpcStatus, type ServiceDefinition } from "@grpc/grpc-js";
+import { status as grpcStatus, makeGenericClientConstructor, type ServiceDefinition } from "@grpc/grpc-js";
 import { HealthImplementation, service as healthService, type ServingStatus } from "grpc-health-check";
 import type postgres from "postgres";
 import client from "prom-client";
@@ -136,12 +136,18 @@ export interface HealthChecker {
 }
 
 export function connectHealth(address: string): HealthChecker {
-  const c = new HealthClient(address, channelCredentials(), { "grpc.initial_reconnect_backoff_ms": 250, "grpc.max_reconnect_backoff_ms": 5_000, ...channelOptions() });
+  const c = new HealthClient(address, channelCredentials(), {
+    "grpc.initial_reconnect_backoff_ms": 250,
+    "grpc.max_reconnect_backoff_ms": 5_000,
+    ...channelOptions(),
+  });
   const check = c.check!.bind(c) as (req: object, opts: object, cb: (err: { code: number; details: string } | null, res?: { status: string }) => void) => void;
   return {
     check: (service = "", deadlineMs = 1000) =>
       new Promise((resolve) =>
-        check({ service }, { deadline: Date.now() + deadlineMs }, (err, res) => resolve(err ? (grpcStatus[err.code] ?? "UNKNOWN") : (res?.status ?? "UNKNOWN"))),
+        check({ service }, { deadline: Date.now() + deadlineMs }, (err, res) =>
+          resolve(err ? (grpcStatus[err.code] ?? "UNKNOWN") : (res?.status ?? "UNKNOWN")),
+        ),
       ),
     close: () => c.close(),
   };

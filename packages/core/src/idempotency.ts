@@ -11,20 +11,10 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
  * a concurrent retry blocks on it until the first transaction ends, then reads its response.
  * The same key with a different request is refused (IDEMPOTENCY_KEY_REUSED, HTTP 422).
  */
-export async function once<T>(
-  tx: Executor,
-  key: string | undefined,
-  request: unknown,
-  create: () => Promise<T>,
-  revive: (json: unknown) => T,
-): Promise<T> {
+export async function once<T>(tx: Executor, key: string | undefined, request: unknown, create: () => Promise<T>, revive: (json: unknown) => T): Promise<T> {
   if (!key) return create();
   const requestHash = hashOf(request);
-  const claimed = await tx
-    .insert(idempotencyKeys)
-    .values({ key, requestHash, response: null })
-    .onConflictDoNothing()
-    .returning({ key: idempotencyKeys.key });
+  const claimed = await tx.insert(idempotencyKeys).values({ key, requestHash, response: null }).onConflictDoNothing().returning({ key: idempotencyKeys.key });
   if (claimed.length === 0) {
     const first = await answered(tx, key, requestHash, revive);
     if (first === undefined) throw new AppError(status.ABORTED, "a request with this Idempotency-Key is in progress; retry");

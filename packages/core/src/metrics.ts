@@ -53,8 +53,7 @@ export interface ServiceGaugeSources {
 /** Event pipeline gauges, read at scrape time: outbox backlog, consumer lag, dead letters. */
 export function registerServiceGauges({ db, bus, log, outbox, consumers = [] }: ServiceGaugeSources): void {
   // A scrape must answer even while the database or NATS is down: a failed read keeps the last value.
-  const guarded = (what: string, read: () => Promise<void>) => () =>
-    read().catch((err: unknown) => log.debug({ err }, `metrics: could not read ${what}`));
+  const guarded = (what: string, read: () => Promise<void>) => () => read().catch((err: unknown) => log.debug({ err }, `metrics: could not read ${what}`));
   if (outbox) {
     const backlog: client.Gauge = new client.Gauge({
       name: "outbox_backlog",

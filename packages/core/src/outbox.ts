@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull, lt, notExists, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Bus } from "./bus.ts";
 import { afterCommit, type Executor } from "./db.ts";
-import { encodeEvent, subjectFor, type Envelope } from "./events.ts";
+import { type Envelope, encodeEvent, subjectFor } from "./events.ts";
 import type { Logger } from "./logger.ts";
 import { Passes } from "./passes.ts";
 import { outbox } from "./tables.ts";

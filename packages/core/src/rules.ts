@@ -17,7 +17,8 @@ export const LIMITS = {
 } as const;
 
 // Pragmatic address check (what browsers use for <input type=email>), not full RFC 5322.
-export const EMAIL_PATTERN = "^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$";
+export const EMAIL_PATTERN =
+  "^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$";
 /** E.164: a plus, a country code, up to 15 digits. */
 export const PHONE_PATTERN = "^\\+[1-9][0-9]{6,14}$";
 export const CURRENCY_PATTERN = "^[A-Z]{3}$";

@@ -2,8 +2,8 @@ import type { ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { Bus } from "./bus.ts";
 import { loadConfig, type logConfig, type natsConfig, type telemetryConfig } from "./config.ts";
-import { startConsumers, type ConsumerOptions, type Subscription } from "./consumer.ts";
-import { openDatabase, type Database } from "./db.ts";
+import { type ConsumerOptions, type Subscription, startConsumers } from "./consumer.ts";
+import { type Database, openDatabase } from "./db.ts";
 import { startGrpcServer } from "./grpc.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { Outbox } from "./outbox.ts";
@@ -76,7 +76,14 @@ export async function runService<C extends ServiceConfig, S extends Record<strin
   loadConfig(name, grpcTransport); // GRPC_BIND_HOST and TLS: a bad value stops the service here, with 78
   const log = createLogger(name, config.log);
   const database = await openDatabase(config.dbConn, spec.schema, { log, migrationsFolder: spec.migrationsFolder, poolSize: config.dbPoolSize });
-  const bus = await Bus.connect({ url: config.natsUrl, name, stream: config.stream, prefix: config.subjectPrefix, duplicateWindowMs: config.duplicateWindowMs, log });
+  const bus = await Bus.connect({
+    url: config.natsUrl,
+    name,
+    stream: config.stream,
+    prefix: config.subjectPrefix,
+    duplicateWindowMs: config.duplicateWindowMs,
+    log,
+  });
   const outbox = new Outbox(database.db, bus, log);
   if (spec.outbox) outbox.start();
   const parts = await spec.setup({ config, log, db: database.db, database, bus, outbox });

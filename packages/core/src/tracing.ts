@@ -5,10 +5,10 @@
 // Off (the default): no SDK is loaded; the API's no-op tracer passes the incoming trace context
 // through unchanged, so logs and events still carry the caller's trace id, at next to no cost.
 // On (OTEL_EXPORTER_OTLP_ENDPOINT set): spans are recorded and exported over OTLP/HTTP.
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from "@opentelemetry/api";
+import { type Attributes, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 
-export { SpanKind, SpanStatusCode, type Span };
+export { type Span, SpanKind, SpanStatusCode };
 
 const propagator = new W3CTraceContextPropagator();
 const tracer = () => trace.getTracer("evented");
@@ -23,7 +23,10 @@ export interface TracingOptions {
 }
 
 /** Installs the OpenTelemetry SDK when an OTLP endpoint is configured; returns a flush-and-stop for shutdown. */
-export async function initTracing(service: string, { otlpEndpoint, exportDelayMs = 5000, serviceName = service }: TracingOptions): Promise<() => Promise<void>> {
+export async function initTracing(
+  service: string,
+  { otlpEndpoint, exportDelayMs = 5000, serviceName = service }: TracingOptions,
+): Promise<() => Promise<void>> {
   if (!otlpEndpoint) return async () => {};
   // Loaded only when switched on: the SDK and exporter cost nothing when tracing is off.
   const [{ TracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }] = await Promise.all([

@@ -12,7 +12,7 @@
 //                   TLS server name). Unset: the host of each address, as DNS names in compose or
 //                   Kubernetes are.
 import { readFileSync } from "node:fs";
-import { credentials, ServerCredentials, type ChannelCredentials } from "@grpc/grpc-js";
+import { type ChannelCredentials, credentials, ServerCredentials } from "@grpc/grpc-js";
 import { ConfigError, optional, str } from "./config.ts";
 
 type Env = Record<string, string | undefined>;

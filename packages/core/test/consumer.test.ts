@@ -2,13 +2,13 @@
 // one effect per event whatever JetStream redelivers, retries with backoff, dead letters that do
 // not hold up the rest, and the operator's dead-letter command.
 import { afterAll, afterEach, beforeAll, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
+import { type ConsumerOptions, pruneProcessedEvents, type RunningConsumers, type Subscription, startConsumers } from "@evented/core/consumer";
+import { afterCommit } from "@evented/core/db";
+import { type Envelope, encodeEvent, newEvent, subjectFor } from "@evented/core/events";
+import { deadLetters } from "@evented/core/tables";
 import { NATS_URL, ROOT, waitFor } from "@evented/testing";
 import { sql } from "drizzle-orm";
 import { nanos, StorageType } from "nats";
-import { pruneProcessedEvents, startConsumers, type ConsumerOptions, type RunningConsumers, type Subscription } from "@evented/core/consumer";
-import { afterCommit } from "@evented/core/db";
-import { encodeEvent, newEvent, subjectFor, type Envelope } from "@evented/core/events";
-import { deadLetters } from "@evented/core/tables";
 import { silent, testDatabase, testStream, userCreated } from "./test-env.ts";
 
 setDefaultTimeout(30_000);

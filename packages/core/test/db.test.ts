@@ -1,10 +1,10 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { createDatabase, uniqueName, PG_URL } from "@evented/testing";
-import { sql } from "drizzle-orm";
-import postgres from "postgres";
 import { openDatabase, STATEMENT_TIMEOUT_MS } from "@evented/core/db";
 import { pgCode, status, toServiceError } from "@evented/core/errors";
 import { createLogger } from "@evented/core/logger";
+import { createDatabase, PG_URL, uniqueName } from "@evented/testing";
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
 
 setDefaultTimeout(30_000);
 
@@ -28,12 +28,30 @@ test("two replicas starting at once on a fresh database apply the migrations onc
   cleanup.push(db.drop);
   const replicas = await Promise.all([1, 2, 3].map(() => openDatabase(db.url, {}, { log, migrationsFolder, poolSize: 1 })));
   await Promise.all(replicas.map((r) => r.close()));
-  expect(await tables(db.url)).toEqual(["email_tokens", "idempotency_keys", "login_failures", "outbox", "refresh_tokens", "signing_keys", "users", "migrations:2"]);
+  expect(await tables(db.url)).toEqual([
+    "email_tokens",
+    "idempotency_keys",
+    "login_failures",
+    "outbox",
+    "refresh_tokens",
+    "signing_keys",
+    "users",
+    "migrations:2",
+  ]);
 
   // And again, as after a restart: nothing changes.
   const again = await openDatabase(db.url, {}, { log, migrationsFolder, poolSize: 1 });
   await again.close();
-  expect(await tables(db.url)).toEqual(["email_tokens", "idempotency_keys", "login_failures", "outbox", "refresh_tokens", "signing_keys", "users", "migrations:2"]);
+  expect(await tables(db.url)).toEqual([
+    "email_tokens",
+    "idempotency_keys",
+    "login_failures",
+    "outbox",
+    "refresh_tokens",
+    "signing_keys",
+    "users",
+    "migrations:2",
+  ]);
 });
 
 test("a service creates its own database on first start, even when replicas race to do it", async () => {
@@ -47,7 +65,16 @@ test("a service creates its own database on first start, even when replicas race
   });
   const replicas = await Promise.all([1, 2].map(() => openDatabase(url.toString(), {}, { log, migrationsFolder, poolSize: 1 })));
   await Promise.all(replicas.map((r) => r.close()));
-  expect(await tables(url.toString())).toEqual(["email_tokens", "idempotency_keys", "login_failures", "outbox", "refresh_tokens", "signing_keys", "users", "migrations:2"]);
+  expect(await tables(url.toString())).toEqual([
+    "email_tokens",
+    "idempotency_keys",
+    "login_failures",
+    "outbox",
+    "refresh_tokens",
+    "signing_keys",
+    "users",
+    "migrations:2",
+  ]);
 });
 
 test("statements issued together in a transaction run in the order they were issued", async () => {
@@ -59,10 +86,7 @@ test("statements issued together in a transaction run in the order they were iss
     await tx.execute(sql`create temp table seen (v int) on commit drop`);
     // A raw statement and a query builder take different paths through Drizzle; issued together,
     // the insert must still run before the count (the order service relies on it: lock, then check).
-    const [, [row]] = await Promise.all([
-      tx.execute(sql`insert into seen values (1)`),
-      tx.select({ n: sql<number>`count(*)::int` }).from(sql`seen`),
-    ]);
+    const [, [row]] = await Promise.all([tx.execute(sql`insert into seen values (1)`), tx.select({ n: sql<number>`count(*)::int` }).from(sql`seen`)]);
     return row?.n;
   });
   expect(counted).toBe(1);

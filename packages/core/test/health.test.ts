@@ -1,15 +1,15 @@
 // The health service against real dependencies: PostgreSQL behind a proxy the test cuts, and a
 // nats-server of the test's own that it stops. A standard grpc.health.v1 client asks.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { credentials, makeGenericClientConstructor, type ClientReadableStream, type ServiceDefinition } from "@grpc/grpc-js";
-import { notificationV1 } from "@evented/proto";
-import { createDatabase, startNatsServer, startTcpProxy, uniqueStream, waitFor, type TcpProxy } from "@evented/testing";
-import { service as healthService } from "grpc-health-check";
-import postgres from "postgres";
 import { Bus } from "@evented/core/bus";
 import { startGrpcServer } from "@evented/core/grpc";
 import { busProbe, connectHealth, databaseProbe, Health, type HealthChecker } from "@evented/core/health";
 import { createLogger } from "@evented/core/logger";
+import { notificationV1 } from "@evented/proto";
+import { createDatabase, startNatsServer, startTcpProxy, type TcpProxy, uniqueStream, waitFor } from "@evented/testing";
+import { type ClientReadableStream, credentials, makeGenericClientConstructor, type ServiceDefinition } from "@grpc/grpc-js";
+import { service as healthService } from "grpc-health-check";
+import postgres from "postgres";
 
 setDefaultTimeout(30_000);
 

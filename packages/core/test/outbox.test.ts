@@ -2,12 +2,12 @@
 // records, published with the event id as Nats-Msg-Id only once acked, fast path and sweep,
 // several relays at once, per-aggregate order, and pruning.
 import { afterAll, afterEach, beforeAll, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
-import { waitFor } from "@evented/testing";
-import { inArray, isNull, sql } from "drizzle-orm";
 import type { Bus } from "@evented/core/bus";
 import { decodeEvent, type Envelope } from "@evented/core/events";
 import { Outbox } from "@evented/core/outbox";
 import { outbox } from "@evented/core/tables";
+import { waitFor } from "@evented/testing";
+import { inArray, isNull, sql } from "drizzle-orm";
 import { silent, testDatabase, testStream, userCreated } from "./test-env.ts";
 
 setDefaultTimeout(30_000);
@@ -80,9 +80,7 @@ test("a change and its event commit together: a failed transaction leaves neithe
   expect(outboxFailed).toBeInstanceOf(Error);
 
   expect((await pg.sql`select id from things order by id`).map((r) => r.id)).toEqual(["kept"]);
-  expect((await pg.db.select({ eventId: outbox.eventId, aggregateId: outbox.aggregateId }).from(outbox))).toEqual([
-    { eventId: kept.id, aggregateId: "kept" },
-  ]);
+  expect(await pg.db.select({ eventId: outbox.eventId, aggregateId: outbox.aggregateId }).from(outbox)).toEqual([{ eventId: kept.id, aggregateId: "kept" }]);
 });
 
 test("rows are marked published only after JetStream acks, with the event id as Nats-Msg-Id", async () => {
@@ -210,8 +208,14 @@ test("published rows are pruned after the retention; newer and unpublished ones 
   const o = relay(nats.bus, { retentionMs: 60_000, pruneEveryMs: 0 });
   const [old, recent, pending] = [userCreated("old"), userCreated("recent"), userCreated("pending")];
   await pg.db.transaction((tx) => o.add(tx, old, recent, pending));
-  await pg.db.update(outbox).set({ publishedAt: sql`now() - interval '2 minutes'` }).where(inArray(outbox.eventId, [old.id]));
-  await pg.db.update(outbox).set({ publishedAt: sql`now() - interval '30 seconds'` }).where(inArray(outbox.eventId, [recent.id]));
+  await pg.db
+    .update(outbox)
+    .set({ publishedAt: sql`now() - interval '2 minutes'` })
+    .where(inArray(outbox.eventId, [old.id]));
+  await pg.db
+    .update(outbox)
+    .set({ publishedAt: sql`now() - interval '30 seconds'` })
+    .where(inArray(outbox.eventId, [recent.id]));
   expect(await o.drain()).toBe(1); // publishes `pending`, then prunes
   const left = (await pg.db.select({ eventId: outbox.eventId }).from(outbox)).map((r) => r.eventId).sort();
   expect(left).toEqual([recent.id, pending.id].sort());

@@ -1,10 +1,11 @@
 // For this package's integration tests only: a fresh database with the shared tables
 // (outbox, processed_events, dead_letters, from the order service's migrations) and a fresh stream.
-import { createDatabase, NATS_URL, uniqueStream } from "@evented/testing";
+
 import { Bus } from "@evented/core/bus";
 import { openDatabase } from "@evented/core/db";
-import { newEvent, type Envelope } from "@evented/core/events";
+import { type Envelope, newEvent } from "@evented/core/events";
 import { createLogger } from "@evented/core/logger";
+import { createDatabase, NATS_URL, uniqueStream } from "@evented/testing";
 
 export const silent = createLogger("test", { level: process.env.TEST_LOG_LEVEL ?? "silent" });
 const migrationsFolder = new URL("../../../drizzle/order", import.meta.url).pathname;

@@ -27,7 +27,11 @@ export function fetchWithToken(token: string): typeof fetch {
 }
 
 export async function login(gatewayUrl: string, email: string, password: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${gatewayUrl}/auth/login`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ email, password }) });
+  const res = await fetch(`${gatewayUrl}/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ email, password }),
+  });
   if (res.status !== 200) throw new Error(`login of ${email} failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as { access_token: string; refresh_token: string; expires_in: number };
 }
@@ -48,7 +52,10 @@ export async function createAdmin(userDbUrl: string, gatewayUrl: string, email =
 }
 
 /** A customer who signed up through the gateway (POST /users with a password) and logged in. */
-export async function signUp(gatewayUrl: string, fields: { name?: string; email?: string; phone?: string; password?: string } = {}): Promise<Account & { user: Record<string, unknown> }> {
+export async function signUp(
+  gatewayUrl: string,
+  fields: { name?: string; email?: string; phone?: string; password?: string } = {},
+): Promise<Account & { user: Record<string, unknown> }> {
   const email = fields.email ?? testEmail();
   const password = fields.password ?? testPassword();
   const res = await fetch(`${gatewayUrl}/users`, {
@@ -59,5 +66,13 @@ export async function signUp(gatewayUrl: string, fields: { name?: string; email?
   if (res.status !== 201) throw new Error(`sign-up of ${email} failed: ${res.status} ${await res.text()}`);
   const user = (await res.json()) as { id: string } & Record<string, unknown>;
   const session = await login(gatewayUrl, email, password);
-  return { id: user.id, user, email, password, accessToken: session.access_token, refreshToken: session.refresh_token, fetch: fetchWithToken(session.access_token) };
+  return {
+    id: user.id,
+    user,
+    email,
+    password,
+    accessToken: session.access_token,
+    refreshToken: session.refresh_token,
+    fetch: fetchWithToken(session.access_token),
+  };
 }

@@ -1,4 +1,4 @@
-import { ROOT, type AppName } from "./system.ts";
+import { type AppName, ROOT } from "./system.ts";
 
 /** Starts an app with `env` and returns how it exited and what it printed, for bad-configuration tests. */
 export async function runUntilExit(name: AppName, env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {

@@ -65,10 +65,13 @@ export async function startNatsServer(): Promise<{ url: string; stop(): Promise<
   let proc: ReturnType<typeof Bun.spawn> | undefined;
   const url = `nats://127.0.0.1:${port}`;
   const start = async () => {
-    proc = Bun.spawn([process.env.NATS_SERVER_BIN ?? Bun.which("nats-server") ?? "/usr/sbin/nats-server", "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir], {
-      stdout: "ignore",
-      stderr: "ignore",
-    });
+    proc = Bun.spawn(
+      [process.env.NATS_SERVER_BIN ?? Bun.which("nats-server") ?? "/usr/sbin/nats-server", "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir],
+      {
+        stdout: "ignore",
+        stderr: "ignore",
+      },
+    );
     await waitFor(`nats-server on ${port}`, async () => {
       const nc = await connect({ servers: url, reconnect: false, timeout: 500 }).catch(() => undefined);
       await nc?.close();

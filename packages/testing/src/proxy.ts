@@ -1,6 +1,6 @@
 // A TCP proxy a test can cut and restore: the way to make the shared PostgreSQL "unreachable"
 // for one service without touching the server everyone else uses.
-import { createServer, connect, type Socket } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 
 export interface TcpProxy {
   port: number;

@@ -1,6 +1,6 @@
 // What a service's main.ts wires, for testing its service class directly: its own fresh database
 // with the real migrations, a bus on a fresh stream, and the outbox between them.
-import { AppError, Bus, createLogger, decodeEvent, openDatabase, Outbox, outbox, type Envelope } from "@evented/core";
+import { AppError, Bus, createLogger, decodeEvent, type Envelope, Outbox, openDatabase, outbox } from "@evented/core";
 import { asc, eq } from "drizzle-orm";
 import { createDatabase, NATS_URL, uniqueStream } from "./infra.ts";
 

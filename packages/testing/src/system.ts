@@ -2,8 +2,8 @@
 // their databases and who needs whom come from system.ts. Every app binds port 0 and the harness
 // reads the bound port from its "listening" log line, so tests never race for ports.
 import { fileURLToPath } from "node:url";
+import { APPS, type AppName, type DatabaseApp, dbConnVar, paths, serviceUrlVar, startGroups } from "../../../system.ts";
 import { createAdmin } from "./auth.ts";
-import { APPS, dbConnVar, paths, serviceUrlVar, startGroups, type AppName, type DatabaseApp } from "../../../system.ts";
 import { createDatabase, NATS_URL, uniqueStream } from "./infra.ts";
 import { waitFor } from "./wait.ts";
 
@@ -170,7 +170,9 @@ export async function startSystem(options: SystemOptions = {}) {
       await this.kill(name);
       apps[name] = await startApp(name, env[name]);
       const nobody = "00000000-0000-7000-8000-000000000000";
-      const probe = ({ user: `/users/${nobody}`, order: `/orders/${nobody}`, notification: `/users/${nobody}/notifications` } as Partial<Record<AppName, string>>)[name];
+      const probe = (
+        { user: `/users/${nobody}`, order: `/orders/${nobody}`, notification: `/users/${nobody}/notifications` } as Partial<Record<AppName, string>>
+      )[name];
       if (probe) {
         await waitFor(`the gateway to reach ${name} again`, async () => (await fetch(`http://127.0.0.1:${ports.gateway}${probe}`)).status < 500, {
           timeoutMs: 15_000,

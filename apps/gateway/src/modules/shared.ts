@@ -10,7 +10,12 @@ export const IdParam = (name = "id") => t.String({ pattern: UUID_PATTERN, error:
 export const IdParams = t.Object({ id: IdParam() });
 export const Time = t.String({ format: "date-time", examples: [EXAMPLE_TIME] });
 
-export const Email = t.String({ pattern: EMAIL_PATTERN, maxLength: LIMITS.emailMax, error: "email must be a valid email address", examples: ["john@example.com"] });
+export const Email = t.String({
+  pattern: EMAIL_PATTERN,
+  maxLength: LIMITS.emailMax,
+  error: "email must be a valid email address",
+  examples: ["john@example.com"],
+});
 
 export const PageQuery = {
   page_size: t.Optional(

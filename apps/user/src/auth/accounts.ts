@@ -1,9 +1,20 @@
 // Sign-in and what hangs off it: login with limits, refresh, logout, password change, email
 // verification, password reset. Business rules only: the gRPC side is auth/server.ts.
-import { checkEmail, invalid, newEvent, notFound, requireCaller, unauthenticated, type CallContext, type EventContext, type Executor, type Outbox } from "@evented/core";
+import {
+  type CallContext,
+  checkEmail,
+  type EventContext,
+  type Executor,
+  invalid,
+  newEvent,
+  notFound,
+  type Outbox,
+  requireCaller,
+  unauthenticated,
+} from "@evented/core";
 import { eq } from "drizzle-orm";
 import * as repo from "../repository.ts";
-import { userColumns, users, type User } from "../schema.ts";
+import { type User, userColumns, users } from "../schema.ts";
 import type { EmailTokens } from "./email-tokens.ts";
 import { accountKey, addressKey, type LoginLimits } from "./login-limits.ts";
 import { checkPassword, hashPassword, verifyPassword } from "./passwords.ts";

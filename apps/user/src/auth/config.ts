@@ -1,4 +1,4 @@
-import { ConfigError, tokenClaimsConfig, emailKeyConfig, int, optional, parseJwks } from "@evented/core";
+import { ConfigError, emailKeyConfig, int, optional, parseJwks, tokenClaimsConfig } from "@evented/core";
 
 type Env = Record<string, string | undefined>;
 

@@ -3,10 +3,10 @@
 // to send one carries it sealed with AUTH_EMAIL_KEY (see packages/core/src/sealed.ts), so neither
 // the outbox nor the stream nor a log line holds it readable, and the worker stores the sealed
 // form only until the email is sent.
-import { invalid, newEvent, seal, type EventContext, type Executor, type Outbox } from "@evented/core";
+import { type EventContext, type Executor, invalid, newEvent, type Outbox, seal } from "@evented/core";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { hashToken, newOpaqueToken } from "./sessions.ts";
-import { emailTokens, type EmailPurpose } from "./tables.ts";
+import { type EmailPurpose, emailTokens } from "./tables.ts";
 
 export const EMAIL_TOKEN_TTL_S: Record<EmailPurpose, number> = {
   verify_email: 24 * 3600,

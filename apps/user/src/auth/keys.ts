@@ -2,9 +2,9 @@
 // each with its `kid`; the first signs, all are published, so a new key goes first and the old one
 // stays until the tokens it signed have expired (rotation without signing anyone out). Development:
 // a key generated on first start and kept in this service's database, shared by its replicas.
-import { ConfigError, TOKEN_ALG, type Executor, type Logger } from "@evented/core";
+import { ConfigError, type Executor, type Logger, TOKEN_ALG } from "@evented/core";
 import { desc, sql } from "drizzle-orm";
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JSONWebKeySet, type JWK } from "jose";
+import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, type JWK } from "jose";
 import { signingKeys } from "./tables.ts";
 
 export interface SigningKey {

@@ -1,7 +1,7 @@
 // Failed logins are counted per account and per client address in this service's database, so
 // the limit holds whichever gateway or replica an attempt goes through (OWASP: throttle, do not
 // lock out for good). Past the limit within the window, each further failure doubles the wait.
-import { RateLimited, type Executor } from "@evented/core";
+import { type Executor, RateLimited } from "@evented/core";
 import { inArray, sql } from "drizzle-orm";
 import { loginFailures } from "./tables.ts";
 

@@ -1,5 +1,5 @@
-import { unaryHandlers, type CallerAuth, type Logger } from "@evented/core";
-import { authV1 } from "@evented/proto";
+import { type CallerAuth, type Logger, unaryHandlers } from "@evented/core";
+import type { authV1 } from "@evented/proto";
 import { toProto } from "../server.ts";
 import type { Accounts } from "./accounts.ts";
 import type { KeyRing } from "./keys.ts";

@@ -1,7 +1,7 @@
 // Sessions: a short-lived access JWT and a rotating refresh token (RFC 9700 §4.14): each refresh
 // uses its token and answers the next one of the same family; a used token presented again means
 // it was stolen or replayed, and the whole family ends.
-import { TOKEN_ALG, unauthenticated, type Executor, type Role } from "@evented/core";
+import { type Executor, type Role, TOKEN_ALG, unauthenticated } from "@evented/core";
 import { and, eq, isNull } from "drizzle-orm";
 import { SignJWT } from "jose";
 import { users } from "../schema.ts";
@@ -40,7 +40,11 @@ export class Sessions {
 
   async refresh(token: string): Promise<Session> {
     const outcome = await this.db.transaction(async (tx) => {
-      const [row] = await tx.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hashToken(token))).for("update");
+      const [row] = await tx
+        .select()
+        .from(refreshTokens)
+        .where(eq(refreshTokens.tokenHash, hashToken(token)))
+        .for("update");
       if (!row || row.revokedAt || row.expiresAt <= new Date()) return undefined;
       if (row.usedAt) {
         await revokeFamily(tx, row.familyId);
@@ -58,13 +62,19 @@ export class Sessions {
 
   /** Ends the session the token belongs to; an unknown token is no error (logging out twice is fine). */
   async logout(token: string): Promise<void> {
-    const [row] = await this.db.select({ familyId: refreshTokens.familyId }).from(refreshTokens).where(eq(refreshTokens.tokenHash, hashToken(token)));
+    const [row] = await this.db
+      .select({ familyId: refreshTokens.familyId })
+      .from(refreshTokens)
+      .where(eq(refreshTokens.tokenHash, hashToken(token)));
     if (row) await revokeFamily(this.db, row.familyId);
   }
 
   /** Every session of the user ends (password changed or reset). */
   async endAll(tx: Executor, userId: string): Promise<void> {
-    await tx.update(refreshTokens).set({ revokedAt: new Date() }).where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+    await tx
+      .update(refreshTokens)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
   }
 
   accessToken(user: { id: string; role: Role }): Promise<string> {
@@ -89,4 +99,7 @@ export class Sessions {
 }
 
 const revokeFamily = (db: Executor, familyId: string) =>
-  db.update(refreshTokens).set({ revokedAt: new Date() }).where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+  db
+    .update(refreshTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));

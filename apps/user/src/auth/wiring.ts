@@ -1,4 +1,4 @@
-import { TokenVerifier, type Executor, type Logger, type Outbox } from "@evented/core";
+import { type Executor, type Logger, type Outbox, TokenVerifier } from "@evented/core";
 import type { Config } from "../config.ts";
 import { Accounts } from "./accounts.ts";
 import { EmailTokens } from "./email-tokens.ts";

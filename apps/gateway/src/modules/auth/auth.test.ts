@@ -3,15 +3,26 @@
 import { expect, test } from "bun:test";
 import { createLogger, unauthenticated } from "@evented/core";
 import type { OpenAPIV3_1 } from "openapi-types";
-import { createApp } from "../../app.ts";
 import { fakeClients } from "../../../test/fake-clients.ts";
+import { createApp } from "../../app.ts";
 
-const OPEN = ["POST /auth/login", "POST /auth/refresh", "POST /auth/logout", "POST /auth/verify-email", "POST /auth/password-reset", "POST /auth/password-reset/confirm", "GET /.well-known/jwks.json"];
+const OPEN = [
+  "POST /auth/login",
+  "POST /auth/refresh",
+  "POST /auth/logout",
+  "POST /auth/verify-email",
+  "POST /auth/password-reset",
+  "POST /auth/password-reset/confirm",
+  "GET /.well-known/jwks.json",
+];
 const SYSTEM = ["GET /health", "GET /ready"];
 
 function gateway() {
   const fake = fakeClients();
-  const verifier = { verify: async (token: string) => (token === "good" ? { userId: "u", role: "customer" as const } : Promise.reject(unauthenticated("the access token is not valid"))) };
+  const verifier = {
+    verify: async (token: string) =>
+      token === "good" ? { userId: "u", role: "customer" as const } : Promise.reject(unauthenticated("the access token is not valid")),
+  };
   const app = createApp(fake.clients, createLogger("gateway", { level: "silent" }), { verifier });
   return { app, fake };
 }

@@ -1,4 +1,4 @@
-import { bearerToken, unauthenticated, type TokenVerifier } from "@evented/core";
+import { bearerToken, type TokenVerifier, unauthenticated } from "@evented/core";
 import { Elysia } from "elysia";
 
 /** Routes that take no access token: a stale one sent along must not stop a login or a refresh. */

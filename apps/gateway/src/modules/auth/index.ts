@@ -4,7 +4,18 @@ import { requestMeta } from "../../context.ts";
 import { errorResponses } from "../../errors.ts";
 import { clientAddress } from "../../limits.ts";
 import { toUser, User } from "../users/model.ts";
-import { Accepted, ChangePasswordBody, Jwks, LoginBody, RefreshBody, ResetConfirmBody, ResetRequestBody, Session, toSession, VerifyEmailBody } from "./model.ts";
+import {
+  Accepted,
+  ChangePasswordBody,
+  Jwks,
+  LoginBody,
+  RefreshBody,
+  ResetConfirmBody,
+  ResetRequestBody,
+  Session,
+  toSession,
+  VerifyEmailBody,
+} from "./model.ts";
 
 const open = { security: [] };
 
@@ -31,7 +42,8 @@ export const auth = ({ auth }: Clients, clientIpHeader?: string) =>
       detail: {
         ...open,
         summary: "Renew a session",
-        description: "Answers a new access token and a new refresh token; the one sent is used up. Sending a used one again ends the session (401), as a stolen token would be.",
+        description:
+          "Answers a new access token and a new refresh token; the one sent is used up. Sending a used one again ends the session (401), as a stolen token would be.",
       },
     })
     .post(
@@ -43,13 +55,21 @@ export const auth = ({ auth }: Clients, clientIpHeader?: string) =>
       {
         body: RefreshBody,
         response: { 204: t.Void({ description: "The session ended; its refresh token no longer works" }), ...errorResponses(400, 500, 503, 504) },
-        detail: { ...open, summary: "Log out", description: "Ends the session of this refresh token. Access tokens already issued stay valid until they expire (minutes)." },
+        detail: {
+          ...open,
+          summary: "Log out",
+          description: "Ends the session of this refresh token. Access tokens already issued stay valid until they expire (minutes).",
+        },
       },
     )
     .post("/auth/verify-email", async ({ body, anonymous }) => toUser((await auth.verifyEmail({ token: body.token }, anonymous)).user), {
       body: VerifyEmailBody,
       response: { 200: User, ...errorResponses(400, 409, 500, 503, 504) },
-      detail: { ...open, summary: "Verify an email address", description: "With the token of the emailed link; once only, before it expires (24 h). A new address then becomes the user's email." },
+      detail: {
+        ...open,
+        summary: "Verify an email address",
+        description: "With the token of the emailed link; once only, before it expires (24 h). A new address then becomes the user's email.",
+      },
     })
     .post(
       "/auth/password-reset",
@@ -60,7 +80,11 @@ export const auth = ({ auth }: Clients, clientIpHeader?: string) =>
       {
         body: ResetRequestBody,
         response: { 202: Accepted, ...errorResponses(400, 500, 503, 504) },
-        detail: { ...open, summary: "Ask for a password reset", description: "Always 202: the answer does not say whether the address has an account. The link is valid for an hour, once." },
+        detail: {
+          ...open,
+          summary: "Ask for a password reset",
+          description: "Always 202: the answer does not say whether the address has an account. The link is valid for an hour, once.",
+        },
       },
     )
     .post(
@@ -72,16 +96,24 @@ export const auth = ({ auth }: Clients, clientIpHeader?: string) =>
       {
         body: ResetConfirmBody,
         response: { 204: t.Void({ description: "The password is set; every session of the account has ended" }), ...errorResponses(400, 500, 503, 504) },
-        detail: { ...open, summary: "Set a new password", description: "With the token of a reset or invitation link; once only. Ends every session of the account." },
+        detail: {
+          ...open,
+          summary: "Set a new password",
+          description: "With the token of a reset or invitation link; once only. Ends every session of the account.",
+        },
       },
     )
-    .get("/.well-known/jwks.json", async ({ anonymous, set }) => {
-      set.headers["cache-control"] = "public, max-age=300";
-      return JSON.parse((await auth.getJwks({}, anonymous)).jwksJson) as typeof Jwks.static;
-    }, {
-      response: { 200: Jwks, ...errorResponses(500, 503, 504) },
-      detail: { ...open, tags: ["system"], summary: "Public keys of access tokens", description: "A JWKS; verify a token with the key its `kid` names." },
-    })
+    .get(
+      "/.well-known/jwks.json",
+      async ({ anonymous, set }) => {
+        set.headers["cache-control"] = "public, max-age=300";
+        return JSON.parse((await auth.getJwks({}, anonymous)).jwksJson) as typeof Jwks.static;
+      },
+      {
+        response: { 200: Jwks, ...errorResponses(500, 503, 504) },
+        detail: { ...open, tags: ["system"], summary: "Public keys of access tokens", description: "A JWKS; verify a token with the key its `kid` names." },
+      },
+    )
     .get("/me", async ({ meta }) => toUser((await auth.me({}, meta)).user), {
       response: { 200: User, ...errorResponses(400, 401, 500, 503, 504) },
       detail: { summary: "The signed-in user" },
@@ -95,6 +127,9 @@ export const auth = ({ auth }: Clients, clientIpHeader?: string) =>
       {
         body: ChangePasswordBody,
         response: { 204: t.Void({ description: "Changed; every session has ended: log in again" }), ...errorResponses(400, 401, 500, 503, 504) },
-        detail: { summary: "Change the password", description: "Needs the current one too. Ends every session of the account (refresh tokens); access tokens lapse within minutes." },
+        detail: {
+          summary: "Change the password",
+          description: "Needs the current one too. Ends every session of the account (refresh tokens); access tokens lapse within minutes.",
+        },
       },
     );

@@ -7,10 +7,16 @@ const RefreshToken = Opaque("refresh_token", "mS3m1pQ0dVx2b8cY2kF1rA7tLw9nE4hJ6o
 const LinkToken = Opaque("token", "Qm9vNn3oL2y6W8a1vX4tR7cE0pS5dK9hJ3uF6gZ2iYc");
 
 export const LoginBody = t.Object(
-  { email: t.String({ minLength: 1, maxLength: 320, error: "email is required", examples: ["john@example.com"] }), password: t.String({ maxLength: 1024, error: "password is required", examples: ["correct horse battery staple"] }) },
+  {
+    email: t.String({ minLength: 1, maxLength: 320, error: "email is required", examples: ["john@example.com"] }),
+    password: t.String({ maxLength: 1024, error: "password is required", examples: ["correct horse battery staple"] }),
+  },
   { title: "Login", examples: [{ email: "john@example.com", password: "correct horse battery staple" }] },
 );
-export const RefreshBody = t.Object({ refresh_token: RefreshToken }, { title: "Refresh", examples: [{ refresh_token: "mS3m1pQ0dVx2b8cY2kF1rA7tLw9nE4hJ6oZ5uI3yT0g" }] });
+export const RefreshBody = t.Object(
+  { refresh_token: RefreshToken },
+  { title: "Refresh", examples: [{ refresh_token: "mS3m1pQ0dVx2b8cY2kF1rA7tLw9nE4hJ6oZ5uI3yT0g" }] },
+);
 export const VerifyEmailBody = t.Object({ token: LinkToken }, { title: "VerifyEmail", examples: [{ token: "Qm9vNn3oL2y6W8a1vX4tR7cE0pS5dK9hJ3uF6gZ2iYc" }] });
 export const ResetRequestBody = t.Object({ email: Email }, { title: "PasswordResetRequest", examples: [{ email: "john@example.com" }] });
 export const ResetConfirmBody = t.Object(
@@ -24,10 +30,16 @@ export const ChangePasswordBody = t.Object(
 
 export const Session = t.Object(
   {
-    access_token: t.String({ description: "A JWT (EdDSA); send it as `Authorization: Bearer <access_token>`", examples: ["eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiIuLi4ifQ.c2ln"] }),
+    access_token: t.String({
+      description: "A JWT (EdDSA); send it as `Authorization: Bearer <access_token>`",
+      examples: ["eyJhbGciOiJFZERTQSIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiIuLi4ifQ.c2ln"],
+    }),
     token_type: t.Literal("Bearer"),
     expires_in: t.Integer({ description: "Seconds the access token is valid", examples: [900] }),
-    refresh_token: t.String({ description: "Opaque, single use: POST /auth/refresh answers the next one", examples: ["mS3m1pQ0dVx2b8cY2kF1rA7tLw9nE4hJ6oZ5uI3yT0g"] }),
+    refresh_token: t.String({
+      description: "Opaque, single use: POST /auth/refresh answers the next one",
+      examples: ["mS3m1pQ0dVx2b8cY2kF1rA7tLw9nE4hJ6oZ5uI3yT0g"],
+    }),
     refresh_expires_in: t.Integer({ description: "Seconds the refresh token is valid", examples: [2592000] }),
   },
   { description: "A session: an access token and the refresh token that renews it" },

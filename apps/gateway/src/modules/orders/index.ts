@@ -59,27 +59,23 @@ export const orders = ({ orders }: Clients) =>
         },
       },
     )
-    .post(
-      "/:id/cancel",
-      async ({ params, body, meta }) => toOrder((await orders.cancelOrder({ id: params.id, reason: body?.reason ?? "" }, meta)).order),
-      {
-        params: IdParams,
-        // The body is optional, but what is sent must be JSON: Elysia's parser for optional
-        // bodies drops what it cannot parse, which would cancel the order on any garbage.
-        parse: async ({ request }) => {
-          const text = await request.text();
-          if (text.trim() === "") return {};
-          try {
-            return JSON.parse(text);
-          } catch {
-            throw new ParseError();
-          }
-        },
-        body: CancelBody,
-        response: { 200: Order, ...errorResponses(400, 404, 409, 500, 503, 504) },
-        detail: {
-          summary: "Cancel an order",
-          description: `Allowed while the order is ${CANCELLABLE.join(" or ")}; 409 after. The body is optional. Publishes OrderCancelled.`,
-        },
+    .post("/:id/cancel", async ({ params, body, meta }) => toOrder((await orders.cancelOrder({ id: params.id, reason: body?.reason ?? "" }, meta)).order), {
+      params: IdParams,
+      // The body is optional, but what is sent must be JSON: Elysia's parser for optional
+      // bodies drops what it cannot parse, which would cancel the order on any garbage.
+      parse: async ({ request }) => {
+        const text = await request.text();
+        if (text.trim() === "") return {};
+        try {
+          return JSON.parse(text);
+        } catch {
+          throw new ParseError();
+        }
       },
-    );
+      body: CancelBody,
+      response: { 200: Order, ...errorResponses(400, 404, 409, 500, 503, 504) },
+      detail: {
+        summary: "Cancel an order",
+        description: `Allowed while the order is ${CANCELLABLE.join(" or ")}; 409 after. The body is optional. Publishes OrderCancelled.`,
+      },
+    });

@@ -14,7 +14,6 @@ const Status = t.Union([t.Literal("pending"), t.Literal("confirmed"), t.Literal(
 });
 true satisfies [Status, typeof Status.static] extends [typeof Status.static, Status] ? true : never;
 
-
 export const OrderItem = t.Object({
   product_id: t.String({ minLength: 1, maxLength: LIMITS.productIdMax, error: `product_id must be 1 to ${LIMITS.productIdMax} characters`, examples: ["456"] }),
   // TypeBox's own Integer: Elysia's t.Integer also accepts "2" (a string) in a JSON body.
@@ -36,7 +35,9 @@ export const Order = t.Object(
   {
     id: Id(),
     user_id: Id("user_id"),
-    items: t.Array(t.Object({ product_id: t.String({ examples: ["456"] }), quantity: t.Integer({ examples: [2] }), unit_price: t.Integer({ examples: [1250] }) })),
+    items: t.Array(
+      t.Object({ product_id: t.String({ examples: ["456"] }), quantity: t.Integer({ examples: [2] }), unit_price: t.Integer({ examples: [1250] }) }),
+    ),
     status: t.UnionEnum(ORDER_STATUSES),
     currency: t.String({ examples: ["USD"] }),
     total: t.Integer({ description: "Sum of quantity * unit_price, in minor units", examples: [2500] }),
@@ -51,7 +52,9 @@ export const CreateOrderBody = t.Object(
   {
     user_id: Id("user_id"),
     items: t.Array(OrderItem, { minItems: 1, maxItems: LIMITS.itemsMax, error: `items must hold 1 to ${LIMITS.itemsMax} items` }),
-    currency: t.Optional(t.String({ pattern: CURRENCY_PATTERN, default: "USD", error: "currency must be a three-letter ISO 4217 code such as USD", examples: ["USD"] })),
+    currency: t.Optional(
+      t.String({ pattern: CURRENCY_PATTERN, default: "USD", error: "currency must be a three-letter ISO 4217 code such as USD", examples: ["USD"] }),
+    ),
   },
   {
     title: "CreateOrder",

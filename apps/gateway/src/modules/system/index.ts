@@ -6,11 +6,15 @@ export type Downstream = Record<string, HealthChecker>;
 
 const Readiness = t.Object(
   {
-  status: t.Union([t.Literal("ready"), t.Literal("not_ready")]),
-  checks: t.Record(t.String(), t.String({ description: "SERVING, or what the service answered instead (NOT_SERVING, UNAVAILABLE, DEADLINE_EXCEEDED, ...)" }), {
-    examples: [{ user: "SERVING", order: "SERVING", notification: "UNAVAILABLE" }],
-  }),
-  down: t.Array(t.String({ examples: ["notification"] }), { description: "The services that are not SERVING." }),
+    status: t.Union([t.Literal("ready"), t.Literal("not_ready")]),
+    checks: t.Record(
+      t.String(),
+      t.String({ description: "SERVING, or what the service answered instead (NOT_SERVING, UNAVAILABLE, DEADLINE_EXCEEDED, ...)" }),
+      {
+        examples: [{ user: "SERVING", order: "SERVING", notification: "UNAVAILABLE" }],
+      },
+    ),
+    down: t.Array(t.String({ examples: ["notification"] }), { description: "The services that are not SERVING." }),
   },
   { description: "Each downstream service and what its health check answered" },
 );

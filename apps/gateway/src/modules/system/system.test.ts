@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { createLogger, serveMetrics, type HealthChecker } from "@evented/core";
+import { createLogger, type HealthChecker, serveMetrics } from "@evented/core";
 import { sampleValue, scrapeMetrics } from "@evented/testing";
 import { createApp } from "../../app.ts";
 import type { Clients } from "../../clients.ts";

@@ -30,7 +30,10 @@ export const Password = t.String({
   error: `password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`,
   examples: ["correct horse battery staple"],
 });
-export const Role = t.Union([t.Literal("customer"), t.Literal("admin")], { description: "Only an admin may create an admin", error: "role must be customer or admin" });
+export const Role = t.Union([t.Literal("customer"), t.Literal("admin")], {
+  description: "Only an admin may create an admin",
+  error: "role must be customer or admin",
+});
 
 export const CreateUserBody = t.Object(
   { name: Name, email: Email, phone: t.Optional(Phone), password: t.Optional(Password), role: t.Optional(Role) },
