@@ -44,7 +44,7 @@ const SERVICES = [
     port: { env: "NOTIFICATION_PORT", default: 50053 },
     database: { name: "notifications" },
     consumers: ["notification"],
-    dependsOn: { services: [], nats: true },
+    dependsOn: { services: ["user"], nats: true },
     color: "\x1b[33m",
   },
 ] as const satisfies readonly AppSpec[];

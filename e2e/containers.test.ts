@@ -20,7 +20,7 @@ const SERVICES = ["postgres", "nats", "user", "order", "notification", "gateway"
 // One project name for every run (the engine runs one test at a time): each build replaces the last
 // one's images, whose layers stay cached in the engine's data root for the next build.
 const project = "eventede2e";
-const secrets = composeSecrets(); // what a .env gives the compose file
+const secrets = await composeSecrets(); // what a .env gives the compose file
 const port = freePort();
 const base = `http://127.0.0.1:${port}`;
 let engine: Engine;
@@ -173,7 +173,7 @@ describe.skipIf(why !== undefined)("docker-compose.yml in a real engine", () => 
 test("docker-compose.cluster.yml: three NATS nodes routed together, every service on all three, 3 stream copies", async () => {
   const proc = Bun.spawn(["docker-compose", "-f", "docker-compose.yml", "-f", "docker-compose.cluster.yml", "config"], {
     cwd: ROOT,
-    env: { ...process.env, ...composeSecrets() },
+    env: { ...process.env, ...(await composeSecrets()) },
     stdout: "pipe",
     stderr: "pipe",
   });

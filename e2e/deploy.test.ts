@@ -38,7 +38,7 @@ async function composeConfig(): Promise<{ services: Record<string, ComposeServic
   const bin = Bun.which("docker-compose");
   expect(bin, "docker-compose is not installed: apt-get install docker-compose (.ci/run does)").toBeTruthy();
   // The secrets a .env gives it (bun run compose:env), here for this run only.
-  const secrets = composeSecrets();
+  const secrets = await composeSecrets();
   const proc = Bun.spawn([bin!, "-f", "docker-compose.yml", "config"], {
     cwd: ROOT,
     env: { ...process.env, ...secrets },

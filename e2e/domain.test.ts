@@ -13,7 +13,7 @@ let api: ReturnType<typeof createClient>;
 
 beforeAll(async () => {
   system = await startSystem();
-  api = createClient(system.gatewayUrl);
+  api = createClient(system.gatewayUrl, { token: system.admin.accessToken });
 }, 60_000);
 afterAll(() => system?.stop());
 
@@ -129,7 +129,7 @@ describe("users", () => {
 describe("orders", () => {
   test("the seed's body places a pending order; it can be read, listed, and its total is in minor units", async () => {
     const user = await newUser();
-    const res = await fetch(`${system.gatewayUrl}/orders`, {
+    const res = await system.fetch(`${system.gatewayUrl}/orders`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: `{"user_id": "${user.id}", "items": [{"product_id": "456", "quantity": 2}]}`,
@@ -193,7 +193,7 @@ describe("orders", () => {
 
     const confirmed = await newOrder(user.id);
     await api.orders({ id: confirmed.id }).status.patch({ status: "confirmed" });
-    const bare = await fetch(`${system.gatewayUrl}/orders/${confirmed.id}/cancel`, { method: "POST" });
+    const bare = await system.fetch(`${system.gatewayUrl}/orders/${confirmed.id}/cancel`, { method: "POST" });
     expect(bare.status).toBe(200);
     expect(await bare.json()).toMatchObject({ status: "cancelled", cancel_reason: "" });
     expectFailure(await api.orders({ id: MISSING }).cancel.post({}), 404, "NOT_FOUND");
@@ -284,7 +284,7 @@ describe("malformed input to every route is a 4xx with the error body, never a 5
     const fill = (s: string) => s.replaceAll("USER", ids.USER).replaceAll("ORDER", ids.ORDER);
     const body = m.raw ? fill(m.raw.body) : m.json === undefined ? undefined : fill(JSON.stringify(m.json));
     const type = m.raw?.type ?? (m.json === undefined ? undefined : "application/json");
-    const res = await fetch(`${system.gatewayUrl}${fill(m.path)}`, {
+    const res = await system.fetch(`${system.gatewayUrl}${fill(m.path)}`, {
       method: m.method,
       headers: { ...(type && { "content-type": type }), ...m.headers },
       body,

@@ -36,7 +36,11 @@ afterAll(async () => {
 
 // biome-ignore lint/suspicious/noExplicitAny: a parsed JSON body, read by the tests field by field
 async function post(path: string, body: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${system.gatewayUrl}${path}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+  const res = await system.fetch(`${system.gatewayUrl}${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json().catch(() => undefined) };
 }
 
@@ -211,9 +215,9 @@ test("PostgreSQL unreachable: the gateway answers 503 (not its deadline's 504), 
 
     proxy.cut();
     // A few seconds of outage, long enough for a driver's growing reconnect backoff to show.
-    const getUser = () => fetch(`${system.gatewayUrl}/users/${userId}`);
+    const getUser = () => system.fetch(`${system.gatewayUrl}/users/${userId}`);
     const createOne = () =>
-      fetch(`${system.gatewayUrl}/users`, {
+      system.fetch(`${system.gatewayUrl}/users`, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ name: "Down Time", email: `down.${crypto.randomUUID()}@example.com` }),
@@ -232,7 +236,7 @@ test("PostgreSQL unreachable: the gateway answers 503 (not its deadline's 504), 
     const back = await waitFor(
       "the user service to reach its database again",
       async () => {
-        const res = await fetch(`${system.gatewayUrl}/users/${userId}`);
+        const res = await system.fetch(`${system.gatewayUrl}/users/${userId}`);
         if (res.status === 200) return res;
         throw new Error(`${res.status} ${await res.text()}`); // shown if it never recovers
       },

@@ -85,7 +85,7 @@ test("the system works over mutual TLS: gateway -> user, order -> user, and the 
     expect(system.apps[name].logs.find((l) => l.msg === "gRPC server listening")).toMatchObject({ tls: true, host: "127.0.0.1" });
   }
   const post = (path: string, body: unknown) =>
-    fetch(`${system.gatewayUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    system.fetch(`${system.gatewayUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   const created = await post("/users", { name: "Tess", email: `tess.${Date.now()}@example.com` });
   const user = (await created.json()) as { id: string };
   expect(user.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -97,11 +97,11 @@ test("the system works over mutual TLS: gateway -> user, order -> user, and the 
 /** GetUser on the user service with these credentials: the gRPC status it ends with. */
 async function getUserWith(creds: ReturnType<typeof credentials.createInsecure>): Promise<number> {
   const client = new userV1.UserServiceClient(`localhost:${system.ports.user}`, creds);
+  const metadata = new Metadata();
+  metadata.set("authorization", `Bearer ${system.admin.accessToken}`); // past TLS, the call still needs a token
   try {
     return await new Promise<number>((resolve) =>
-      client.getUser({ id: "01900000-0000-7000-8000-000000000000" }, new Metadata(), { deadline: Date.now() + 5000 }, (err) =>
-        resolve(err ? err.code : status.OK),
-      ),
+      client.getUser({ id: "01900000-0000-7000-8000-000000000000" }, metadata, { deadline: Date.now() + 5000 }, (err) => resolve(err ? err.code : status.OK)),
     );
   } finally {
     client.close();

@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => system?.stop());
 
 const url = (path: string) => `${system.gatewayUrl}${path}`;
-const ready = async () => (await fetch(url("/ready"))).status;
+const ready = async () => (await system.fetch(url("/ready"))).status;
 
 async function expectErrorBody(res: Response, status: number, code: string) {
   expect({ status: res.status, code }).toEqual({ status, code });
@@ -28,7 +28,11 @@ async function expectErrorBody(res: Response, status: number, code: string) {
 
 test("200 MB, by Content-Length or streamed without one, is 413 with the error body, and the gateway stays up", async () => {
   const big = new Uint8Array(200 * 1024 * 1024).fill(32);
-  await expectErrorBody(await fetch(url("/users"), { method: "POST", headers: { "content-type": "application/json" }, body: big }), 413, "PAYLOAD_TOO_LARGE");
+  await expectErrorBody(
+    await system.fetch(url("/users"), { method: "POST", headers: { "content-type": "application/json" }, body: big }),
+    413,
+    "PAYLOAD_TOO_LARGE",
+  );
   let sent = 0;
   const stream = new ReadableStream<Uint8Array>({
     pull(c) {
@@ -38,7 +42,7 @@ test("200 MB, by Content-Length or streamed without one, is 413 with the error b
     },
   });
   const init = { method: "POST", headers: { "content-type": "application/json" }, body: stream, duplex: "half" } as RequestInit;
-  await expectErrorBody(await fetch(url("/users"), init), 413, "PAYLOAD_TOO_LARGE");
+  await expectErrorBody(await system.fetch(url("/users"), init), 413, "PAYLOAD_TOO_LARGE");
   expect(sent).toBeLessThan(big.length);
   expect(await ready()).toBe(200);
 });
@@ -46,11 +50,15 @@ test("200 MB, by Content-Length or streamed without one, is 413 with the error b
 test("a JSON body sent as a form or as text is 415; NUL in a name is 400; nothing is created", async () => {
   const user = JSON.stringify({ name: "Mallory", email: `mallory.${Date.now()}@example.com` });
   for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]) {
-    await expectErrorBody(await fetch(url("/users"), { method: "POST", headers: { "content-type": type }, body: user }), 415, "UNSUPPORTED_MEDIA_TYPE");
+    await expectErrorBody(await system.fetch(url("/users"), { method: "POST", headers: { "content-type": type }, body: user }), 415, "UNSUPPORTED_MEDIA_TYPE");
   }
   const nul = JSON.stringify({ name: "Mal\u0000lory", email: `mallory.${Date.now()}@example.com` });
-  await expectErrorBody(await fetch(url("/users"), { method: "POST", headers: { "content-type": "application/json" }, body: nul }), 400, "INVALID_ARGUMENT");
-  const page = (await (await fetch(url("/users?page_size=100"))).json()) as { users: { name: string }[] };
+  await expectErrorBody(
+    await system.fetch(url("/users"), { method: "POST", headers: { "content-type": "application/json" }, body: nul }),
+    400,
+    "INVALID_ARGUMENT",
+  );
+  const page = (await (await system.fetch(url("/users?page_size=100"))).json()) as { users: { name: string }[] };
   expect(page.users.filter((u) => u.name.startsWith("Mal"))).toEqual([]);
 });
 
@@ -59,7 +67,7 @@ test("1,000 requests at once from one client: the ones past the rate are 429 wit
   const missing = "01900000-0000-7000-8000-000000000000";
   const answers = await Promise.all(
     Array.from({ length: 1000 }, async () => {
-      const res = await fetch(url(`/users/${missing}`));
+      const res = await system.fetch(url(`/users/${missing}`));
       const body = (await res.json()) as { error?: { code: string } };
       return { status: res.status, code: body.error?.code, retryAfter: res.headers.get("retry-after") };
     }),

@@ -6,7 +6,7 @@ import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createDatabase, freePort, NATS_URL, ROOT, uniqueStream, waitFor } from "@evented/testing";
+import { createDatabase, fetchWithToken, freePort, login, NATS_URL, ROOT, uniqueStream, waitFor } from "@evented/testing";
 import { connect } from "nats";
 import postgres from "postgres";
 
@@ -90,38 +90,44 @@ const json = (body: unknown) => ({ method: "POST", headers: { "Content-Type": "a
 test("with no *_DB_CONN, `bun run start` serves the whole system on embedded databases that persist", async () => {
   const first = launch();
   let userId = "";
+  let token = "";
+  const email = `ada.${Date.now()}@example.com`;
+  const password = "ada's long passphrase";
   try {
     // Every service up (its embedded database initialised), not just the user service.
     await until("GET /ready to answer 200", first, async () => (await fetch(`${gateway}/ready`).catch(() => undefined))?.status === 200);
     await until("the launcher's ready line", first, async () => first.output.join("").includes(`ready: http://localhost:${ports.gateway} `));
     expect(first.output.join("")).toContain("initialising a new database in");
     const created = await until("POST /users to succeed", first, async () => {
-      const res = await fetch(`${gateway}/users`, json({ name: "Ada Lovelace", email: `ada.${Date.now()}@example.com` })).catch(() => undefined);
+      const res = await fetch(`${gateway}/users`, json({ name: "Ada Lovelace", email, password })).catch(() => undefined);
       return res?.status === 201 ? ((await res.json()) as { id: string }) : undefined;
     });
     userId = created.id;
+    token = (await login(gateway, email, password)).access_token;
+    const authed = fetchWithToken(token);
     expect(first.output.join("")).toContain("embedded PostgreSQL for user-db, order-db, notification-db");
     for (const service of ["user", "order", "notification"]) expect(existsSync(join(dataDir, "postgres", service, "PG_VERSION"))).toBe(true);
 
-    const read = await fetch(`${gateway}/users/${userId}`);
+    const read = await authed(`${gateway}/users/${userId}`);
     expect(read.status).toBe(200);
-    const order = await fetch(`${gateway}/orders`, json({ user_id: userId, items: [{ product_id: "456", quantity: 2 }] }));
+    const order = await authed(`${gateway}/orders`, json({ user_id: userId, items: [{ product_id: "456", quantity: 2 }] }));
     expect(order.status).toBe(201);
     const kinds = await until("the welcome and order notifications", first, async () => {
-      const res = await fetch(`${gateway}/users/${userId}/notifications`);
+      const res = await authed(`${gateway}/users/${userId}/notifications`);
       const { notifications } = (await res.json()) as { notifications: { kind: string }[] };
       const found = notifications.map((n) => n.kind).sort();
-      return found.length === 2 ? found : undefined;
+      return found.length === 3 ? found : undefined;
     });
-    expect(kinds).toEqual(["order_confirmation", "welcome"]);
+    expect(kinds).toEqual(["order_confirmation", "verify_email", "welcome"]);
   } finally {
     await stop(first, "ctrlC");
   }
 
   const second = launch();
   try {
+    // The signing key was kept (DATA_DIR/auth-keys.json): the token from before the restart still works.
     const again = await until("the user created before the restart", second, async () => {
-      const res = await fetch(`${gateway}/users/${userId}`).catch(() => undefined);
+      const res = await fetchWithToken(token)(`${gateway}/users/${userId}`).catch(() => undefined);
       return res?.status === 200 ? ((await res.json()) as { name: string }) : undefined;
     });
     expect(again.name).toBe("Ada Lovelace");
@@ -156,10 +162,13 @@ test("on a shared NATS, a fresh data folder is a new system: the old system's ev
     return { launched, id, notificationsDb: dbs.NOTIFICATION_DB_CONN! };
   }
   async function welcomed(launched: Launched, email: string) {
-    const user = (await (await fetch(`${gateway}/users`, json({ name: "Ada", email }))).json()) as { id: string };
-    await until("the welcome notification", launched, async () => {
-      const { notifications } = (await (await fetch(`${gateway}/users/${user.id}/notifications`)).json()) as { notifications: unknown[] };
-      return notifications.length === 1;
+    const password = "ada's long passphrase";
+    const user = (await (await fetch(`${gateway}/users`, json({ name: "Ada", email, password }))).json()) as { id: string };
+    const authed = fetchWithToken((await login(gateway, email, password)).access_token);
+    // A sign-up is welcomed and asked to verify the address: two notifications.
+    await until("the welcome and verification notifications", launched, async () => {
+      const { notifications } = (await (await authed(`${gateway}/users/${user.id}/notifications`)).json()) as { notifications: unknown[] };
+      return notifications.length === 2;
     });
     return user.id;
   }
@@ -180,7 +189,7 @@ test("on a shared NATS, a fresh data folder is a new system: the old system's ev
     const sql = postgres(fresh.notificationsDb, { max: 1, onnotice: () => {} });
     const rows = await sql`select user_id from notifications`;
     await sql.end();
-    expect(rows.map((r) => r.user_id)).toEqual([userId]);
+    expect(rows.map((r) => r.user_id)).toEqual([userId, userId]);
   } finally {
     await stop(fresh.launched);
   }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { natsServers } from "@evented/core";
-import { createDatabase, freePort, ROOT, type RunningApp, startApp, waitFor } from "@evented/testing";
+import { createDatabase, freePort, ROOT, type RunningApp, signUp, startApp, waitFor } from "@evented/testing";
 import { connect, type NatsConnection } from "nats";
 
 setDefaultTimeout(60_000);
@@ -56,7 +56,12 @@ beforeAll(async () => {
   apps.push(
     ...(await Promise.all([
       startApp("order", { NATS_URL: urlOf("order"), ORDER_PORT: String(ports.order), ORDER_DB_CONN: orderDb.url, USER_SERVICE_URL: `127.0.0.1:${ports.user}` }),
-      startApp("notification", { NATS_URL: urlOf("notification"), NOTIFICATION_PORT: String(ports.notification), NOTIFICATION_DB_CONN: notificationDb.url }),
+      startApp("notification", {
+        NATS_URL: urlOf("notification"),
+        NOTIFICATION_PORT: String(ports.notification),
+        NOTIFICATION_DB_CONN: notificationDb.url,
+        USER_SERVICE_URL: `127.0.0.1:${ports.user}`,
+      }),
       startApp("gateway", {
         GATEWAY_PORT: String(ports.gateway),
         USER_SERVICE_URL: `127.0.0.1:${ports.user}`,
@@ -72,13 +77,18 @@ afterAll(async () => {
   for (const step of cleanup) await step();
 });
 
-const post = (path: string, body: unknown) =>
-  fetch(`${gateway}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-
 test("every service works with only its own permissions: events published, consumed and acknowledged", async () => {
-  expect((await fetch(`${gateway}/ready`)).status).toBe(200);
-  const user = (await (await post("/users", { name: "Ada", email: `ada.${Date.now()}@example.com` })).json()) as { id: string };
-  const order = (await (await post("/orders", { user_id: user.id, items: [{ product_id: "456", quantity: 1 }] })).json()) as { id: string };
+  expect((await globalThis.fetch(`${gateway}/ready`)).status).toBe(200);
+  const ada = await signUp(gateway, { name: "Ada" });
+  const fetch = ada.fetch; // the rest as Ada, signed in
+  const user = { id: ada.id };
+  const order = (await (
+    await fetch(`${gateway}/orders`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user_id: user.id, items: [{ product_id: "456", quantity: 1 }] }),
+    })
+  ).json()) as { id: string };
   await waitFor("welcome and order confirmation (notification consumed user and order events)", async () => {
     const { notifications } = (await (await fetch(`${gateway}/users/${user.id}/notifications`)).json()) as { notifications: { kind: string }[] };
     return ["welcome", "order_confirmation"].every((k) => notifications.some((n) => n.kind === k));

@@ -27,7 +27,7 @@ beforeAll(async () => {
       },
     },
   });
-  api = createClient(system.gatewayUrl);
+  api = createClient(system.gatewayUrl, { token: system.admin.accessToken });
 }, 60_000);
 afterAll(async () => {
   await system?.stop();
@@ -39,6 +39,8 @@ test("a user is welcomed by email, told about an order, and after deleting the a
   const { data: user } = await api.users.post({ name: "Lin", email, phone: "+14155550123" });
   const subjects = () => smtp.received.filter((m) => m.to.includes(email)).map((m) => m.mail.subject);
   await waitFor("the welcome email", () => subjects().includes("Welcome aboard"));
+  // Made by an admin without a password, the user is also invited to set one.
+  await waitFor("the invitation", () => subjects().includes("You are invited"));
 
   const { data: order } = await api.orders.post({ user_id: user!.id, items: [{ product_id: "456", quantity: 2 }] });
   await waitFor(
@@ -61,7 +63,8 @@ test("a user is welcomed by email, told about an order, and after deleting the a
     ["email", "suppressed", "account_deleted"],
     ["sms", "suppressed", "account_deleted"],
   ]);
-  expect(subjects()).toEqual(["Welcome aboard", `Order ${order!.id} received`, "Your account was deleted"]);
+  expect(subjects().filter((s) => s !== "You are invited")).toEqual(["Welcome aboard", `Order ${order!.id} received`, "Your account was deleted"]);
+  expect(subjects().filter((s) => s === "You are invited")).toHaveLength(1);
   expect(sms.received.filter((r) => r.body.user_id === user!.id)).toEqual([]);
 
   // The app said where it sends, without the SMTP password.

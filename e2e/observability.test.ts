@@ -27,7 +27,11 @@ const hex = (bytes: number) => [...crypto.getRandomValues(new Uint8Array(bytes))
 const linesOf = (app: RunningApp, requestId: string) => app.logs.filter((l) => l.requestId === requestId);
 
 async function post(path: string, body: object, headers: Record<string, string> = {}) {
-  return fetch(`${system.gatewayUrl}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  return system.fetch(`${system.gatewayUrl}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
 }
 
 test("a request id and trace context sent to the gateway reach the services, the event and the worker's logs", async () => {
@@ -86,7 +90,7 @@ test("a request id and trace context sent to the gateway reach the services, the
 });
 
 test("a request without an id gets one, returned to the client and used in the logs", async () => {
-  const res = await fetch(`${system.gatewayUrl}/users/01900000-0000-7000-8000-00000000abcd`);
+  const res = await system.fetch(`${system.gatewayUrl}/users/01900000-0000-7000-8000-00000000abcd`);
   expect(res.status).toBe(404);
   const requestId = res.headers.get("x-request-id");
   expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
@@ -101,7 +105,7 @@ test("/metrics on the gateway and on each service parse as Prometheus text and c
   const route = { method: "GET", route: "/users/:id", status: "404" };
   const rpc = { grpc_service: "user.v1.UserService", grpc_method: "GetUser", grpc_code: "NOT_FOUND" };
   const userBefore = await scrapeMetrics(`http://127.0.0.1:${metricsPorts.user}/metrics`);
-  for (let i = 0; i < 3; i++) expect((await fetch(`${system.gatewayUrl}/users/${missing}`)).status).toBe(404);
+  for (let i = 0; i < 3; i++) expect((await system.fetch(`${system.gatewayUrl}/users/${missing}`)).status).toBe(404);
 
   const gateway = await scrapeMetrics(`http://127.0.0.1:${metricsPorts.gateway}/metrics`);
   expect(sampleValue(gateway, "http_requests_total", route)! - (sampleValue(before, "http_requests_total", route) ?? 0)).toBe(3);
@@ -141,7 +145,7 @@ test("each service answers the standard grpc.health.v1 Check with SERVING; the g
     expect(await health.check("")).toBe("SERVING");
     health.close();
   }
-  const res = await fetch(`${system.gatewayUrl}/ready`);
+  const res = await system.fetch(`${system.gatewayUrl}/ready`);
   expect(res.status).toBe(200);
   expect(await res.json()).toEqual({ status: "ready", checks: { user: "SERVING", order: "SERVING", notification: "SERVING" }, down: [] });
 });
@@ -154,7 +158,7 @@ test("passwords in the database and NATS URLs never reach a log line", async () 
   system.env.user.NATS_URL = system.env.user.NATS_URL!.replace("nats://", `nats://evented:${password}@`);
   const user = await system.restart("user");
   // The gateway's channel to the restarted service reconnects with backoff; a read shows when it has.
-  await waitFor("the gateway to reach the new user service", async () => (await fetch(`${system.gatewayUrl}/users?page_size=1`)).status === 200);
+  await waitFor("the gateway to reach the new user service", async () => (await system.fetch(`${system.gatewayUrl}/users?page_size=1`)).status === 200);
 
   const created = await post("/users", { name: "Pat Secret", email: `pat.${hex(4)}@example.com` });
   expect(created.status).toBe(201);
@@ -171,13 +175,13 @@ test("passwords in the database and NATS URLs never reach a log line", async () 
 
 test("/ready is 503 naming a service that is down, and 200 again once it is back", async () => {
   await system.kill("notification");
-  const down = await fetch(`${system.gatewayUrl}/ready`);
+  const down = await system.fetch(`${system.gatewayUrl}/ready`);
   expect(down.status).toBe(503);
   const body = (await down.json()) as { status: string; checks: Record<string, string>; down: string[] };
   expect(body).toMatchObject({ status: "not_ready", down: ["notification"], checks: { user: "SERVING", order: "SERVING" } });
   expect(body.checks.notification).not.toBe("SERVING");
-  expect((await fetch(`${system.gatewayUrl}/health`)).status).toBe(200); // liveness does not depend on others
+  expect((await system.fetch(`${system.gatewayUrl}/health`)).status).toBe(200); // liveness does not depend on others
 
   await system.restart("notification");
-  await waitFor("ready again", async () => (await fetch(`${system.gatewayUrl}/ready`)).status === 200);
+  await waitFor("ready again", async () => (await system.fetch(`${system.gatewayUrl}/ready`)).status === 200);
 });

@@ -45,7 +45,7 @@ const hex = (bytes: number) => [...crypto.getRandomValues(new Uint8Array(bytes))
 test("one trace spans the gateway, the user service and the notification worker, continuing the caller's", async () => {
   const traceId = hex(16);
   const callerSpanId = hex(8);
-  const res = await fetch(`${system.gatewayUrl}/users`, {
+  const res = await system.fetch(`${system.gatewayUrl}/users`, {
     method: "POST",
     headers: { "content-type": "application/json", traceparent: `00-${traceId}-${callerSpanId}-01` },
     body: JSON.stringify({ name: "Otto Tel", email: `otto.${hex(4)}@example.com` }),
@@ -74,7 +74,7 @@ test("one trace spans the gateway, the user service and the notification worker,
 });
 
 test("a request without trace context starts a new trace at the gateway", async () => {
-  const res = await fetch(`${system.gatewayUrl}/users/01900000-0000-7000-8000-00000000beef`);
+  const res = await system.fetch(`${system.gatewayUrl}/users/01900000-0000-7000-8000-00000000beef`);
   expect(res.status).toBe(404);
   const requestId = res.headers.get("x-request-id");
   const line = await waitFor("the gateway's request line", () => system.apps.gateway.logs.find((l) => l.requestId === requestId && l.msg === "request"));

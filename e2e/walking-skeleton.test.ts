@@ -11,7 +11,7 @@ let api: ReturnType<typeof createClient>;
 
 beforeAll(async () => {
   system = await startSystem();
-  api = createClient(system.gatewayUrl);
+  api = createClient(system.gatewayUrl, { token: system.admin.accessToken });
 }, 60_000);
 afterAll(() => system?.stop());
 
@@ -38,7 +38,7 @@ test("a user created through the typed client is stored, readable, and welcomed"
 
 test("the seed's curl examples work verbatim", async () => {
   const email = `john.${Date.now()}@example.com`;
-  const res = await fetch(`${system.gatewayUrl}/users`, {
+  const res = await system.fetch(`${system.gatewayUrl}/users`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ name: "John Doe", email }),
@@ -46,7 +46,7 @@ test("the seed's curl examples work verbatim", async () => {
   expect(res.status).toBe(201);
   const user = (await res.json()) as { id: string };
 
-  const order = await fetch(`${system.gatewayUrl}/orders`, {
+  const order = await system.fetch(`${system.gatewayUrl}/orders`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: `{"user_id": "${user.id}", "items": [{"product_id": "456", "quantity": 2}]}`,
@@ -63,7 +63,7 @@ test("bad input gets a 4xx that says what is wrong; unknown ids get 404", async 
   expect(message).toContain("name must be 1 to 100 characters");
   expect(message).toContain("email must be a valid email address");
 
-  const badId = await fetch(`${system.gatewayUrl}/users/123`);
+  const badId = await system.fetch(`${system.gatewayUrl}/users/123`);
   expect(badId.status).toBe(400);
   expect(((await badId.json()) as { error: { message: string } }).error.message).toContain("id must be a UUID");
 
@@ -71,7 +71,7 @@ test("bad input gets a 4xx that says what is wrong; unknown ids get 404", async 
   expect(missing.status).toBe(404);
   expect(missing.error?.value).toMatchObject({ error: { code: "NOT_FOUND", message: "user 01900000-0000-7000-8000-000000000000 not found" } });
 
-  const notJson = await fetch(`${system.gatewayUrl}/users`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{" });
+  const notJson = await system.fetch(`${system.gatewayUrl}/users`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{" });
   expect(notJson.status).toBe(400);
 });
 
@@ -84,10 +84,12 @@ test("a gRPC client that loads the .proto files itself can call the user service
     user: { v1: { UserService: new (address: string, creds: unknown) => Record<string, (...args: unknown[]) => unknown> } };
   };
   const client = new pkg.user.v1.UserService(`127.0.0.1:${system.ports.user}`, grpc.credentials.createInsecure());
+  const metadata = new grpc.Metadata();
+  metadata.set("authorization", `Bearer ${system.admin.accessToken}`);
   // biome-ignore lint/suspicious/noExplicitAny: what proto-loader's untyped client answers
   type Answer = Record<string, any>;
   const call = (method: string, request: object) =>
-    new Promise<Answer>((resolve, reject) => client[method]!(request, (err: Error | null, res: Answer) => (err ? reject(err) : resolve(res))));
+    new Promise<Answer>((resolve, reject) => client[method]!(request, metadata, (err: Error | null, res: Answer) => (err ? reject(err) : resolve(res))));
 
   const created = await call("CreateUser", { name: "Grace Hopper", email: `grace.${Date.now()}@example.com` });
   expect(created.user.name).toBe("Grace Hopper");

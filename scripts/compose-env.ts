@@ -3,6 +3,7 @@
 // passwords are already in the volumes, and changing them would lock the services out.
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { generateSigningJwk } from "../apps/user/src/auth/keys.ts";
 
 const root = join(import.meta.dir, "..");
 const target = join(root, ".env");
@@ -14,6 +15,11 @@ const secret = () => `p${Buffer.from(crypto.getRandomValues(new Uint8Array(24)))
 const lines = readFileSync(join(root, ".env.example"), "utf8")
   .split("\n")
   .map((line) => (/^[A-Z_]+=$/.test(line) ? `${line}${secret()}` : line));
+// The sign-in keys, in the forms the user service and the worker take them (see .env.example).
+lines.push(
+  `AUTH_SIGNING_KEYS=${JSON.stringify({ keys: [await generateSigningJwk()] })}`,
+  `AUTH_EMAIL_KEY=${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64")}`,
+);
 writeFileSync(target, lines.join("\n"), { mode: 0o600 });
 chmodSync(target, 0o600);
 console.log(`wrote .env with ${lines.filter((l) => /^[A-Z_]+=p[0-9a-f]{48}$/.test(l)).length} random passwords`);

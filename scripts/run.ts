@@ -12,6 +12,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { paths, APPS as SYSTEM } from "../system.ts";
+import { localAuthKeys } from "./local-auth-keys.ts";
 import { type Infra, startEmbeddedDatabases, startLocalNats } from "./local-infra.ts";
 import { PRODUCTION_RUNTIME_ENV } from "./runtime-env.ts";
 
@@ -34,7 +35,8 @@ try {
   infra.push(...databases.started);
   if (databases.started.length > 0) console.error(`embedded PostgreSQL for ${databases.started.map((d) => d.name).join(", ")} in ${dataDir}`);
   for (const { name, proc } of infra) watchExit(name, proc);
-  children = APPS.map((app) => startApp(app, { ...process.env, ...events, ...databases.settings }));
+  const keys = mode === "start" ? await localAuthKeys(process.env, dataDir) : {};
+  children = APPS.map((app) => startApp(app, { ...process.env, ...events, ...databases.settings, ...keys }));
   void announceReady(Number(process.env.GATEWAY_PORT?.trim() || 8080));
 } catch (err) {
   console.error(`cannot start: ${err instanceof Error ? err.message : String(err)}`);

@@ -4,15 +4,19 @@
 // Prints one JSON line: a LoadResult (bench/lib/load.ts).
 
 import { userV1 } from "@evented/proto";
-import { credentials } from "@grpc/grpc-js";
+import { credentials, Metadata } from "@grpc/grpc-js";
 
 const [target = "", userId = "", concurrencyArg = "16", durationArg = "5", warmupArg = "1"] = process.argv.slice(2);
 const concurrency = Number(concurrencyArg);
 const client = new userV1.UserServiceClient(target, credentials.createInsecure());
 
+// As the gateway calls it: with the caller's access token (BENCH_TOKEN, set by bench/lib/system.ts).
+const metadata = new Metadata();
+if (process.env.BENCH_TOKEN) metadata.set("authorization", `Bearer ${process.env.BENCH_TOKEN}`);
+
 const call = () =>
   new Promise<boolean>((resolve) => {
-    client.getUser({ id: userId }, (err) => resolve(!err));
+    client.getUser({ id: userId }, metadata, (err) => resolve(!err));
   });
 
 /** Runs `concurrency` loops until `until`; records latencies only when `latencies` is given. */

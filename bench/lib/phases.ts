@@ -25,7 +25,7 @@ export async function seedUsers(gatewayUrl: string, count: number): Promise<stri
     Array.from({ length: count }, async (_, i) => {
       const res = await fetch(`${gatewayUrl}/users`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: `Bearer ${process.env.BENCH_TOKEN}` },
         body: JSON.stringify({ name: `Seed ${i}`, email: `${prefix}-${i}@bench.example.com` }),
       });
       if (res.status !== 201) throw new Error(`seeding a user answered ${res.status}: ${await res.text()}`);

@@ -4,7 +4,8 @@
 // Each app binds port 0; the port it got is read from the kernel (/proc: the socket it listens
 // on), and the apps that call it start after it. Apps and who needs whom: system.ts.
 import { readdirSync, readlinkSync } from "node:fs";
-import { createDatabase, ROOT, uniqueStream } from "@evented/testing";
+import { createAdmin, createDatabase, ROOT, uniqueStream } from "@evented/testing";
+import { generateSigningJwk } from "../../apps/user/src/auth/keys.ts";
 import { PRODUCTION_RUNTIME_ENV } from "../../scripts/runtime-env.ts";
 import { type AppName, type DatabaseApp, dbConnVar, paths, APPS as SYSTEM, serviceUrlVar, startGroups } from "../../system.ts";
 
@@ -118,8 +119,15 @@ export async function startSystem(options: { extraBunArgs?: string[] } = {}) {
   const stream = uniqueStream();
   const databases = {} as Record<DatabaseApp, BenchDatabase>;
   const ports = {} as Record<AppName, number>;
+  // Production mode needs its keys; the bench runs as an admin whose token outlives a full run.
+  const auth = {
+    AUTH_SIGNING_KEYS: JSON.stringify({ keys: [await generateSigningJwk()] }),
+    AUTH_EMAIL_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64"),
+    AUTH_ACCESS_TTL_S: "3600",
+  };
   const common = {
     ...PRODUCTION_RUNTIME_ENV,
+    ...auth,
     NODE_ENV: "production",
     LOG_FORMAT: "json",
     LOG_LEVEL: "warn",
@@ -164,6 +172,8 @@ export async function startSystem(options: { extraBunArgs?: string[] } = {}) {
     );
     // Each app once the apps it calls listen (the order service asks the user service about users).
     for (const group of startGroups()) await Promise.all(group.map((a) => start(a.name)));
+    // wrk, the gRPC baseline and the seeding read it from the environment.
+    process.env.BENCH_TOKEN = (await createAdmin(databases.user.url, `http://127.0.0.1:${ports.gateway}`)).accessToken;
   } catch (err) {
     await cleanup();
     throw err;

@@ -20,7 +20,10 @@ function setup(thread)
   thread:set("thread_tag", #threads)
 end
 
-local json_headers = { ["Content-Type"] = "application/json" }
+-- Every request as the bench's admin (BENCH_TOKEN, set by bench/lib/system.ts); none for the baselines.
+local token = os.getenv("BENCH_TOKEN")
+local auth_headers = token and { ["Authorization"] = "Bearer " .. token } or {}
+local json_headers = { ["Content-Type"] = "application/json", ["Authorization"] = auth_headers["Authorization"] }
 
 function init(args)
   mode = args[1]
@@ -33,7 +36,7 @@ function init(args)
 end
 
 local function get_user()
-  return wrk.format("GET", "/users/" .. ids[(counter % #ids) + 1])
+  return wrk.format("GET", "/users/" .. ids[(counter % #ids) + 1], auth_headers)
 end
 
 local function post_user(path)
@@ -59,7 +62,7 @@ function request()
       return post_order(ids[1])
     end
     -- the read ids follow the user id
-    return wrk.format("GET", "/users/" .. ids[(counter % (#ids - 1)) + 2])
+    return wrk.format("GET", "/users/" .. ids[(counter % (#ids - 1)) + 2], auth_headers)
   elseif mode == "hello-get" then
     return wrk.format("GET", "/hello")
   elseif mode == "hello-post" then

@@ -1,10 +1,12 @@
-import type { Logger } from "@evented/core";
+import type { Logger, TokenVerifier } from "@evented/core";
 import { Elysia } from "elysia";
 import type { Clients } from "./clients.ts";
 import { errorsAndLogs, objectBodies, requestMeta } from "./context.ts";
 import { docs } from "./docs.ts";
 import { corsFor, securityHeaders } from "./headers.ts";
 import { DEFAULT_LIMITS, type Limits, requestLimits } from "./limits.ts";
+import { bearerGuard } from "./modules/auth/guard.ts";
+import { auth } from "./modules/auth/index.ts";
 import { orders } from "./modules/orders/index.ts";
 import { type Downstream, system } from "./modules/system/index.ts";
 import { users } from "./modules/users/index.ts";
@@ -16,6 +18,8 @@ export interface AppOptions {
   /** Header a trusted proxy puts the client's address in, for the rate limit. */
   clientIpHeader?: string;
   corsOrigins?: string[];
+  /** Checks access tokens early (none: only the services check them, as in unit tests). */
+  verifier?: Pick<TokenVerifier, "verify">;
 }
 
 export function createApp(clients: Clients, log: Logger, options: AppOptions = {}) {
@@ -27,7 +31,9 @@ export function createApp(clients: Clients, log: Logger, options: AppOptions = {
     .use(errorsAndLogs(log))
     .use(requestLimits(options.limits ?? DEFAULT_LIMITS, options.clientIpHeader))
     .use(objectBodies)
+    .use(bearerGuard(options.verifier))
     .use(system(options.downstream ?? {}))
+    .use(auth(clients, options.clientIpHeader))
     .use(users(clients))
     .use(orders(clients));
 }

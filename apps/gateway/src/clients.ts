@@ -1,10 +1,12 @@
 import { connectHealth, connectService, type HealthChecker, type PromiseClient } from "@evented/core";
-import { notificationV1, orderV1, userV1 } from "@evented/proto";
+import { authV1, notificationV1, orderV1, userV1 } from "@evented/proto";
 import type { Config } from "./config.ts";
 
 /** The services the gateway forwards to. */
 export interface Clients {
   users: PromiseClient<userV1.UserServiceClient>;
+  /** The user service's sign-in side. */
+  auth: PromiseClient<authV1.AuthServiceClient>;
   orders: PromiseClient<orderV1.OrderServiceClient>;
   notifications: PromiseClient<notificationV1.NotificationServiceClient>;
 }
@@ -14,6 +16,7 @@ export function connectClients(config: Config): Clients {
   return {
     // Reads retry on UNAVAILABLE; writes do not (a create may have happened before the connection broke).
     users: connectService(userV1.UserServiceClient, config.userServiceUrl, { deadlineMs, retryable: ["GetUser", "ListUsers"] }),
+    auth: connectService(authV1.AuthServiceClient, config.userServiceUrl, { deadlineMs, retryable: ["GetJwks", "Me"] }),
     orders: connectService(orderV1.OrderServiceClient, config.orderServiceUrl, { deadlineMs, retryable: ["GetOrder", "ListOrders"] }),
     notifications: connectService(notificationV1.NotificationServiceClient, config.notificationServiceUrl, {
       deadlineMs,

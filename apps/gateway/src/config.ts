@@ -1,4 +1,4 @@
-import { ConfigError, hostPort, int, logConfig, optional, port, telemetryConfig } from "@evented/core";
+import { authConfig, ConfigError, hostPort, int, logConfig, optional, port, telemetryConfig } from "@evented/core";
 import { app, serviceUrlVar } from "../../../system.ts";
 
 /** Every service the gateway depends on (system.ts), at <NAME>_SERVICE_URL: what /ready checks. */
@@ -27,6 +27,7 @@ export function readConfig(env: Record<string, string | undefined>) {
     corsOrigins: origins(optional(env, "GATEWAY_CORS_ORIGINS")),
     telemetry: telemetryConfig(env),
     log: logConfig(env),
+    auth: authConfig(env),
   };
 }
 

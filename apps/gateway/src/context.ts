@@ -28,8 +28,15 @@ export const requestMeta = new Elysia({ name: "request-meta" })
     started.set(request, { requestId, at: performance.now(), trace });
     set.headers["x-request-id"] = requestId;
   })
-  .derive({ as: "global" }, ({ request }) => ({
-    meta: { requestId: idOf(request), traceparent: started.get(request)?.trace.traceparent },
+  .derive({ as: "global" }, ({ request, server }) => ({
+    meta: {
+      requestId: idOf(request),
+      traceparent: started.get(request)?.trace.traceparent,
+      // The caller's token goes on to every service, which verifies it itself.
+      authorization: request.headers.get("authorization") ?? undefined,
+      // The TCP peer; the auth module puts the proxy's client header first where one is trusted.
+      clientIp: server?.requestIP(request)?.address,
+    },
   }));
 
 /**
@@ -57,6 +64,8 @@ export function errorsAndLogs(log: Logger) {
       }
       set.status = e.status;
       set.headers["x-request-id"] = idOf(request);
+      if (e.status === 401) set.headers["www-authenticate"] = 'Bearer realm="evented"';
+      if (e.retryAfter) set.headers["retry-after"] = e.retryAfter;
       return { error: { code: e.code, message: e.message, request_id: idOf(request) } };
     })
     .onAfterResponse({ as: "global" }, ({ request, set, route }) => {

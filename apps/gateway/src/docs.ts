@@ -27,6 +27,8 @@ export const docs = () =>
         specPath: SPEC_PATH,
         scalarCDN: BUNDLE_PATH,
         scalarConfig,
+        // It would drop every path with a dot, /.well-known/jwks.json among them; the bundle is hidden by its route.
+        excludeStaticFile: false,
         documentation: {
           // 3.1: its schemas are JSON Schema, what TypeBox writes (const, null, examples).
           openapi: "3.1.0",
@@ -40,8 +42,19 @@ export const docs = () =>
           tags: [
             { name: "users", description: "People who place orders and receive notifications" },
             { name: "orders", description: "Orders and their lifecycle" },
+            { name: "auth", description: "Sign-in: sessions, email verification, password reset" },
             { name: "system", description: "Health of the gateway" },
           ],
+          components: {
+            securitySchemes: {
+              bearer: {
+                type: "http",
+                scheme: "bearer",
+                bearerFormat: "JWT",
+                description: "The access_token of POST /auth/login, as `Authorization: Bearer <access_token>`",
+              },
+            },
+          },
         },
       }),
     )
@@ -80,6 +93,14 @@ function jsonOnly(doc: OpenAPIV3_1.Document): OpenAPIV3_1.Document {
         op.responses["415"] ??= limitResponse(415);
       }
       if (!UNLIMITED.test(path)) op.responses["429"] ??= limitResponse(429);
+      // Every operation needs the bearer token unless its route says otherwise (`security: []`, or optional with `[{}, ...]`).
+      if (op.security === undefined && !op.tags?.includes("system")) op.security = [{ bearer: [] }];
+      if (op.security?.some((s) => "bearer" in s)) {
+        op.responses ??= {};
+        for (const [code, schema] of Object.entries(errorResponses(401, 403))) {
+          op.responses[code] ??= { description: schema.description ?? "", content: { "application/json": { schema: schema as OpenAPIV3_1.SchemaObject } } };
+        }
+      }
       for (const part of [op.requestBody, ...Object.values(op.responses ?? {})] as { content?: Record<string, unknown> }[]) {
         const json = part?.content?.["application/json"];
         if (json) part.content = { "application/json": json };

@@ -1,4 +1,4 @@
-import { AppError, isServiceError, REASON_KEY, status } from "@evented/core";
+import { AppError, isServiceError, REASON_KEY, RETRY_AFTER_KEY, status } from "@evented/core";
 import { t } from "elysia";
 
 const SAFE_MESSAGE_UNAVAILABLE = "a service this request needs is unavailable; retry later";
@@ -20,6 +20,12 @@ export type ErrorBody = typeof ErrorBody.static;
 /** The error statuses routes declare, what each means here, and an example body for the docs. */
 const DOCUMENTED = {
   400: ["The request is invalid; the message names the field and the rule", "INVALID_ARGUMENT", "invalid body: email must be a valid email address"],
+  401: [
+    "No valid access token: send `Authorization: Bearer <access_token>` (POST /auth/login); an expired one is renewed with POST /auth/refresh",
+    "UNAUTHENTICATED",
+    "a valid access token is required",
+  ],
+  403: ["The signed-in user may not do this (an admin may)", "PERMISSION_DENIED", "only an admin may do this"],
   404: ["Nothing has this id", "NOT_FOUND", "user 01976b8e-4a4e-7cc1-9a7b-2b0c1c9b5e10 not found"],
   409: ["Conflicts with the current state: see the operation's description", "ALREADY_EXISTS", "a user with this email already exists"],
   413: ["The request body is larger than GATEWAY_MAX_BODY_BYTES", "PAYLOAD_TOO_LARGE", "the request body must be at most 65536 bytes"],
@@ -29,7 +35,11 @@ const DOCUMENTED = {
     "IDEMPOTENCY_KEY_REUSED",
     "this Idempotency-Key was already used with a different request body",
   ],
-  429: ["Too many requests from this client; retry after the seconds in Retry-After", "RATE_LIMITED", "too many requests from this client; retry in 1 s"],
+  429: [
+    "Too many requests from this client (RATE_LIMITED), or on POST /auth/login too many failed logins (RESOURCE_EXHAUSTED); retry after the seconds in Retry-After",
+    "RATE_LIMITED",
+    "too many requests from this client; retry in 1 s",
+  ],
   500: ["A bug; quote request_id when reporting it", "INTERNAL", "internal error"],
   503: ["A service this request needs is unavailable; retry later", "UNAVAILABLE", SAFE_MESSAGE_UNAVAILABLE],
   504: ["A service this request needs did not answer in time; retry later", "DEADLINE_EXCEEDED", SAFE_MESSAGE_DEADLINE],
@@ -90,6 +100,8 @@ export interface HttpError {
   status: number;
   code: string;
   message: string;
+  /** Seconds, for a Retry-After header. */
+  retryAfter?: string;
 }
 
 /** Maps whatever a handler threw to an HTTP status and the error body fields. */
@@ -99,7 +111,8 @@ export function toHttpError(err: unknown): HttpError {
     const code = reason ?? status[err.code] ?? "UNKNOWN";
     const http = (reason && HTTP_OF_REASON[reason]) || HTTP_OF_GRPC[err.code as status] || 500;
     // A service's own UNAVAILABLE (e.g. "user service unreachable") has no reason and is sanitised too: it is infrastructure.
-    return { status: http, code, message: SAFE_MESSAGE[err.code as status] ?? err.details };
+    const retryAfter = err.metadata?.get(RETRY_AFTER_KEY)[0]?.toString();
+    return { status: http, code, message: SAFE_MESSAGE[err.code as status] ?? err.details, ...(retryAfter && { retryAfter }) };
   }
   // The gateway's own refusals (e.g. a body that is not an object), before any service is asked.
   if (err instanceof AppError) {

@@ -31,6 +31,16 @@ export const rateLimited = (retryAfterS: number) =>
 const UNLIMITED = /^\/(health|ready|metrics|swagger)(\/|$)/;
 const JSON_TYPE = /^application\/([\w.+-]+\+)?json\s*(;|$)/i;
 
+/** The client's address: from `clientHeader` when a trusted proxy sets it (first entry), else the TCP peer. */
+export function clientAddress(
+  request: Request,
+  server: { requestIP(r: Request): { address: string } | null } | null,
+  clientHeader?: string,
+): string | undefined {
+  const forwarded = clientHeader ? request.headers.get(clientHeader)?.split(",")[0]?.trim() : undefined;
+  return forwarded || server?.requestIP(request)?.address;
+}
+
 /**
  * `clientHeader`: where a proxy in front puts the client's address (e.g. x-forwarded-for, first
  * entry); only for a proxy that overwrites it, or clients choose their own bucket. Unset: the peer.
@@ -41,8 +51,7 @@ export function requestLimits(limits: Limits, clientHeader?: string) {
     new Elysia({ name: "request-limits" })
       .onRequest(({ request, server, set }) => {
         if (limits.ratePerSecond > 0 && !UNLIMITED.test(new URL(request.url).pathname)) {
-          const forwarded = clientHeader ? request.headers.get(clientHeader)?.split(",")[0]?.trim() : undefined;
-          const waitS = buckets.take(forwarded || server?.requestIP(request)?.address || "unknown");
+          const waitS = buckets.take(clientAddress(request, server, clientHeader) || "unknown");
           if (waitS > 0) {
             set.headers["retry-after"] = String(waitS);
             throw rateLimited(waitS);

@@ -1,4 +1,4 @@
-import { createLogger, grpcTransport, initTracing, loadConfig, onShutdown, serveMetrics } from "@evented/core";
+import { connectVerifier, createLogger, grpcTransport, initTracing, loadConfig, onShutdown, serveMetrics } from "@evented/core";
 import { createApp } from "./app.ts";
 import { connectClients, connectHealthChecks } from "./clients.ts";
 import { readConfig } from "./config.ts";
@@ -10,7 +10,14 @@ const stopTracing = await initTracing("gateway", config.telemetry);
 const metrics = serveMetrics(config.metricsPort, log);
 const clients = connectClients(config);
 const health = connectHealthChecks(config);
-const app = createApp(clients, log, { downstream: health, limits: config.limits, clientIpHeader: config.clientIpHeader, corsOrigins: config.corsOrigins })
+const tokens = connectVerifier(config.auth, config.userServiceUrl);
+const app = createApp(clients, log, {
+  downstream: health,
+  limits: config.limits,
+  clientIpHeader: config.clientIpHeader,
+  corsOrigins: config.corsOrigins,
+  verifier: tokens.verifier,
+})
   // limits.ts answers an oversized body with the API's 413 (Bun's own limit answers with an empty one).
   .listen({ port: config.port, maxRequestBodySize: Number.MAX_SAFE_INTEGER });
 log.info({ port: app.server?.port }, "gateway listening");
@@ -18,7 +25,7 @@ log.info({ port: app.server?.port }, "gateway listening");
 onShutdown(log, [
   () => app.stop(), // stops accepting, lets in-flight requests finish
   () => {
-    for (const c of [...Object.values(clients), ...Object.values(health)]) c.close();
+    for (const c of [...Object.values(clients), ...Object.values(health), tokens]) c.close();
   },
   () => metrics?.stop(),
   stopTracing,

@@ -27,6 +27,12 @@ export function fakeClients() {
   const orders = new Map<string, orderV1.Order>();
   const notifications: notificationV1.Notification[] = [];
   const now = () => new Date().toISOString();
+  const session = () => ({
+    accessToken: `fake-access-${Bun.randomUUIDv7()}`,
+    expiresIn: 900,
+    refreshToken: `fake-refresh-${Bun.randomUUIDv7()}`,
+    refreshExpiresIn: 86400,
+  });
   const newestFirst = <T extends { id: string }>(xs: T[]) => xs.sort((a, b) => b.id.localeCompare(a.id));
 
   /** Wraps a handler so that the call is recorded and the next call fails if told to. */
@@ -48,7 +54,17 @@ export function fakeClients() {
     users: {
       close() {},
       createUser: method("users", "createUser", (r: userV1.CreateUserRequest) => {
-        const user = { id: Bun.randomUUIDv7(), name: r.name, email: r.email, phone: r.phone, createdAt: now(), updatedAt: now() };
+        const user = {
+          id: Bun.randomUUIDv7(),
+          name: r.name,
+          email: r.email,
+          phone: r.phone,
+          role: r.role || "customer",
+          emailVerified: false,
+          pendingEmail: "",
+          createdAt: now(),
+          updatedAt: now(),
+        };
         users.set(user.id, user);
         notifications.push({
           id: Bun.randomUUIDv7(),
@@ -75,6 +91,19 @@ export function fakeClients() {
         return {};
       }),
       listUsers: method("users", "listUsers", () => ({ users: newestFirst([...users.values()]), nextPageToken: "" })),
+    },
+    // Sign-in with canned sessions: enough for the gateway's shapes; the real rules are tested in apps/user.
+    auth: {
+      close() {},
+      login: method("auth", "login", () => ({ session: session() })),
+      refresh: method("auth", "refresh", () => ({ session: session() })),
+      logout: method("auth", "logout", () => ({})),
+      me: method("auth", "me", () => ({ user: found("user", "me", [...users.values()][0]) })),
+      changePassword: method("auth", "changePassword", () => ({})),
+      getJwks: method("auth", "getJwks", () => ({ jwksJson: '{"keys":[]}' })),
+      verifyEmail: method("auth", "verifyEmail", () => ({ user: found("user", "of this link", [...users.values()][0]) })),
+      requestPasswordReset: method("auth", "requestPasswordReset", () => ({})),
+      confirmPasswordReset: method("auth", "confirmPasswordReset", () => ({})),
     },
     orders: {
       close() {},

@@ -1,4 +1,4 @@
-import { ConfigError, int, logConfig, natsConfig, optional, port, telemetryConfig, url } from "@evented/core";
+import { authConfig, ConfigError, emailKeyConfig, hostPort, int, logConfig, natsConfig, optional, port, telemetryConfig, url } from "@evented/core";
 
 type Env = Record<string, string | undefined>;
 
@@ -19,6 +19,14 @@ export function readConfig(env: Env) {
     ...natsConfig(env),
     telemetry: telemetryConfig(env),
     log: logConfig(env),
+    auth: authConfig(env),
+    /** Asked for the public keys of access tokens, unless AUTH_JWKS is set. */
+    userServiceUrl: hostPort(env, "USER_SERVICE_URL", "127.0.0.1:50051"),
+    links: {
+      emailKey: emailKeyConfig(env),
+      /** Where the frontend's pages are: the links of verification, reset and invitation emails open them. */
+      appUrl: url(env, "APP_URL", "http://localhost:8080", ["http:", "https:"]),
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { type Executor, type Logger, Passes } from "@evented/core";
 import { type Channel, PermanentError } from "./channels.ts";
-import { claimDue, type DueDelivery, eraseDepartedRecipients, finishDeliveries, type Outcome } from "./repository.ts";
+import { type LinkSettings, withLink } from "./links.ts";
+import { claimDue, clearSentSecrets, type DueDelivery, eraseDepartedRecipients, finishDeliveries, type Outcome } from "./repository.ts";
 import type { ChannelName } from "./schema.ts";
 
 /**
@@ -28,6 +29,8 @@ export interface DelivererOptions {
   pollMs?: number;
   /** How often, at most, a pass also erases the data of users who left (default 10 s). */
   eraseEveryMs?: number;
+  /** Opens the tokens of link emails; without it such an email fails (tests that send none). */
+  links?: LinkSettings;
 }
 
 /**
@@ -38,7 +41,7 @@ export interface DelivererOptions {
  * that dies mid-send leaves the delivery to be attempted again when the lease ends.
  */
 export class Deliverer {
-  private readonly o: Required<DelivererOptions>;
+  private readonly o: Required<Omit<DelivererOptions, "links">> & Pick<DelivererOptions, "links">;
   private readonly passes: Passes;
 
   constructor(
@@ -73,6 +76,7 @@ export class Deliverer {
         // which receivers use to drop duplicates.
         const outcomes = await Promise.all(due.map(async (d) => ({ id: d.id, outcome: await this.attempt(d) })));
         await finishDeliveries(this.db, outcomes);
+        if (due.some((d) => d.notification.sealedToken)) await clearSentSecrets(this.db);
         // A short batch took all that was due: what comes due later wakes another pass.
         if (due.length < this.o.batchSize) break;
       }
@@ -104,10 +108,16 @@ export class Deliverer {
     if (r?.deletedAt && n.kind !== "account_deleted") return { status: "suppressed", error: E.accountDeleted };
     if (!r) return this.retryOrFail(d, E.noContactDetails, log, "no contact details for this user yet");
     const channel = this.channels[d.channel];
-    const to = channel.address(r);
+    const to = (d.channel === "email" && n.toAddress) || channel.address(r);
     if (!to) return { status: "suppressed", error: E.noAddress };
     try {
-      await channel.send({ deliveryId: d.id, notificationId: n.id, userId: n.userId, kind: n.kind, to, name: r.name, subject: n.subject, body: n.body });
+      if (n.sealedToken && !this.o.links) throw new PermanentError("no AUTH_EMAIL_KEY to open this link's token");
+      const links = this.o.links;
+      const body =
+        n.sealedToken && links
+          ? await withLink(links, n).catch(() => Promise.reject(new PermanentError("the link's token cannot be opened with this AUTH_EMAIL_KEY")))
+          : n.body;
+      await channel.send({ deliveryId: d.id, notificationId: n.id, userId: n.userId, kind: n.kind, to, name: r.name, subject: n.subject, body });
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
       return err instanceof PermanentError ? this.fail(d, E.providerRefused, log, detail) : this.retryOrFail(d, E.providerFailed, log, detail);

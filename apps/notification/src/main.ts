@@ -1,4 +1,4 @@
-import { runService } from "@evented/core";
+import { connectVerifier, runService } from "@evented/core";
 import { notificationV1 } from "@evented/proto";
 import { readConfig } from "./config.ts";
 import { createChannels } from "./create-channels.ts";
@@ -14,15 +14,17 @@ await runService({
   migrationsFolder: new URL("../../../drizzle/notification", import.meta.url).pathname,
   setup: ({ config, db, log }) => {
     const channels = createChannels(config.channels, log);
-    const deliverer = new Deliverer(db, channels, log, config.delivery);
+    const deliverer = new Deliverer(db, channels, log, { ...config.delivery, links: config.links });
     const closeChannels = () => {
       for (const c of Object.values(channels)) c.close?.();
     };
+    const tokens = connectVerifier(config.auth, config.userServiceUrl);
     return {
-      grpc: [[notificationV1.NotificationServiceService, notificationServer(db, log)]],
+      grpc: [[notificationV1.NotificationServiceService, notificationServer(db, log, tokens)]],
       subscriptions: subscriptions(deliverer),
       consumerOptions: { ackWaitMs: config.ackWaitMs, maxAttempts: config.maxAttempts },
       work: [{ start: () => deliverer.start(), stop: () => deliverer.stop().then(closeChannels) }],
+      close: [() => tokens.close()],
     };
   },
 });

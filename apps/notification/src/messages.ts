@@ -1,4 +1,5 @@
 import { type EventCase, type EventOf, orderStatusFromProto, type PayloadOf } from "@evented/core";
+import { LINK } from "./links.ts";
 import type { ChannelName } from "./schema.ts";
 
 /** What to tell whom about one event, and on which channels. */
@@ -8,6 +9,9 @@ export interface Message {
   subject: string;
   body: string;
   channels: ChannelName[];
+  /** Link emails: the address to send to, and the sealed token the link is made of at send time. */
+  toAddress?: string;
+  sealedToken?: Uint8Array;
 }
 
 /** Who a message goes to: their name when known, and whether a phone number is. */
@@ -42,6 +46,21 @@ const MESSAGES: { [K in EventCase]: (payload: PayloadOf<K>, to: To) => Message }
     body: `${hello}\n\nyour account and its open orders were closed. We are sorry to see you go.`,
     channels: ["email"],
   }),
+  // A single-use link: links.ts puts it in at send time; an unknown purpose is recorded, not sent.
+  accountEmailRequested: ({ userId, purpose, email, name, sealedToken }, { hello }) => {
+    const text = LINK_TEXTS[purpose];
+    if (!text) return { userId, kind: purpose, subject: "", body: "", channels: [] };
+    const greeting = name ? `Hi ${name},` : hello;
+    return {
+      userId,
+      kind: purpose,
+      subject: text.subject,
+      body: `${greeting}\n\n${text.body}\n\n${LINK}\n\n${text.after}`,
+      channels: ["email"],
+      toAddress: email,
+      sealedToken,
+    };
+  },
   orderCreated: ({ userId, orderId, items, total, currency }, { hello }) => {
     const count = items.reduce((n, i) => n + i.quantity, 0);
     return {
@@ -77,6 +96,25 @@ export function messageFor(event: EventOf, name: string, hasPhone: boolean): Mes
 }
 
 const compose = <K extends EventCase>(payload: { $case: K; value: PayloadOf<K> }, to: To): Message => MESSAGES[payload.$case](payload.value, to);
+
+/** What each link email says around its link. */
+const LINK_TEXTS: Record<string, { subject: string; body: string; after: string }> = {
+  verify_email: {
+    subject: "Confirm your email address",
+    body: "please confirm this address for your account by opening this link (valid for 24 hours, once):",
+    after: "If you did not ask for this, ignore this email.",
+  },
+  password_reset: {
+    subject: "Reset your password",
+    body: "someone asked to reset the password of your account. To choose a new one, open this link (valid for an hour, once):",
+    after: "If it was not you, ignore this email: your password stays as it is.",
+  },
+  invitation: {
+    subject: "You are invited",
+    body: "an account was made for you. Open this link to choose your password (valid for 7 days, once):",
+    after: "If you did not expect this, ignore this email.",
+  },
+};
 
 const formats = new Map<string, Intl.NumberFormat>();
 

@@ -40,7 +40,7 @@ export async function eraseDepartedRecipients(db: Executor, limit = 100): Promis
       update recipients set name = '', email = '', phone = '', updated_at = now()
       where user_id in (select user_id from gone) returning user_id
     ), bodies as (
-      update notifications set body = '' where user_id in (select user_id from erased) returning id
+      update notifications set body = '', to_address = null, sealed_token = null where user_id in (select user_id from erased) returning id
     ), addresses as (
       update deliveries set address = '' where notification_id in (select id from bodies) returning id
     )
@@ -135,4 +135,12 @@ export async function finishDeliveries(db: Executor, done: { id: number; outcome
       next_attempt_at = case when v.retry_ms is null then ${deliveries.nextAttemptAt} else now() + v.retry_ms * interval '1 millisecond' end
     from (values ${sql.join(rows, sql`, `)}) as v (id, status, address, error, retry_ms)
     where ${deliveries.id} = v.id`);
+}
+
+/** Link emails whose every delivery has ended keep no sealed token. */
+export async function clearSentSecrets(db: Executor): Promise<void> {
+  await db.execute(sql`
+    update ${notifications} n set sealed_token = null
+    where n.sealed_token is not null
+      and not exists (select 1 from ${deliveries} d where d.notification_id = n.id and d.status = 'pending')`);
 }

@@ -1,3 +1,4 @@
+import { bytea } from "@evented/core/tables";
 import { sql } from "drizzle-orm";
 import { bigserial, index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
@@ -24,6 +25,13 @@ export const notifications = pgTable(
     eventId: uuid("event_id").notNull(),
     eventType: text("event_type").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Where an email goes instead of the recipient's address (a new address being verified). */
+    toAddress: text("to_address"),
+    /**
+     * The sealed token of a link email (see links.ts), opened only to send; cleared once every
+     * delivery has ended. `body` holds `{{link}}` in its place, so the stored text never has it.
+     */
+    sealedToken: bytea("sealed_token"),
   },
   (t) => [index("notifications_user_id_idx").on(t.userId, t.id)],
 );

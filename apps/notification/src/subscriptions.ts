@@ -12,8 +12,9 @@ export function subscriptions(deliverer: Deliverer): Subscription[] {
       durable: "notification",
       handlers: everyEvent(async ({ userId }, event, tx, log) => {
         const recipient = (await keepContactDetails(tx, event)) ?? (await findRecipient(tx, userId));
-        const { channels, ...content } = messageFor(event, recipient?.name ?? "", Boolean(recipient?.phone));
-        await insertNotification(tx, { id: Bun.randomUUIDv7(), eventId: event.id, eventType: event.type, ...content }, channels);
+        const { channels, sealedToken, ...content } = messageFor(event, recipient?.name ?? "", Boolean(recipient?.phone));
+        const sealed = sealedToken && Buffer.from(sealedToken);
+        await insertNotification(tx, { id: Bun.randomUUIDv7(), eventId: event.id, eventType: event.type, ...content, sealedToken: sealed }, channels);
         afterCommit(tx, deliver); // the deliverer sends it once it is committed
         log.info({ userId, kind: content.kind, channels }, "notification recorded");
       }),

@@ -1,4 +1,4 @@
-import { hostPort, int, logConfig, natsConfig, port, telemetryConfig, url } from "@evented/core";
+import { authConfig, hostPort, int, logConfig, natsConfig, port, telemetryConfig, url } from "@evented/core";
 
 export function readConfig(env: Record<string, string | undefined>) {
   return {
@@ -12,6 +12,7 @@ export function readConfig(env: Record<string, string | undefined>) {
     ...natsConfig(env),
     telemetry: telemetryConfig(env),
     log: logConfig(env),
+    auth: authConfig(env),
   };
 }
 

@@ -1,4 +1,4 @@
-import { runService } from "@evented/core";
+import { connectVerifier, runService } from "@evented/core";
 import { orderV1 } from "@evented/proto";
 import { readConfig } from "./config.ts";
 import { deletionCascade } from "./deletion-cascade.ts";
@@ -19,11 +19,12 @@ await runService({
     const users = userDirectory(config.userServiceUrl, config.userServiceTimeoutMs);
     const orders = new OrderService(db, outbox, users);
     const cascade = deletionCascade(orders, log);
+    const tokens = connectVerifier(config.auth, config.userServiceUrl);
     return {
-      grpc: [[orderV1.OrderServiceService, orderServer(orders, log)]],
+      grpc: [[orderV1.OrderServiceService, orderServer(orders, log, tokens)]],
       subscriptions: subscriptions(orders, cascade),
       work: [cascade],
-      close: [() => users.close()],
+      close: [() => users.close(), () => tokens.close()],
     };
   },
 });

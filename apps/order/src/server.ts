@@ -1,26 +1,60 @@
-import { invalid, type Logger, orderStatusFromProto, orderStatusToProto, unaryHandlers } from "@evented/core";
+import {
+  type CallContext,
+  type CallerAuth,
+  ensureAccess,
+  invalid,
+  type Logger,
+  orderStatusFromProto,
+  orderStatusToProto,
+  requireAdmin,
+  requireCaller,
+  unaryHandlers,
+} from "@evented/core";
 import type { orderV1 } from "@evented/proto";
 import { ORDER_STATUSES } from "./order.ts";
 import type { Order, OrderService } from "./service.ts";
 
-/** gRPC <-> domain: nothing else lives here. */
-export function orderServer(orders: OrderService, log: Logger): orderV1.OrderServiceServer {
-  return unaryHandlers<orderV1.OrderServiceServer>(log, {
-    createOrder: async (req, ctx) => ({
-      order: toProto(await orders.create(req, { ...ctx, idempotencyKey: req.idempotencyKey || undefined })),
-    }),
-    getOrder: async (req) => ({ order: toProto(await orders.get(req.id)) }),
-    listOrders: async (req) => {
-      const page = await orders.list(req.userId, req.pageSize, req.pageToken);
-      return { orders: page.orders.map(toProto), nextPageToken: page.nextPageToken };
+/**
+ * gRPC <-> domain, and who may: a customer places, reads and cancels their own orders (the user
+ * service, asked with their token, says whether the user is theirs to order for); moving an
+ * order along its lifecycle is an admin's act. Without `auth` (unit tests) nothing is checked.
+ */
+export function orderServer(orders: OrderService, log: Logger, auth?: CallerAuth): orderV1.OrderServiceServer {
+  const own = async (ctx: CallContext, id: string) => {
+    const order = await orders.get(id);
+    if (auth) ensureAccess(ctx, order.userId, `order ${order.id}`);
+    return order;
+  };
+  return unaryHandlers<orderV1.OrderServiceServer>(
+    log,
+    {
+      createOrder: async (req, ctx) => ({
+        order: toProto(await orders.create(req, { ...ctx, idempotencyKey: req.idempotencyKey || undefined })),
+      }),
+      getOrder: async (req, ctx) => ({ order: toProto(await own(ctx, req.id)) }),
+      listOrders: async (req, ctx) => {
+        // All orders is an admin's list; a customer sees their own (another's user_id has none for them).
+        const caller = auth && requireCaller(ctx);
+        if (caller && caller.role !== "admin" && req.userId.toLowerCase() !== caller.userId) {
+          if (req.userId) return { orders: [], nextPageToken: "" };
+          req.userId = caller.userId;
+        }
+        const page = await orders.list(req.userId, req.pageSize, req.pageToken);
+        return { orders: page.orders.map(toProto), nextPageToken: page.nextPageToken };
+      },
+      updateOrderStatus: async (req, ctx) => {
+        if (auth) requireAdmin(ctx);
+        const status = orderStatusFromProto(req.status);
+        if (!status) throw invalid(`status must be one of ${ORDER_STATUSES.join(", ")}`);
+        return { order: toProto(await orders.updateStatus(req.id, status, ctx)) };
+      },
+      cancelOrder: async (req, ctx) => {
+        await own(ctx, req.id);
+        return { order: toProto(await orders.cancel(req.id, req.reason, ctx)) };
+      },
     },
-    updateOrderStatus: async (req, ctx) => {
-      const status = orderStatusFromProto(req.status);
-      if (!status) throw invalid(`status must be one of ${ORDER_STATUSES.join(", ")}`);
-      return { order: toProto(await orders.updateStatus(req.id, status, ctx)) };
-    },
-    cancelOrder: async (req, ctx) => ({ order: toProto(await orders.cancel(req.id, req.reason, ctx)) }),
-  });
+    auth,
+  );
 }
 
 function toProto(order: Order): orderV1.Order {

@@ -12,6 +12,13 @@ test.each([
   [{ USER_DB_CONN: "mysql://root:hunter2@db/users" }, "USER_DB_CONN must use postgres: or postgresql:"],
   [{ USER_METRICS_PORT: "-1" }, "USER_METRICS_PORT must be a whole number"],
   [{ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }, "OTEL_EXPORTER_OTLP_ENDPOINT must"],
+  // Production takes its keys from configuration, never from a generated development key.
+  [{ NODE_ENV: "production" }, "AUTH_SIGNING_KEYS is required in production"],
+  [{ AUTH_SIGNING_KEYS: '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"abc"}]}' }, "AUTH_SIGNING_KEYS: key 0 must be a private Ed25519 JWK"],
+  [
+    { AUTH_SIGNING_KEYS: '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"abc","d":"def","kid":"k1"}]}', NODE_ENV: "production", AUTH_EMAIL_KEY: "" },
+    "AUTH_EMAIL_KEY is required in production",
+  ],
 ])("%o stops the user service with 78", async (env, message) => {
   const { code, output } = await runUntilExit("user", env);
   expect(code).toBe(78);

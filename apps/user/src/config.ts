@@ -1,4 +1,5 @@
 import { int, logConfig, natsConfig, port, telemetryConfig, url } from "@evented/core";
+import { userAuthConfig } from "./auth/config.ts";
 
 export function readConfig(env: Record<string, string | undefined>) {
   return {
@@ -10,6 +11,7 @@ export function readConfig(env: Record<string, string | undefined>) {
     ...natsConfig(env),
     telemetry: telemetryConfig(env),
     log: logConfig(env),
+    auth: userAuthConfig(env),
   };
 }
 

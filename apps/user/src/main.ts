@@ -1,5 +1,7 @@
 import { runService } from "@evented/core";
-import { userV1 } from "@evented/proto";
+import { authV1, userV1 } from "@evented/proto";
+import { authServer } from "./auth/server.ts";
+import { startAuth } from "./auth/wiring.ts";
 import { readConfig } from "./config.ts";
 import * as schema from "./schema.ts";
 import { userServer } from "./server.ts";
@@ -12,7 +14,13 @@ await runService({
   migrationsFolder: new URL("../../../drizzle/user", import.meta.url).pathname,
   outbox: true,
   idempotencyKeys: true,
-  setup: ({ db, outbox, log }) => ({
-    grpc: [[userV1.UserServiceService, userServer(new UserService(db, outbox), log)]],
-  }),
+  setup: async ({ config, db, outbox, log }) => {
+    const { keys, accounts, emails, auth } = await startAuth(config.auth, db, outbox, log);
+    return {
+      grpc: [
+        [userV1.UserServiceService, userServer(new UserService(db, outbox, emails), log, auth)],
+        [authV1.AuthServiceService, authServer(accounts, keys, log, auth)],
+      ],
+    };
+  },
 });

@@ -1,4 +1,5 @@
-import { sql } from "drizzle-orm";
+import type { Role } from "@evented/core";
+import { getTableColumns, sql } from "drizzle-orm";
 import { pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export { idempotencyKeys, outbox } from "@evented/core/tables";
@@ -12,9 +13,22 @@ export const users = pgTable(
     phone: text("phone").notNull().default(""),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    /** argon2id (PHC string); null for an invited user who has not set one yet. Never leaves the auth code. */
+    passwordHash: text("password_hash"),
+    role: text("role").$type<Role>().notNull().default("customer"),
+    emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true }),
+    /** A new address waiting for its verification link; the email changes when it is used. */
+    pendingEmail: text("pending_email"),
   },
   // One account per address, whatever its case.
   (t) => [uniqueIndex("users_email_lower_key").on(sql`lower(${t.email})`)],
 );
 
-export type User = typeof users.$inferSelect;
+/** Every column but the password hash: what queries outside the auth code read. */
+const { passwordHash: _hash, ...userColumns } = getTableColumns(users);
+
+export { userColumns };
+
+export type User = Omit<typeof users.$inferSelect, "passwordHash">;
+
+export * from "./auth/tables.ts";

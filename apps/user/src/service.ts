@@ -1,5 +1,6 @@
 import {
   alreadyExists,
+  type Caller,
   checkEmail,
   checkId,
   checkName,
@@ -13,7 +14,10 @@ import {
   once,
   page,
   pgCode,
+  type Role,
 } from "@evented/core";
+import { checkPassword, hashPassword } from "./auth/passwords.ts";
+import type { EmailPurpose } from "./auth/tables.ts";
 import * as repo from "./repository.ts";
 import type { User } from "./schema.ts";
 
@@ -23,6 +27,9 @@ export interface CreateUser {
   name: string;
   email: string;
   phone?: string;
+  /** Checked and hashed here; never stored, logged or published as given. Without one, the user is invited to set it. */
+  password?: string;
+  role?: Role;
 }
 
 export interface UpdateUser {
@@ -33,6 +40,12 @@ export interface UpdateUser {
 
 export interface Context extends EventContext {
   idempotencyKey?: string;
+  caller?: Caller;
+}
+
+/** What accounts add to users: the emails that follow a sign-up, an invitation, a new address. */
+export interface AccountEmails {
+  issue(tx: Executor, user: { id: string; name: string }, purpose: EmailPurpose, email: string, ctx: EventContext): Promise<void>;
 }
 
 const SOURCE = "user";
@@ -42,18 +55,24 @@ export class UserService {
   constructor(
     private readonly db: Executor,
     private readonly outbox: Outbox,
+    private readonly emails?: AccountEmails,
   ) {}
 
   async create(input: CreateUser, ctx: Context = {}): Promise<User> {
     const fields = { name: checkName(input.name), email: checkEmail(input.email), phone: checkPhone(input.phone ?? "") };
+    const role = input.role ?? "customer";
+    const passwordHash = input.password === undefined ? null : await hashPassword(checkPassword(input.password));
+    // The key's fingerprint names whether a password came, never the password itself.
+    const request = { ...fields, role, password: passwordHash !== null };
     const user = await this.write((tx) =>
       once(
         tx,
         ctx.idempotencyKey,
-        fields,
+        request,
         async () => {
-          const created = await repo.insertUser(tx, { id: Bun.randomUUIDv7(), ...fields });
+          const created = await repo.insertUser(tx, { id: Bun.randomUUIDv7(), ...fields, role, passwordHash });
           await this.outbox.add(tx, newEvent(SOURCE, created.id, { $case: "userCreated", value: { userId: created.id, ...fields } }, ctx));
+          await this.emails?.issue(tx, created, passwordHash ? "verify_email" : "invitation", created.email, ctx);
           return created;
         },
         reviveUser,
@@ -76,10 +95,18 @@ export class UserService {
     if (input.email !== undefined) patch.email = checkEmail(input.email);
     if (input.phone !== undefined) patch.phone = checkPhone(input.phone);
     if (Object.keys(patch).length === 0) throw invalid("nothing to update: give at least one of name, email, phone");
+    // Users change their own address by proving the new one (the link goes there); an admin's change applies at once.
+    const newEmail = this.emails && ctx.caller?.role !== "admin" ? patch.email : undefined;
+    if (newEmail !== undefined) delete patch.email;
 
     return this.write(async (tx) => {
-      const current = await repo.findUserForUpdate(tx, id);
+      let current = await repo.findUserForUpdate(tx, id);
       if (!current) throw notFound(`user ${id} not found`);
+      if (newEmail !== undefined && newEmail.toLowerCase() !== current.email.toLowerCase()) {
+        if (await repo.emailTaken(tx, newEmail)) throw alreadyExists("a user with this email already exists");
+        current = await repo.updateUser(tx, id, { pendingEmail: newEmail });
+        await this.emails!.issue(tx, current, "verify_email", newEmail, ctx);
+      }
       const changed = (Object.keys(patch) as (keyof UpdateUser)[]).filter((k) => patch[k] !== current[k]);
       if (changed.length === 0) return current;
       const user = await repo.updateUser(tx, id, patch);

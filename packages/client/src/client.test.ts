@@ -59,6 +59,18 @@ test("createClient drives every route of the gateway", async () => {
   const told = await api.users({ id: user.id }).notifications.get({ query: {} });
   expect(told.data?.notifications).toEqual([expect.objectContaining({ user_id: user.id, kind: "welcome", event_type: "UserCreated" })]);
 
+  const session = await api.auth.login.post({ email: "ada@example.com", password: "correct horse battery staple" });
+  const { refresh_token, access_token, token_type } = session.data!;
+  expect({ token_type, access: typeof access_token, refresh: typeof refresh_token }).toEqual({ token_type: "Bearer", access: "string", refresh: "string" });
+  expect((await api.auth.refresh.post({ refresh_token })).status).toBe(200);
+  expect((await api.auth.logout.post({ refresh_token })).status).toBe(204);
+  expect((await api.me.get()).data).toMatchObject({ id: user.id });
+  expect((await api.me.password.post({ current_password: "correct horse battery staple", new_password: "another passphrase" })).status).toBe(204);
+  expect((await api.auth["verify-email"].post({ token: "t0k3n" })).data).toMatchObject({ id: user.id });
+  expect((await api.auth["password-reset"].post({ email: "ada@example.com" })).status).toBe(202);
+  expect((await api.auth["password-reset"].confirm.post({ token: "t0k3n", new_password: "another passphrase" })).status).toBe(204);
+  expect((await api[".well-known"]["jwks.json"].get()).data).toEqual({ keys: [] });
+
   const deleted = await api.users({ id: user.id }).delete();
   expect(deleted.status).toBe(204);
   const gone = await api.users({ id: user.id }).get();

@@ -18,8 +18,57 @@ export async function typeTest() {
   // @ts-expect-error no such route
   await api.products.get();
 
+  // Tokens: a string, or a function returning one, and a refresh.
+  createClient("http://localhost:8080", { token: "t", refresh: async () => "t2" });
+  createClient("http://localhost:8080", { token: () => undefined });
+  // @ts-expect-error a token is a string
+  createClient("http://localhost:8080", { token: 42 });
+
+  // POST /auth/login, /auth/refresh, /auth/logout
+  const session = await api.auth.login.post({ email: "john@example.com", password: "correct horse battery staple" });
+  if (session.data) {
+    const token: string = session.data.access_token;
+    const refresh: string = session.data.refresh_token;
+    const expires: number = session.data.expires_in;
+    void [token, refresh, expires];
+  }
+  // @ts-expect-error login needs a password
+  await api.auth.login.post({ email: "john@example.com" });
+  await api.auth.refresh.post({ refresh_token: "r" });
+  // @ts-expect-error the refresh token is `refresh_token`
+  await api.auth.refresh.post({ token: "r" });
+  await api.auth.logout.post({ refresh_token: "r" });
+
+  // POST /auth/verify-email, /auth/password-reset, /auth/password-reset/confirm
+  const verified = await api.auth["verify-email"].post({ token: "t" });
+  if (verified.data) {
+    const ok: boolean = verified.data.email_verified;
+    void ok;
+  }
+  await api.auth["password-reset"].post({ email: "john@example.com" });
+  await api.auth["password-reset"].confirm.post({ token: "t", new_password: "a new passphrase" });
+  // @ts-expect-error the new password is `new_password`
+  await api.auth["password-reset"].confirm.post({ token: "t", password: "a new passphrase" });
+
+  // GET /.well-known/jwks.json, GET /me, POST /me/password
+  const jwks = await api[".well-known"]["jwks.json"].get();
+  if (jwks.data) void jwks.data.keys.length;
+  const me = await api.me.get();
+  if (me.data) {
+    const role: "customer" | "admin" = me.data.role;
+    void role;
+  }
+  await api.me.password.post({ current_password: "old passphrase", new_password: "new passphrase" });
+  // @ts-expect-error the current password is required
+  await api.me.password.post({ new_password: "new passphrase" });
+
   // POST /users
-  const created = await api.users.post({ name: "John Doe", email: "john@example.com", phone: "+14155550123" }, { headers: { "idempotency-key": "k" } });
+  const created = await api.users.post(
+    { name: "John Doe", email: "john@example.com", phone: "+14155550123", password: "correct horse battery staple" },
+    { headers: { "idempotency-key": "k" } },
+  );
+  // @ts-expect-error a role is customer or admin
+  await api.users.post({ name: "John Doe", email: "john@example.com", role: "root" });
   if (created.data) {
     const userId: string = created.data.id;
     const createdAt: string = created.data.created_at;

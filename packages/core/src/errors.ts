@@ -22,6 +22,19 @@ export class AppError extends Error {
   }
 }
 
+/** Metadata key of the seconds a client should wait before retrying (HTTP Retry-After). */
+export const RETRY_AFTER_KEY = "retry-after";
+
+/** RESOURCE_EXHAUSTED (HTTP 429) with the seconds to wait. */
+export class RateLimited extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterS: number,
+  ) {
+    super(status.RESOURCE_EXHAUSTED, message);
+  }
+}
+
 export const invalid = (message: string) => new AppError(status.INVALID_ARGUMENT, message);
 export const notFound = (message: string) => new AppError(status.NOT_FOUND, message);
 export const alreadyExists = (message: string) => new AppError(status.ALREADY_EXISTS, message);
@@ -62,6 +75,7 @@ export function toServiceError(err: unknown, log: Logger): Partial<ServiceError>
   if (err instanceof AppError) {
     const metadata = new Metadata();
     if (err.reason) metadata.set(REASON_KEY, err.reason);
+    if (err instanceof RateLimited) metadata.set(RETRY_AFTER_KEY, String(err.retryAfterS));
     return { code: err.code, details: err.message, metadata };
   }
   if (pgCode(err) === "57014") {

@@ -16,6 +16,7 @@ export const EVENTS = {
   userCreated: { type: "UserCreated", subject: "user.created" },
   userUpdated: { type: "UserUpdated", subject: "user.updated" },
   userDeleted: { type: "UserDeleted", subject: "user.deleted" },
+  accountEmailRequested: { type: "AccountEmailRequested", subject: "user.account_email_requested" },
   orderCreated: { type: "OrderCreated", subject: "order.created" },
   orderStatusUpdated: { type: "OrderStatusUpdated", subject: "order.status_updated" },
   orderCancelled: { type: "OrderCancelled", subject: "order.cancelled" },
@@ -27,6 +28,10 @@ export const EVENT_VERSION = 1;
 export interface EventContext {
   requestId?: string;
   traceparent?: string;
+  /** The caller's `authorization` (bearer access token), passed on to services called on their behalf; never into an event. */
+  authorization?: string;
+  /** The end client's address, as the gateway saw it (per-address login limits). */
+  clientIp?: string;
 }
 
 export function newEvent<P extends Payload>(source: string, aggregateId: string, payload: P, ctx: EventContext = {}): Envelope & { payload: P } {

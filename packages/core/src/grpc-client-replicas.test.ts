@@ -63,10 +63,12 @@ test("a create with an Idempotency-Key is tried again on UNAVAILABLE; one withou
   const client = connectService(userV1.UserServiceClient, `127.0.0.1:${flaky.port}`);
   try {
     failNext = 1;
-    await client.createUser({ name: "a", email: "a@example.com", phone: "", idempotencyKey: "k-1" });
+    await client.createUser({ name: "a", email: "a@example.com", phone: "", password: "", role: "", idempotencyKey: "k-1" });
     expect(flaky.calls.create).toBe(2);
     failNext = 1;
-    await expect(client.createUser({ name: "a", email: "a@example.com", phone: "", idempotencyKey: "" }, { deadlineMs: 1000 })).rejects.toThrow();
+    await expect(
+      client.createUser({ name: "a", email: "a@example.com", phone: "", password: "", role: "", idempotencyKey: "" }, { deadlineMs: 1000 }),
+    ).rejects.toThrow();
     expect(flaky.calls.create).toBe(3); // asked once: without a key a repeat could create twice
   } finally {
     client.close();

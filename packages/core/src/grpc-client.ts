@@ -99,6 +99,8 @@ export function connectService<C extends Client>(Ctor: ClientConstructor<C>, add
           const metadata = new Metadata();
           if (meta.requestId) metadata.set("x-request-id", meta.requestId);
           if (meta.traceparent) metadata.set("traceparent", meta.traceparent);
+          if (meta.authorization) metadata.set("authorization", meta.authorization);
+          if (meta.clientIp) metadata.set("x-client-ip", meta.clientIp);
           method(request, metadata, { deadline }, (err, res) => (err ? reject(err) : resolve(res)));
         });
       return hasIdempotencyKey(request) ? retryUnavailable(call, deadline) : call();

@@ -1,4 +1,5 @@
 import { type handleUnaryCall, type Metadata, Server, type ServiceDefinition, status, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import { authenticate, type Caller, type CallerAuth } from "./auth.ts";
 import { toServiceError } from "./errors.ts";
 import type { EventContext } from "./events.ts";
 import type { Health } from "./health.ts";
@@ -11,6 +12,8 @@ import { grpcTransport, serverCredentials } from "./transport.ts";
 export interface CallContext extends EventContext {
   requestId: string;
   log: Logger;
+  /** The verified caller (see `auth` of unaryHandlers); absent on an open method called without a token. */
+  caller?: Caller;
 }
 
 // Mapped over the named methods only: generated servers also carry a string index signature.
@@ -24,7 +27,7 @@ type AsyncHandlers<S> = {
  * toServiceError. Handlers get the call's own traceparent in `ctx`, so what they publish or call
  * next continues the trace.
  */
-export function unaryHandlers<S extends UntypedServiceImplementation>(log: Logger, handlers: AsyncHandlers<S>): S {
+export function unaryHandlers<S extends UntypedServiceImplementation>(log: Logger, handlers: AsyncHandlers<S>, auth?: CallerAuth): S {
   const impl: Record<string, handleUnaryCall<unknown, unknown>> = {};
   for (const [method, handler] of Object.entries(handlers) as [string, (req: unknown, ctx: CallContext) => Promise<unknown>][]) {
     impl[method] = (call, callback) => {
@@ -32,7 +35,7 @@ export function unaryHandlers<S extends UntypedServiceImplementation>(log: Logge
       const path = call.getPath?.() ?? `/${method}`; // absent on hand-made calls in unit tests
       const requestId = first(call.metadata, "x-request-id") ?? Bun.randomUUIDv7();
       const { span, traceparent, traceId } = startSpan(path.slice(1), SpanKind.SERVER, first(call.metadata, "traceparent"), { "rpc.system": "grpc" });
-      const ctx: CallContext = { requestId, traceparent, log: log.child({ requestId, traceId }) };
+      const ctx: CallContext = { requestId, traceparent, log: log.child({ requestId, traceId }), ...callerMeta(call.metadata) };
       const done = (code: string, fields: object = {}) => {
         const ms = elapsed(started);
         observeRpc(path, code, ms / 1000);
@@ -41,17 +44,19 @@ export function unaryHandlers<S extends UntypedServiceImplementation>(log: Logge
         span.end();
         ctx.log.info({ method, code, ms, ...fields }, "rpc");
       };
-      handler(call.request, ctx).then(
-        (response) => {
-          done("OK");
-          callback(null, response);
-        },
-        (err: unknown) => {
-          const error = toServiceError(err, ctx.log);
-          done(status[error.code ?? status.UNKNOWN], { message: error.details });
-          callback(error);
-        },
-      );
+      authenticate(auth, method, ctx)
+        .then(() => handler(call.request, ctx))
+        .then(
+          (response) => {
+            done("OK");
+            callback(null, response);
+          },
+          (err: unknown) => {
+            const error = toServiceError(err, ctx.log);
+            done(status[error.code ?? status.UNKNOWN], { message: error.details });
+            callback(error);
+          },
+        );
     };
   }
   return impl as S;
@@ -98,6 +103,11 @@ export async function startGrpcServer(
         });
       }),
   };
+}
+
+/** What a call made on the caller's behalf passes on: their token, their address. */
+function callerMeta(metadata: Metadata): Pick<EventContext, "authorization" | "clientIp"> {
+  return { authorization: first(metadata, "authorization"), clientIp: first(metadata, "x-client-ip") };
 }
 
 function first(metadata: Metadata, key: string): string | undefined {

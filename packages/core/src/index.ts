@@ -1,3 +1,4 @@
+export * from "./auth.ts";
 export * from "./bus.ts";
 export * from "./config.ts";
 export * from "./consumer.ts";
@@ -16,6 +17,7 @@ export * from "./outbox.ts";
 export * from "./passes.ts";
 export * from "./rules.ts";
 export * from "./run-service.ts";
+export * from "./sealed.ts";
 export * from "./service-ops.ts";
 export * from "./shutdown.ts";
 export * from "./tables.ts";

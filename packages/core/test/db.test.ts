@@ -28,12 +28,30 @@ test("two replicas starting at once on a fresh database apply the migrations onc
   cleanup.push(db.drop);
   const replicas = await Promise.all([1, 2, 3].map(() => openDatabase(db.url, {}, { log, migrationsFolder, poolSize: 1 })));
   await Promise.all(replicas.map((r) => r.close()));
-  expect(await tables(db.url)).toEqual(["idempotency_keys", "outbox", "users", "migrations:1"]);
+  expect(await tables(db.url)).toEqual([
+    "email_tokens",
+    "idempotency_keys",
+    "login_failures",
+    "outbox",
+    "refresh_tokens",
+    "signing_keys",
+    "users",
+    "migrations:2",
+  ]);
 
   // And again, as after a restart: nothing changes.
   const again = await openDatabase(db.url, {}, { log, migrationsFolder, poolSize: 1 });
   await again.close();
-  expect(await tables(db.url)).toEqual(["idempotency_keys", "outbox", "users", "migrations:1"]);
+  expect(await tables(db.url)).toEqual([
+    "email_tokens",
+    "idempotency_keys",
+    "login_failures",
+    "outbox",
+    "refresh_tokens",
+    "signing_keys",
+    "users",
+    "migrations:2",
+  ]);
 });
 
 test("a service creates its own database on first start, even when replicas race to do it", async () => {
@@ -47,7 +65,16 @@ test("a service creates its own database on first start, even when replicas race
   });
   const replicas = await Promise.all([1, 2].map(() => openDatabase(url.toString(), {}, { log, migrationsFolder, poolSize: 1 })));
   await Promise.all(replicas.map((r) => r.close()));
-  expect(await tables(url.toString())).toEqual(["idempotency_keys", "outbox", "users", "migrations:1"]);
+  expect(await tables(url.toString())).toEqual([
+    "email_tokens",
+    "idempotency_keys",
+    "login_failures",
+    "outbox",
+    "refresh_tokens",
+    "signing_keys",
+    "users",
+    "migrations:2",
+  ]);
 });
 
 test("statements issued together in a transaction run in the order they were issued", async () => {

@@ -1,5 +1,6 @@
 // Generated code lives in ./gen (run `bun run proto`); this file only names it.
 
+export * as authV1 from "./gen/auth/v1/auth.js";
 export * as eventsV1 from "./gen/events/v1/events.js";
 export * as notificationV1 from "./gen/notification/v1/notification.js";
 export * as orderV1 from "./gen/order/v1/order.js";

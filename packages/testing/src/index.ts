@@ -1,3 +1,4 @@
+export * from "./auth.ts";
 export * from "./config-exit.ts";
 export * from "./infra.ts";
 export * from "./metrics.ts";

@@ -3,6 +3,7 @@
 // reads the bound port from its "listening" log line, so tests never race for ports.
 import { fileURLToPath } from "node:url";
 import { APPS, type AppName, type DatabaseApp, dbConnVar, paths, serviceUrlVar, startGroups } from "../../../system.ts";
+import { createAdmin } from "./auth.ts";
 import { createDatabase, NATS_URL, uniqueStream } from "./infra.ts";
 import { waitFor } from "./wait.ts";
 
@@ -120,7 +121,8 @@ export async function startSystem(options: SystemOptions = {}) {
       }),
     );
     for (const group of startGroups()) {
-      await Promise.all(
+      // Settled, not all: when one app of a group fails, its siblings still get recorded, so stop() ends them too.
+      const started = await Promise.allSettled(
         group.map(async (spec) => {
           const e: Record<string, string> = { [spec.port.env]: "0" };
           if (spec.dependsOn.nats) Object.assign(e, { NATS_URL: natsUrl, NATS_STREAM: stream.stream, NATS_SUBJECT_PREFIX: stream.prefix });
@@ -135,16 +137,24 @@ export async function startSystem(options: SystemOptions = {}) {
           env[spec.name][spec.port.env] = String(ports[spec.name]);
         }),
       );
+      const failed = started.find((r) => r.status === "rejected");
+      if (failed) throw failed.reason;
     }
   } catch (err) {
     await stop();
     throw err;
   }
 
+  // An admin for the tests that exercise the API as a whole (every route needs a token now).
+  const admin = await createAdmin(databases.user.url, `http://127.0.0.1:${ports.gateway}`);
+
   return {
     apps,
     env,
     ports,
+    admin,
+    /** fetch as the admin. */
+    fetch: admin.fetch,
     stream,
     databases,
     gatewayUrl: `http://127.0.0.1:${ports.gateway}`,

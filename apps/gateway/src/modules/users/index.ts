@@ -13,7 +13,14 @@ export const users = ({ users, orders, notifications }: Clients) =>
     .post(
       "",
       async ({ body, headers, meta, status }) => {
-        const request = { name: body.name, email: body.email, phone: body.phone ?? "", idempotencyKey: headers["idempotency-key"] ?? "" };
+        const request = {
+          name: body.name,
+          email: body.email,
+          phone: body.phone ?? "",
+          password: body.password ?? "",
+          role: body.role ?? "",
+          idempotencyKey: headers["idempotency-key"] ?? "",
+        };
         return status(201, toUser((await users.createUser(request, meta)).user));
       },
       {
@@ -22,7 +29,10 @@ export const users = ({ users, orders, notifications }: Clients) =>
         response: { 201: User, ...errorResponses(400, 409, 422, 500, 503, 504) },
         detail: {
           summary: "Create a user",
-          description: "Email is unique regardless of case (409 otherwise). Send an Idempotency-Key to retry safely. Publishes UserCreated.",
+          description:
+            "Sign-up, with no token: a password is required and the user is a customer; a verification link is emailed. With an admin's token: any role, and without a password the user is invited by email to set one. Email is unique regardless of case (409 otherwise; see the README on what that tells a stranger). Send an Idempotency-Key to retry safely. Publishes UserCreated.",
+          // The token is optional here: without one, this is sign-up.
+          security: [{}, { bearer: [] }],
         },
       },
     )

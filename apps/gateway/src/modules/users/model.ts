@@ -1,4 +1,4 @@
-import { LIMITS, PHONE_PATTERN } from "@evented/core";
+import { LIMITS, PASSWORD_MAX, PASSWORD_MIN, PHONE_PATTERN } from "@evented/core";
 import type { notificationV1, userV1 } from "@evented/proto";
 import { t } from "elysia";
 import { Email, Id, NextPageToken, PageQuery, Time } from "../shared.ts";
@@ -14,15 +14,34 @@ export const User = t.Object(
     name: t.String({ examples: ["John Doe"] }),
     email: t.String({ examples: ["john@example.com"] }),
     phone: t.String({ description: "E.164, or empty", examples: ["+14155550123"] }),
+    role: t.Union([t.Literal("customer"), t.Literal("admin")], { examples: ["customer"] }),
+    email_verified: t.Boolean({ description: "Whether the link sent to the email was opened", examples: [false] }),
+    pending_email: t.String({ description: "A new address waiting for its verification link (then it becomes `email`); empty when none", examples: [""] }),
     created_at: Time,
     updated_at: Time,
   },
   { description: "The user" },
 );
 
+export const Password = t.String({
+  minLength: PASSWORD_MIN,
+  maxLength: PASSWORD_MAX,
+  description: `${PASSWORD_MIN} to ${PASSWORD_MAX} characters, any (a long passphrase is best); never stored or shown`,
+  error: `password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`,
+  examples: ["correct horse battery staple"],
+});
+export const Role = t.Union([t.Literal("customer"), t.Literal("admin")], {
+  description: "Only an admin may create an admin",
+  error: "role must be customer or admin",
+});
+
 export const CreateUserBody = t.Object(
-  { name: Name, email: Email, phone: t.Optional(Phone) },
-  { title: "CreateUser", examples: [{ name: "John Doe", email: "john@example.com", phone: "+14155550123" }] },
+  { name: Name, email: Email, phone: t.Optional(Phone), password: t.Optional(Password), role: t.Optional(Role) },
+  {
+    title: "CreateUser",
+    description: "Sign-up: with a password, no token needed. An admin may leave the password out: the user gets an invitation email to set one.",
+    examples: [{ name: "John Doe", email: "john@example.com", phone: "+14155550123", password: "correct horse battery staple" }],
+  },
 );
 export const UpdateUserBody = t.Object(
   { name: t.Optional(Name), email: t.Optional(Email), phone: t.Optional(Phone) },
@@ -65,7 +84,17 @@ export const NotificationPage = t.Object(
 
 export function toUser(u: userV1.User | undefined): typeof User.static {
   if (!u) throw new Error("service answered without a user");
-  return { id: u.id, name: u.name, email: u.email, phone: u.phone, created_at: u.createdAt ?? "", updated_at: u.updatedAt ?? "" };
+  return {
+    id: u.id,
+    name: u.name,
+    email: u.email,
+    phone: u.phone,
+    role: u.role === "admin" ? "admin" : "customer",
+    email_verified: u.emailVerified,
+    pending_email: u.pendingEmail,
+    created_at: u.createdAt ?? "",
+    updated_at: u.updatedAt ?? "",
+  };
 }
 
 export function toNotification(n: notificationV1.Notification): typeof Notification.static {

@@ -41,6 +41,7 @@ export interface Envelope {
     | { $case: "userCreated"; value: UserCreated }
     | { $case: "userUpdated"; value: UserUpdated }
     | { $case: "userDeleted"; value: UserDeleted }
+    | { $case: "accountEmailRequested"; value: AccountEmailRequested }
     | { $case: "orderCreated"; value: OrderCreated }
     | { $case: "orderStatusUpdated"; value: OrderStatusUpdated }
     | { $case: "orderCancelled"; value: OrderCancelled }
@@ -97,6 +98,23 @@ export interface OrderCancelled {
   reason: string;
 }
 
+/**
+ * The user service asks the notification worker to email a single-use link: verify an address,
+ * reset a password, or accept an invitation. The token is sealed (AES-256-GCM, key AUTH_EMAIL_KEY
+ * that only the user service and the worker hold), so the stream and the outbox keep ciphertext only.
+ */
+export interface AccountEmailRequested {
+  userId: string;
+  /** "verify_email", "password_reset" or "invitation". */
+  purpose: string;
+  /** Where to send it: for a changed email, the new address (not yet the user's). */
+  email: string;
+  name: string;
+  /** nonce (12 bytes) || ciphertext || tag of the token; additional data: user_id and purpose. */
+  sealedToken: Buffer;
+  expiresAt?: string | undefined;
+}
+
 function createBaseEnvelope(): Envelope {
   return {
     id: "",
@@ -146,6 +164,9 @@ export const Envelope: MessageFns<Envelope> = {
         break;
       case "userDeleted":
         UserDeleted.encode(message.payload.value, writer.uint32(178).fork()).join();
+        break;
+      case "accountEmailRequested":
+        AccountEmailRequested.encode(message.payload.value, writer.uint32(186).fork()).join();
         break;
       case "orderCreated":
         OrderCreated.encode(message.payload.value, writer.uint32(242).fork()).join();
@@ -261,6 +282,17 @@ export const Envelope: MessageFns<Envelope> = {
             message.payload = { $case: "userDeleted", value: UserDeleted.decode(reader, reader.uint32()) };
             continue;
           }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.payload = {
+              $case: "accountEmailRequested",
+              value: AccountEmailRequested.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
           case 30: {
             if (tag !== 242) {
               break;
@@ -334,6 +366,10 @@ export const Envelope: MessageFns<Envelope> = {
         ? { $case: "userDeleted", value: UserDeleted.fromJSON(object.userDeleted) }
         : isSet(object.user_deleted)
         ? { $case: "userDeleted", value: UserDeleted.fromJSON(object.user_deleted) }
+        : isSet(object.accountEmailRequested)
+        ? { $case: "accountEmailRequested", value: AccountEmailRequested.fromJSON(object.accountEmailRequested) }
+        : isSet(object.account_email_requested)
+        ? { $case: "accountEmailRequested", value: AccountEmailRequested.fromJSON(object.account_email_requested) }
         : isSet(object.orderCreated)
         ? { $case: "orderCreated", value: OrderCreated.fromJSON(object.orderCreated) }
         : isSet(object.order_created)
@@ -382,6 +418,8 @@ export const Envelope: MessageFns<Envelope> = {
       obj.userUpdated = UserUpdated.toJSON(message.payload.value);
     } else if (message.payload?.$case === "userDeleted") {
       obj.userDeleted = UserDeleted.toJSON(message.payload.value);
+    } else if (message.payload?.$case === "accountEmailRequested") {
+      obj.accountEmailRequested = AccountEmailRequested.toJSON(message.payload.value);
     } else if (message.payload?.$case === "orderCreated") {
       obj.orderCreated = OrderCreated.toJSON(message.payload.value);
     } else if (message.payload?.$case === "orderStatusUpdated") {
@@ -421,6 +459,15 @@ export const Envelope: MessageFns<Envelope> = {
       case "userDeleted": {
         if (object.payload?.value !== undefined && object.payload?.value !== null) {
           message.payload = { $case: "userDeleted", value: UserDeleted.fromPartial(object.payload.value) };
+        }
+        break;
+      }
+      case "accountEmailRequested": {
+        if (object.payload?.value !== undefined && object.payload?.value !== null) {
+          message.payload = {
+            $case: "accountEmailRequested",
+            value: AccountEmailRequested.fromPartial(object.payload.value),
+          };
         }
         break;
       }
@@ -1235,6 +1282,175 @@ export const OrderCancelled: MessageFns<OrderCancelled> = {
     return message;
   },
 };
+
+function createBaseAccountEmailRequested(): AccountEmailRequested {
+  return { userId: "", purpose: "", email: "", name: "", sealedToken: Buffer.alloc(0), expiresAt: undefined };
+}
+
+export const AccountEmailRequested: MessageFns<AccountEmailRequested> = {
+  encode(message: AccountEmailRequested, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.purpose !== "") {
+      writer.uint32(18).string(message.purpose);
+    }
+    if (message.email !== "") {
+      writer.uint32(26).string(message.email);
+    }
+    if (message.name !== "") {
+      writer.uint32(34).string(message.name);
+    }
+    if (message.sealedToken.length !== 0) {
+      writer.uint32(42).bytes(message.sealedToken);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AccountEmailRequested {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAccountEmailRequested();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.purpose = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.sealedToken = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AccountEmailRequested {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      purpose: isSet(object.purpose) ? globalThis.String(object.purpose) : "",
+      email: isSet(object.email) ? globalThis.String(object.email) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      sealedToken: isSet(object.sealedToken)
+        ? Buffer.from(bytesFromBase64(object.sealedToken))
+        : isSet(object.sealed_token)
+        ? Buffer.from(bytesFromBase64(object.sealed_token))
+        : Buffer.alloc(0),
+      expiresAt: isSet(object.expiresAt)
+        ? globalThis.String(object.expiresAt)
+        : isSet(object.expires_at)
+        ? globalThis.String(object.expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: AccountEmailRequested): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.purpose !== "") {
+      obj.purpose = message.purpose;
+    }
+    if (message.email !== "") {
+      obj.email = message.email;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.sealedToken.length !== 0) {
+      obj.sealedToken = base64FromBytes(message.sealedToken);
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AccountEmailRequested>, I>>(base?: I): AccountEmailRequested {
+    return AccountEmailRequested.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AccountEmailRequested>, I>>(object: I): AccountEmailRequested {
+    const message = createBaseAccountEmailRequested();
+    message.userId = object.userId ?? "";
+    message.purpose = object.purpose ?? "";
+    message.email = object.email ?? "";
+    message.name = object.name ?? "";
+    message.sealedToken = object.sealedToken ?? Buffer.alloc(0);
+    message.expiresAt = object.expiresAt ?? undefined;
+    return message;
+  },
+};
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

@@ -31,7 +31,14 @@ export interface User {
   /** E.164 phone number for SMS notifications; empty when unknown. */
   phone: string;
   createdAt?: string | undefined;
-  updatedAt?: string | undefined;
+  updatedAt?:
+    | string
+    | undefined;
+  /** "customer" or "admin". */
+  role: string;
+  emailVerified: boolean;
+  /** A new address waiting for its verification link to be used; empty when none. */
+  pendingEmail: string;
 }
 
 export interface CreateUserRequest {
@@ -40,6 +47,10 @@ export interface CreateUserRequest {
   phone: string;
   /** Optional. A retry with the same key returns the first response and creates nothing. */
   idempotencyKey: string;
+  /** Sign-up: at least 8 characters. An admin may leave it empty: the user is invited by email to set one. */
+  password: string;
+  /** "customer" (default) or "admin"; only an admin may create an admin. */
+  role: string;
 }
 
 export interface CreateUserResponse {
@@ -85,7 +96,17 @@ export interface ListUsersResponse {
 }
 
 function createBaseUser(): User {
-  return { id: "", name: "", email: "", phone: "", createdAt: undefined, updatedAt: undefined };
+  return {
+    id: "",
+    name: "",
+    email: "",
+    phone: "",
+    createdAt: undefined,
+    updatedAt: undefined,
+    role: "",
+    emailVerified: false,
+    pendingEmail: "",
+  };
 }
 
 export const User: MessageFns<User> = {
@@ -107,6 +128,15 @@ export const User: MessageFns<User> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.role !== "") {
+      writer.uint32(58).string(message.role);
+    }
+    if (message.emailVerified !== false) {
+      writer.uint32(64).bool(message.emailVerified);
+    }
+    if (message.pendingEmail !== "") {
+      writer.uint32(74).string(message.pendingEmail);
     }
     return writer;
   },
@@ -172,6 +202,30 @@ export const User: MessageFns<User> = {
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.emailVerified = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.pendingEmail = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -200,6 +254,17 @@ export const User: MessageFns<User> = {
         : isSet(object.updated_at)
         ? globalThis.String(object.updated_at)
         : undefined,
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
+      emailVerified: isSet(object.emailVerified)
+        ? globalThis.Boolean(object.emailVerified)
+        : isSet(object.email_verified)
+        ? globalThis.Boolean(object.email_verified)
+        : false,
+      pendingEmail: isSet(object.pendingEmail)
+        ? globalThis.String(object.pendingEmail)
+        : isSet(object.pending_email)
+        ? globalThis.String(object.pending_email)
+        : "",
     };
   },
 
@@ -223,6 +288,15 @@ export const User: MessageFns<User> = {
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt;
     }
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
+    if (message.emailVerified !== false) {
+      obj.emailVerified = message.emailVerified;
+    }
+    if (message.pendingEmail !== "") {
+      obj.pendingEmail = message.pendingEmail;
+    }
     return obj;
   },
 
@@ -237,12 +311,15 @@ export const User: MessageFns<User> = {
     message.phone = object.phone ?? "";
     message.createdAt = object.createdAt ?? undefined;
     message.updatedAt = object.updatedAt ?? undefined;
+    message.role = object.role ?? "";
+    message.emailVerified = object.emailVerified ?? false;
+    message.pendingEmail = object.pendingEmail ?? "";
     return message;
   },
 };
 
 function createBaseCreateUserRequest(): CreateUserRequest {
-  return { name: "", email: "", phone: "", idempotencyKey: "" };
+  return { name: "", email: "", phone: "", idempotencyKey: "", password: "", role: "" };
 }
 
 export const CreateUserRequest: MessageFns<CreateUserRequest> = {
@@ -258,6 +335,12 @@ export const CreateUserRequest: MessageFns<CreateUserRequest> = {
     }
     if (message.idempotencyKey !== "") {
       writer.uint32(34).string(message.idempotencyKey);
+    }
+    if (message.password !== "") {
+      writer.uint32(42).string(message.password);
+    }
+    if (message.role !== "") {
+      writer.uint32(50).string(message.role);
     }
     return writer;
   },
@@ -307,6 +390,22 @@ export const CreateUserRequest: MessageFns<CreateUserRequest> = {
             message.idempotencyKey = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.password = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.role = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -329,6 +428,8 @@ export const CreateUserRequest: MessageFns<CreateUserRequest> = {
         : isSet(object.idempotency_key)
         ? globalThis.String(object.idempotency_key)
         : "",
+      password: isSet(object.password) ? globalThis.String(object.password) : "",
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
     };
   },
 
@@ -346,6 +447,12 @@ export const CreateUserRequest: MessageFns<CreateUserRequest> = {
     if (message.idempotencyKey !== "") {
       obj.idempotencyKey = message.idempotencyKey;
     }
+    if (message.password !== "") {
+      obj.password = message.password;
+    }
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
     return obj;
   },
 
@@ -358,6 +465,8 @@ export const CreateUserRequest: MessageFns<CreateUserRequest> = {
     message.email = object.email ?? "";
     message.phone = object.phone ?? "";
     message.idempotencyKey = object.idempotencyKey ?? "";
+    message.password = object.password ?? "";
+    message.role = object.role ?? "";
     return message;
   },
 };
@@ -1049,7 +1158,10 @@ export const ListUsersResponse: MessageFns<ListUsersResponse> = {
 };
 
 /**
- * UserService owns user accounts. Every change is published as an event
+ * UserService owns user accounts. CreateUser without an access token is sign-up (a password is
+ * required); every other call needs `authorization: Bearer <access token>` in metadata, and a
+ * customer may only see and change their own account (another's answers NOT_FOUND).
+ * Every change is published as an event
  * (events.v1.UserCreated, UserUpdated, UserDeleted) through the service's outbox.
  */
 export type UserServiceService = typeof UserServiceService;

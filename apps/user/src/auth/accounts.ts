@@ -1,0 +1,113 @@
+// Sign-in and what hangs off it: login with limits, refresh, logout, password change, email
+// verification, password reset. Business rules only: the gRPC side is auth/server.ts.
+import {
+  type CallContext,
+  checkEmail,
+  type EventContext,
+  type Executor,
+  invalid,
+  newEvent,
+  notFound,
+  type Outbox,
+  requireCaller,
+  unauthenticated,
+} from "@evented/core";
+import { eq } from "drizzle-orm";
+import * as repo from "../repository.ts";
+import { type User, userColumns, users } from "../schema.ts";
+import type { EmailTokens } from "./email-tokens.ts";
+import { accountKey, addressKey, type LoginLimits } from "./login-limits.ts";
+import { checkPassword, hashPassword, verifyPassword } from "./passwords.ts";
+import type { Session, Sessions } from "./sessions.ts";
+
+export class Accounts {
+  constructor(
+    private readonly db: Executor,
+    private readonly outbox: Outbox,
+    readonly sessions: Sessions,
+    private readonly limits: LoginLimits,
+    private readonly emails: EmailTokens,
+  ) {}
+
+  /**
+   * An unknown email and a wrong password get the same answer after the same work (a dummy hash
+   * is checked), and both count against the account's and the address's limits.
+   */
+  async login(email: string, password: string, clientIp?: string): Promise<Session> {
+    const keys = [accountKey(email), ...(clientIp ? [addressKey(clientIp)] : [])];
+    await this.limits.check(keys);
+    const account = email.length <= 254 ? await repo.findCredentials(this.db, email.trim()) : undefined;
+    const ok = await verifyPassword(password, account?.passwordHash);
+    if (!ok || !account) {
+      await this.limits.fail(keys);
+      throw unauthenticated("the email or the password is wrong");
+    }
+    await this.limits.succeed(keys[0]!);
+    return this.sessions.start(account);
+  }
+
+  async me(ctx: CallContext): Promise<User> {
+    const caller = requireCaller(ctx);
+    const user = await repo.findUser(this.db, caller.userId);
+    if (!user) throw unauthenticated("the account of this access token no longer exists");
+    return user;
+  }
+
+  /** Needs the current password too (a stolen access token alone cannot take the account); ends every session. */
+  async changePassword(ctx: CallContext, current: string, next: string): Promise<void> {
+    const caller = requireCaller(ctx);
+    const hash = await hashPassword(checkPassword(next, "new_password"));
+    const [row] = await this.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, caller.userId));
+    if (!(await verifyPassword(current, row?.passwordHash))) throw unauthenticated("the current password is wrong");
+    await this.db.transaction(async (tx) => {
+      await tx.update(users).set({ passwordHash: hash, updatedAt: new Date() }).where(eq(users.id, caller.userId));
+      await this.sessions.endAll(tx, caller.userId);
+    });
+  }
+
+  /** Proves the address the link went to: the account's own, or the new one it asked for, which then becomes its email. */
+  async verifyEmail(token: string, ctx: EventContext): Promise<User> {
+    const user = await this.write(async (tx) => {
+      const used = await this.emails.use(tx, token, ["verify_email"]);
+      const [current] = await tx.select(userColumns).from(users).where(eq(users.id, used.userId)).for("update");
+      if (!current) throw notFound("the account of this link no longer exists");
+      if (used.email.toLowerCase() === current.email.toLowerCase()) return repo.updateUser(tx, current.id, { emailVerifiedAt: new Date() });
+      if (current.pendingEmail?.toLowerCase() !== used.email.toLowerCase()) throw invalid("this link is for an address the account no longer asks for");
+      const changed = await repo.updateUser(tx, current.id, { email: used.email, pendingEmail: null, emailVerifiedAt: new Date() });
+      const { id: userId, name, email, phone } = changed;
+      await this.outbox.add(tx, newEvent("user", userId, { $case: "userUpdated", value: { userId, name, email, phone, changedFields: ["email"] } }, ctx));
+      return changed;
+    });
+    return user;
+  }
+
+  /** Always succeeds, whether or not the address has an account: the answer tells a stranger nothing. */
+  async requestPasswordReset(email: string, ctx: EventContext): Promise<void> {
+    let address: string;
+    try {
+      address = checkEmail(email);
+    } catch {
+      return;
+    }
+    await this.write(async (tx) => {
+      const account = await repo.findCredentials(tx, address);
+      const user = account && (await repo.findUser(tx, account.id));
+      if (user) await this.emails.issue(tx, user, "password_reset", user.email, ctx);
+    });
+  }
+
+  /** Sets a password from a reset or invitation link, proves the address it went to, and ends every session. */
+  async confirmPasswordReset(token: string, password: string): Promise<void> {
+    const hash = await hashPassword(checkPassword(password));
+    await this.db.transaction(async (tx) => {
+      const used = await this.emails.use(tx, token, ["password_reset", "invitation"]);
+      await tx.update(users).set({ passwordHash: hash, emailVerifiedAt: new Date(), updatedAt: new Date() }).where(eq(users.id, used.userId));
+      await this.sessions.endAll(tx, used.userId);
+    });
+  }
+
+  /** A transaction that may write events (the outbox relay wakes on its commit). */
+  private write<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
+  }
+}

@@ -1,0 +1,2 @@
+ALTER TABLE "notifications" ADD COLUMN "to_address" text;--> statement-breakpoint
+ALTER TABLE "notifications" ADD COLUMN "sealed_token" "bytea";

@@ -1,0 +1,184 @@
+// Who is calling: access tokens (JWTs signed by the user service, RFC 8725's rules) verified by
+// every service from the call's metadata, and the access rules built on the verified caller.
+
+import { authV1 } from "@evented/proto";
+import type { Metadata } from "@grpc/grpc-js";
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { ConfigError, optional, str } from "./config.ts";
+import { AppError, notFound, status } from "./errors.ts";
+import { connectService } from "./grpc-client.ts";
+
+export const ROLES = ["customer", "admin"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Password length, NIST SP 800-63B: at least 8; long passphrases welcome, capped so hashing stays cheap. */
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 256;
+
+/** The verified caller of a request. */
+export interface Caller {
+  userId: string;
+  role: Role;
+}
+
+/** The one signing algorithm (Ed25519); nothing else is accepted, `none` least of all. */
+export const TOKEN_ALG = "EdDSA";
+
+export const unauthenticated = (message = "a valid access token is required") => new AppError(status.UNAUTHENTICATED, message);
+export const permissionDenied = (message: string) => new AppError(status.PERMISSION_DENIED, message);
+
+type Env = Record<string, string | undefined>;
+
+/** What every service needs to verify tokens: who issues them, for whom, and optionally the keys. */
+export function authConfig(env: Env) {
+  const jwks = optional(env, "AUTH_JWKS");
+  return {
+    ...tokenClaimsConfig(env),
+    /** The public keys as a JWKS (JSON); unset: asked of the user service (GetJwks), cached, asked again for an unknown kid. */
+    jwks: jwks === undefined ? undefined : parseJwks("AUTH_JWKS", jwks),
+  };
+}
+export type AuthConfig = ReturnType<typeof authConfig>;
+
+/** Who issues access tokens and for whom: what they must say in `iss` and `aud`. */
+export function tokenClaimsConfig(env: Env) {
+  return { issuer: str(env, "AUTH_ISSUER", "urn:evented:user"), audience: str(env, "AUTH_AUDIENCE", "urn:evented:api") };
+}
+
+export function parseJwks(name: string, value: string): JSONWebKeySet {
+  try {
+    const parsed = JSON.parse(value) as JSONWebKeySet;
+    if (!Array.isArray(parsed.keys)) throw new Error("no keys");
+    return parsed;
+  } catch {
+    throw new ConfigError(`${name} must be a JSON Web Key Set ({"keys":[...]})`);
+  }
+}
+
+/**
+ * Verifies access tokens against a key set that it fetches lazily, again when a token names a kid
+ * it does not know (a rotation; at most once per `refetchMs`, so junk kids cannot make it hammer
+ * the user service), and every `maxAgeMs` (a retired key stops verifying). While the user service
+ * is unreachable, the last key set it gave stays in use.
+ */
+export class TokenVerifier {
+  private keys?: JWTVerifyGetKey;
+  private fetchedAt = 0;
+  private fetching?: Promise<void>;
+
+  constructor(
+    private readonly settings: { issuer: string; audience: string },
+    private readonly fetchJwks: () => Promise<JSONWebKeySet>,
+    private readonly refetchMs = 1000,
+    /** Asked again this often anyway, so a key taken out of the set stops being trusted. */
+    private readonly maxAgeMs = 300_000,
+  ) {}
+
+  /** The caller a token names; UNAUTHENTICATED for anything wrong with it, saying no more than needed. */
+  async verify(token: string): Promise<Caller> {
+    const { payload } = await jwtVerify(token, (header, t) => this.key(header, t), {
+      issuer: this.settings.issuer,
+      audience: this.settings.audience,
+      algorithms: [TOKEN_ALG],
+      requiredClaims: ["sub", "exp", "iat", "jti"],
+      typ: "at+jwt",
+      clockTolerance: 5,
+    }).catch((err: unknown) => {
+      if (err instanceof errors.JOSEError)
+        throw unauthenticated(err instanceof errors.JWTExpired ? "the access token has expired" : "the access token is not valid");
+      throw err; // the key set could not be fetched: an outage, not the caller's fault
+    });
+    const role = payload.role as Role;
+    if (typeof payload.sub !== "string" || !ROLES.includes(role)) throw unauthenticated("the access token is not valid");
+    return { userId: payload.sub, role };
+  }
+
+  private async key(...args: Parameters<JWTVerifyGetKey>) {
+    if (!this.keys || Date.now() - this.fetchedAt > this.maxAgeMs) await this.refresh().catch((err) => (this.keys ? undefined : Promise.reject(err)));
+    try {
+      return await this.keys!(...args);
+    } catch (err) {
+      if (!(err instanceof errors.JWKSNoMatchingKey) || Date.now() - this.fetchedAt < this.refetchMs) throw err;
+      await this.refresh();
+      return this.keys!(...args);
+    }
+  }
+
+  private refresh(): Promise<void> {
+    this.fetching ??= this.fetchJwks()
+      .then((jwks) => {
+        this.keys = createLocalJWKSet(jwks);
+        this.fetchedAt = Date.now();
+      })
+      .finally(() => (this.fetching = undefined));
+    return this.fetching;
+  }
+}
+
+/** The bearer token of an `authorization` value, or undefined. */
+export function bearerToken(authorization: string | undefined | null): string | undefined {
+  const match = authorization?.match(/^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)$/i);
+  return match?.[1];
+}
+
+export function authorizationOf(metadata: Metadata | undefined): string | undefined {
+  const value = metadata?.get("authorization")[0];
+  return value === undefined ? undefined : value.toString();
+}
+
+/** The verified caller, or UNAUTHENTICATED. */
+export function requireCaller(ctx: { caller?: Caller }): Caller {
+  if (!ctx.caller) throw unauthenticated();
+  return ctx.caller;
+}
+
+export function requireAdmin(ctx: { caller?: Caller }): Caller {
+  const caller = requireCaller(ctx);
+  if (caller.role !== "admin") throw permissionDenied("only an admin may do this");
+  return caller;
+}
+
+/** Whether the caller may see what belongs to `ownerId`: its owner, or an admin. */
+export const mayAccess = (caller: Caller, ownerId: string) => caller.role === "admin" || caller.userId === ownerId.toLowerCase();
+
+/** Another user's resource answers NOT_FOUND, as a missing one would, so ids cannot be probed. */
+export function ensureAccess(ctx: { caller?: Caller }, ownerId: string, what: string): Caller {
+  const caller = requireCaller(ctx);
+  if (!mayAccess(caller, ownerId)) throw notFound(`${what} not found`);
+  return caller;
+}
+
+/** How a gRPC server learns its caller: the verifier, and the methods that also take calls without a token. */
+export interface CallerAuth<M extends string = string> {
+  verifier: Pick<TokenVerifier, "verify">;
+  open?: readonly M[];
+}
+
+/**
+ * Sets `ctx.caller` from the call's bearer token. Without `auth` (unit tests of handlers) nothing
+ * is checked. A token that is present is always verified, on open methods too.
+ */
+export async function authenticate(auth: CallerAuth | undefined, method: string, ctx: { authorization?: string; caller?: Caller }): Promise<void> {
+  if (!auth) return;
+  if (ctx.authorization === undefined) {
+    if (auth.open?.includes(method)) return;
+    throw unauthenticated();
+  }
+  const token = bearerToken(ctx.authorization);
+  if (!token) throw unauthenticated("the authorization metadata must be `Bearer <access token>`");
+  ctx.caller = await auth.verifier.verify(token);
+}
+
+/**
+ * The verifier of a service that does not sign: the key set from AUTH_JWKS when configured, else
+ * asked of the user service (auth.v1.AuthService/GetJwks, which needs no token).
+ */
+export function connectVerifier(config: AuthConfig, userServiceUrl: string): { verifier: TokenVerifier; close(): void } {
+  if (config.jwks) {
+    const jwks = config.jwks;
+    return { verifier: new TokenVerifier(config, async () => jwks), close() {} };
+  }
+  const client = connectService(authV1.AuthServiceClient, userServiceUrl, { deadlineMs: 2000, retryable: ["GetJwks"] });
+  const fetchJwks = async () => JSON.parse((await client.getJwks({})).jwksJson) as JSONWebKeySet;
+  return { verifier: new TokenVerifier(config, fetchJwks), close: () => client.close() };
+}
