@@ -5,7 +5,7 @@
 // notification; no 5xx but from the gateway that was killed; every replica SERVING again. Then what
 // must happen once with N replicas is checked: the delivery sweep and a deleted user's cascade.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { createDatabase, freePort, ROOT, uniqueStream, waitFor } from "@evented/testing";
+import { createAdmin, createDatabase, freePort, ROOT, uniqueStream, waitFor } from "@evented/testing";
 import postgres from "postgres";
 import { natsCluster } from "./nats-cluster.ts";
 
@@ -92,9 +92,11 @@ test("1,000 orders through two gateways survive SIGKILLs of a NATS node, a repli
         NOTIFICATION_SEND_TIMEOUT_MS: "1000",
         NOTIFICATION_DELIVERY_LEASE_MS: "3000",
         NOTIFICATION_DELIVERY_POLL_MS: "200",
+        USER_SERVICE_URL: list("user"), // the keys that verify callers' tokens
       },
       gateway: {
         GATEWAY_PORT: String(ports.gateway[i]),
+        GATEWAY_RATE_LIMIT_PER_SECOND: "0", // one client at hundreds of requests a second, on purpose
         USER_SERVICE_URL: list("user"),
         ORDER_SERVICE_URL: list("order"),
         NOTIFICATION_SERVICE_URL: list("notification"),
@@ -107,12 +109,15 @@ test("1,000 orders through two gateways survive SIGKILLs of a NATS node, a repli
   for (const app of ["user", "order", "notification", "gateway"] as App[]) await Promise.all(replicas[app].map((r) => r.start()));
 
   const gateways = ports.gateway.map((p) => `http://127.0.0.1:${p}`);
+  // Every route needs a token: the admin places the users and their orders.
+  const admin = await createAdmin(userDb.url, gateways[0]!);
+  const authorization = `Bearer ${admin.accessToken}`;
   const fiveHundreds: { gateway: number; status: number; body: string }[] = [];
   let retried = 0;
   const send = async (gateway: number, path: string, body: unknown, key: string) => {
     const res = await fetch(`${gateways[gateway]}${path}`, {
       method: "POST",
-      headers: { "content-type": "application/json", "idempotency-key": key },
+      headers: { "content-type": "application/json", "idempotency-key": key, authorization },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
     });
@@ -205,7 +210,7 @@ test("1,000 orders through two gateways survive SIGKILLs of a NATS node, a repli
   // A deleted user's cascade, with both order replicas consuming: each open order cancelled once.
   const gone = users[0]!;
   const mine = orders.filter((o) => o.user_id === gone.id).map((o) => o.id);
-  expect((await fetch(`${gateways[1]}/users/${gone.id}`, { method: "DELETE" })).status).toBe(204);
+  expect((await fetch(`${gateways[1]}/users/${gone.id}`, { method: "DELETE", headers: { authorization } })).status).toBe(204);
   await waitFor(
     "the deleted user's orders cancelled",
     async () => (await orderSql`select count(*)::int as n from orders where user_id = ${gone.id} and status = 'cancelled'`)[0]!.n === mine.length,
