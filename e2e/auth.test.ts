@@ -77,6 +77,25 @@ describe("a customer's session", () => {
     expect((await post("/auth/refresh", { refresh_token: again.refresh_token })).status).toBe(401);
   });
 
+  test("an Idempotency-Key is the caller's own: another customer's same key neither replays nor blocks theirs", async () => {
+    const [ada, bob] = await Promise.all([signUp(url), signUp(url)]);
+    const place = (who: typeof ada) =>
+      who.fetch(`${url}/orders`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": "checkout-1" },
+        body: JSON.stringify({ user_id: who.id, items: [{ product_id: "p", quantity: 1 }] }),
+      });
+    const first = await place(ada);
+    expect(first.status).toBe(201);
+    const theirs = await place(bob);
+    expect(theirs.status).toBe(201); // not 422, not Ada's order
+    const [a, b] = (await Promise.all([first.json(), theirs.json()])) as { id: string; user_id: string }[];
+    expect(b!.user_id).toBe(bob.id);
+    expect(b!.id).not.toBe(a!.id);
+    // Ada's retry still gets her first order.
+    expect(((await (await place(ada)).json()) as { id: string }).id).toBe(a!.id);
+  });
+
   test("a customer sees their own things only; another's answer 404 or an empty list; admin acts are 403", async () => {
     const [ada, bob] = await Promise.all([signUp(url), signUp(url)]);
     expect((await bob.fetch(`${url}/users/${ada.id}`)).status).toBe(404);

@@ -1,6 +1,7 @@
 import {
   type CallContext,
   type CallerAuth,
+  callerKey,
   ensureAccess,
   invalid,
   type Logger,
@@ -29,7 +30,7 @@ export function orderServer(orders: OrderService, log: Logger, auth?: CallerAuth
     log,
     {
       createOrder: async (req, ctx) => ({
-        order: toProto(await orders.create(req, { ...ctx, idempotencyKey: req.idempotencyKey || undefined })),
+        order: toProto(await orders.create(req, { ...ctx, idempotencyKey: callerKey(ctx.caller, req.idempotencyKey) })),
       }),
       getOrder: async (req, ctx) => ({ order: toProto(await own(ctx, req.id)) }),
       listOrders: async (req, ctx) => {

@@ -1,6 +1,7 @@
 import {
   type CallContext,
   type CallerAuth,
+  callerKey,
   checkId,
   ensureAccess,
   invalid,
@@ -20,7 +21,7 @@ export function userServer(users: UserService, log: Logger, auth?: CallerAuth): 
     log,
     {
       createUser: async (req, ctx) => ({
-        user: toProto(await users.create(signUp(req, ctx, auth !== undefined), { ...ctx, idempotencyKey: req.idempotencyKey || undefined })),
+        user: toProto(await users.create(signUp(req, ctx, auth !== undefined), { ...ctx, idempotencyKey: callerKey(ctx.caller, req.idempotencyKey) })),
       }),
       getUser: async (req, ctx) => ({ user: toProto(await users.get(owned(ctx, req.id, auth))) }),
       updateUser: async (req, ctx) => ({ user: toProto(await users.update(owned(ctx, req.id, auth), req, ctx)) }),
