@@ -21,9 +21,11 @@ const urlFor = (s: { role: string; password: string }, database: string) => {
 };
 
 async function run(s: (typeof services)[0]) {
-  const proc = Bun.spawn(["bash", join(ROOT, "deploy/postgres/service-databases.sh"), s.role, s.database], {
+  const proc = Bun.spawn(["bash", join(ROOT, "deploy/postgres/service-databases.sh")], {
     env: {
       ...process.env,
+      SERVICE_ROLE: s.role,
+      SERVICE_DATABASE: s.database,
       PGHOST: admin.hostname,
       PGPORT: admin.port || "5432",
       PGUSER: decodeURIComponent(admin.username || "postgres"),

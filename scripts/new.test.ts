@@ -65,10 +65,17 @@ test(`new service ${n}: a service that typechecks, migrates, passes its test and
     const script = `import { startApp } from "./packages/testing/src/index.ts";
       const app = await startApp("${n}", { ${N}_PORT: "0", ...${JSON.stringify(env)} });
       const check = Bun.spawnSync(["bun", "scripts/healthcheck.ts", String(app.port)]);
+      // Its own methods need a token: one without is refused before the service is asked.
+      const { ${n}V1 } = await import("./packages/proto/src/index.ts");
+      const { credentials } = await import("@grpc/grpc-js");
+      const client = new ${n}V1.${n.charAt(0).toUpperCase() + n.slice(1)}ServiceClient(\`127.0.0.1:\${app.port}\`, credentials.createInsecure());
+      const code = await new Promise((resolve) => client.getItem({ id: crypto.randomUUID() }, (err) => resolve(err?.code)));
+      client.close();
       app.proc.kill("SIGTERM");
       await app.proc.exited;
-      console.log(check.stdout.toString(), check.exitCode);`;
-    expect(await run(["bun", "-e", script], {}, 60_000)).toMatch(/SERVING\s+0/);
+      console.log(check.stdout.toString(), check.exitCode, "without a token:", code);`;
+    // 16: UNAUTHENTICATED
+    expect(await run(["bun", "-e", script], {}, 60_000)).toMatch(/SERVING\s+0 without a token: 16/);
   } finally {
     await db.drop();
     await stream.remove().catch(() => {});

@@ -15,7 +15,8 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   for f in /docker-entrypoint-initdb.d/*; do
     case "$f" in
       *.sql) echo "running $f"; psql -v ON_ERROR_STOP=1 --username "$user" --dbname postgres -f "$f" ;;
-      *.sh) echo "running $f"; . "$f" ;;
+      # As the official image: an executable script is run, any other sourced.
+      *.sh) echo "running $f"; if [ -x "$f" ]; then "$f"; else . "$f"; fi ;;
     esac
   done
   pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null

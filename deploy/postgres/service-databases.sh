@@ -5,7 +5,8 @@
 #   service-databases.sh               every service's, with passwords from USER_DB_PASSWORD,
 #                                      ORDER_DB_PASSWORD, NOTIFICATION_DB_PASSWORD: what the postgres
 #                                      container runs once, on an empty volume (docker-entrypoint-initdb.d)
-#   service-databases.sh ROLE DATABASE one, with its password from DB_PASSWORD
+#   SERVICE_ROLE=r SERVICE_DATABASE=d DB_PASSWORD=... service-databases.sh   just that one
+# (settings, not arguments: the image's entrypoint may source this file with arguments of its own)
 # Passwords come from the environment only (an argument would show in `ps`); psql's connection
 # from the usual PG* variables (in the container: its own superuser over the local socket).
 # Safe to run again: what exists stays, the password is set anew.
@@ -31,8 +32,8 @@ REVOKE ALL ON SCHEMA public FROM PUBLIC;
 SQL
 }
 
-if [ $# -gt 0 ]; then
-  create "${1:?ROLE}" "${2:?DATABASE}" "${DB_PASSWORD:?set DB_PASSWORD to the password of the role}"
+if [ -n "${SERVICE_ROLE:-}" ]; then
+  create "$SERVICE_ROLE" "${SERVICE_DATABASE:?set SERVICE_DATABASE}" "${DB_PASSWORD:?set DB_PASSWORD to the password of the role}"
 else
   create user_service users "${USER_DB_PASSWORD:?set USER_DB_PASSWORD (see .env.example)}"
   create order_service orders "${ORDER_DB_PASSWORD:?set ORDER_DB_PASSWORD (see .env.example)}"

@@ -66,7 +66,7 @@ export default defineConfig({
 });
 `,
 
-  [`apps/${n}/src/main.ts`]: `import { runService } from "@evented/core";
+  [`apps/${n}/src/main.ts`]: `import { connectVerifier, runService } from "@evented/core";
 import { ${n}V1 } from "@evented/proto";
 import { readConfig } from "./config.ts";
 import * as schema from "./schema.ts";
@@ -78,13 +78,18 @@ await runService({
   readConfig,
   schema,
   migrationsFolder: new URL("../../../drizzle/${n}", import.meta.url).pathname,
-  setup: ({ db, log }) => ({
-    grpc: [[${n}V1.${P}ServiceService, ${n}Server(new ${P}Service(db), log)]],
-  }),
+  setup: ({ config, db, log }) => {
+    // Every call but grpc.health.v1 needs a valid access token, checked against the user service's keys.
+    const tokens = connectVerifier(config.auth, config.userServiceUrl);
+    return {
+      grpc: [[${n}V1.${P}ServiceService, ${n}Server(new ${P}Service(db), log, tokens)]],
+      close: [() => tokens.close()],
+    };
+  },
 });
 `,
 
-  [`apps/${n}/src/config.ts`]: `import { int, logConfig, natsConfig, port, telemetryConfig, url } from "@evented/core";
+  [`apps/${n}/src/config.ts`]: `import { authConfig, hostPort, int, logConfig, natsConfig, port, telemetryConfig, url } from "@evented/core";
 
 export function readConfig(env: Record<string, string | undefined>) {
   return {
@@ -93,9 +98,12 @@ export function readConfig(env: Record<string, string | undefined>) {
     dbPoolSize: int(env, "${N}_DB_POOL_SIZE", 10, { min: 1, max: 200 }),
     /** Port of the Prometheus /metrics listener; 0 = none. */
     metricsPort: port(env, "${N}_METRICS_PORT", 0),
+    /** The user service: the public keys callers' tokens are checked against. */
+    userServiceUrl: hostPort(env, "USER_SERVICE_URL", "127.0.0.1:50051"),
     ...natsConfig(env),
     telemetry: telemetryConfig(env),
     log: logConfig(env),
+    auth: authConfig(env),
   };
 }
 
@@ -144,16 +152,20 @@ export class ${P}Service {
 }
 `,
 
-  [`apps/${n}/src/server.ts`]: `import { unaryHandlers, type Logger } from "@evented/core";
+  [`apps/${n}/src/server.ts`]: `import { type CallerAuth, type Logger, unaryHandlers } from "@evented/core";
 import { ${n}V1 } from "@evented/proto";
 import type { Item, ${P}Service } from "./service.ts";
 
-/** gRPC <-> domain: nothing else lives here. */
-export function ${n}Server(items: ${P}Service, log: Logger): ${n}V1.${P}ServiceServer {
-  return unaryHandlers<${n}V1.${P}ServiceServer>(log, {
-    createItem: async (req) => ({ item: toProto(await items.create(req)) }),
-    getItem: async (req) => ({ item: toProto(await items.get(req.id)) }),
-  });
+/** gRPC <-> domain. With \`auth\`, every method needs a signed-in caller (decide here who may do what). */
+export function ${n}Server(items: ${P}Service, log: Logger, auth?: CallerAuth): ${n}V1.${P}ServiceServer {
+  return unaryHandlers<${n}V1.${P}ServiceServer>(
+    log,
+    {
+      createItem: async (req) => ({ item: toProto(await items.create(req)) }),
+      getItem: async (req) => ({ item: toProto(await items.get(req.id)) }),
+    },
+    auth,
+  );
 }
 
 const toProto = (item: Item): ${n}V1.Item => ({ ...item, createdAt: item.createdAt.toISOString() });
@@ -224,6 +236,16 @@ NATS_URL=nats://127.0.0.1:4222
 NATS_STREAM=EVENTS
 NATS_SUBJECT_PREFIX=events
 NATS_DUPLICATE_WINDOW_MS=120000
+# Copies of the stream in a JetStream cluster (3 in production).
+NATS_STREAM_REPLICAS=1
+
+# The user service, whose public keys check callers' access tokens.
+USER_SERVICE_URL=127.0.0.1:50051
+# Access tokens: every call but grpc.health.v1 needs \`authorization: Bearer <token>\`.
+AUTH_ISSUER=urn:evented:user
+AUTH_AUDIENCE=urn:evented:api
+# The public keys as a JWKS instead of asking the user service.
+# AUTH_JWKS={"keys":[...]}
 
 # Logs: trace, debug, info, warn, error, fatal or silent; json (production) or pretty (bun run dev).
 LOG_LEVEL=info
@@ -278,6 +300,7 @@ CMD ["bun", "apps/${n}/src/main.ts"]
   // Its database connection and NATS user carry passwords: docker-compose.yml builds them from .env.
   [`deploy/env/${n}.env`]: `${N}_PORT=${port}
 ${N}_DB_POOL_SIZE=10
+USER_SERVICE_URL=user:50051
 `,
 });
 
@@ -303,7 +326,7 @@ export const insertions = ({ n, N, port }: Names): { file: string; text: string;
   { file: "apps/gateway/.env.example", text: `${N}_SERVICE_URL=127.0.0.1:${port}\n`, before: "# Deadline of each gRPC call" },
   {
     file: "docker-compose.yml",
-    text: `  ${n}:\n    <<: *app\n    build: { context: ., dockerfile: apps/${n}/Dockerfile }\n    env_file: [deploy/env/common.env, deploy/env/${n}.env]\n    environment:\n      ${N}_DB_CONN: postgres://${n}_service:\${${N}_DB_PASSWORD:?}@postgres:5432/${n}\n      NATS_URL: nats://${n}:\${NATS_${N}_PASSWORD:?}@nats:4222\n\n`,
+    text: `  ${n}:\n    <<: *app\n    build: { context: ., dockerfile: apps/${n}/Dockerfile }\n    env_file: [deploy/env/common.env, deploy/env/${n}.env]\n    environment:\n      ${N}_DB_CONN: postgres://${n}_service:\${${N}_DB_PASSWORD:?}@postgres:5432/${n}\n      NATS_URL: nats://${n}:\${NATS_${N}_PASSWORD:?}@nats:4222\n    depends_on:\n      <<: *infra\n      user:\n        condition: service_healthy\n\n`,
     before: "  gateway:\n",
   },
   // The gateway's depends_on is the last thing of the last service.
@@ -312,4 +335,4 @@ export const insertions = ({ n, N, port }: Names): { file: string; text: string;
 
 /** The app's entry in system.ts, inserted at the end of SERVICES. */
 export const systemEntry = ({ n, N, port }: Names) =>
-  `  { name: "${n}", kind: "grpc", port: { env: "${N}_PORT", default: ${port} }, database: { name: "${n}" }, dependsOn: { services: [], nats: true }, color: "\\x1b[34m" },\n`;
+  `  { name: "${n}", kind: "grpc", port: { env: "${N}_PORT", default: ${port} }, database: { name: "${n}" }, dependsOn: { services: ["user"], nats: true }, color: "\\x1b[34m" },\n`;
