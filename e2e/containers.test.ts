@@ -96,7 +96,9 @@ describe.skipIf(why !== undefined)("docker-compose.yml in a real engine", () => 
   }, 300_000);
 
   test("starts the stack, and every container becomes healthy", async () => {
-    await compose("up", "-d");
+    await compose("up", "-d").catch(async (err) => {
+      throw new Error(`${err}\n${(await compose("logs", "--tail", "30").catch(String)).slice(-6000)}`);
+    });
     await waitFor("every container to be healthy", () => allHealthy(Object.fromEntries(SERVICES.map((s) => [s, 1]))), {
       timeoutMs: 150_000,
       intervalMs: 1000,
