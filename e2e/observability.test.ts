@@ -47,12 +47,13 @@ test("a request id and trace context sent to the gateway reach the services, the
   expect(ordered.status).toBe(201);
 
   const { gateway, user: users, order, notification } = system.apps;
-  // The worker records one notification per event, each in a log line carrying the request id.
-  const recorded = await waitFor("the worker to log both notifications of the request", () => {
+  // The worker records one notification per event, each in a log line carrying the request id: the
+  // welcome, the invitation (an admin made the user without a password) and the order's.
+  const recorded = await waitFor("the worker to log the three notifications of the request", () => {
     const lines = linesOf(notification, requestId).filter((l) => l.msg === "notification recorded");
-    return lines.length === 2 && lines;
+    return lines.length === 3 && lines;
   });
-  expect(recorded.map((l) => l.eventType).sort()).toEqual(["OrderCreated", "UserCreated"]);
+  expect(recorded.map((l) => l.eventType).sort()).toEqual(["AccountEmailRequested", "OrderCreated", "UserCreated"]);
   expect(recorded.every((l) => l.traceId === traceId)).toBe(true);
 
   expect(linesOf(gateway, requestId).map((l) => [l.msg, l.method, l.route, l.status, l.traceId])).toEqual([
