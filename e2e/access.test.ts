@@ -1,0 +1,143 @@
+// Who may call what, as one table over every route of the API and every kind of caller, run against
+// the real system: the owner of the resources, another customer, an admin, and nobody (no token).
+// Each row makes its own resources, so a destructive call never changes what another row sees. The
+// README's "Access rules" table is rendered from RULES and must match it.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Account, ROOT, type System, signUp, startSystem } from "@evented/testing";
+
+setDefaultTimeout(60_000);
+
+type Caller = "anonymous" | "owner" | "other" | "admin";
+const CALLERS: Caller[] = ["anonymous", "owner", "other", "admin"];
+
+/** What a row needs: the owner's account and one order of theirs, fresh for the row. */
+interface Fixture {
+  owner: Account;
+  orderId: string;
+}
+
+interface Rule {
+  route: string;
+  /** The request, from the row's fixture. */
+  request: (f: Fixture) => { path: string; method?: string; body?: unknown };
+  /** Status by caller; `[status, "empty"]` also requires an empty list. */
+  expect: Record<Caller, number | [number, "empty"]>;
+}
+
+const EMPTY = (s: number): [number, "empty"] => [s, "empty"];
+
+const RULES: Rule[] = [
+  { route: "GET /me", request: () => ({ path: "/me" }), expect: { anonymous: 401, owner: 200, other: 200, admin: 200 } },
+  { route: "GET /users", request: () => ({ path: "/users" }), expect: { anonymous: 401, owner: 403, other: 403, admin: 200 } },
+  { route: "GET /users/{id}", request: (f) => ({ path: `/users/${f.owner.id}` }), expect: { anonymous: 401, owner: 200, other: 404, admin: 200 } },
+  {
+    route: "PATCH /users/{id}",
+    request: (f) => ({ path: `/users/${f.owner.id}`, method: "PATCH", body: { name: "Renamed" } }),
+    expect: { anonymous: 401, owner: 200, other: 404, admin: 200 },
+  },
+  {
+    route: "DELETE /users/{id}",
+    request: (f) => ({ path: `/users/${f.owner.id}`, method: "DELETE" }),
+    expect: { anonymous: 401, owner: 204, other: 404, admin: 204 },
+  },
+  {
+    route: "GET /users/{id}/orders",
+    request: (f) => ({ path: `/users/${f.owner.id}/orders` }),
+    expect: { anonymous: 401, owner: 200, other: EMPTY(200), admin: 200 },
+  },
+  {
+    route: "GET /users/{id}/notifications",
+    request: (f) => ({ path: `/users/${f.owner.id}/notifications` }),
+    expect: { anonymous: 401, owner: 200, other: EMPTY(200), admin: 200 },
+  },
+  {
+    route: "POST /users (admin role)",
+    request: () => ({
+      path: "/users",
+      method: "POST",
+      body: { name: "Mallory", email: `mal.${crypto.randomUUID()}@example.com`, password: "correct horse battery", role: "admin" },
+    }),
+    expect: { anonymous: 403, owner: 403, other: 403, admin: 201 },
+  },
+  {
+    route: "POST /orders (for the owner)",
+    request: (f) => ({ path: "/orders", method: "POST", body: { user_id: f.owner.id, items: [{ product_id: "456", quantity: 1 }] } }),
+    expect: { anonymous: 401, owner: 201, other: 400, admin: 201 },
+  },
+  { route: "GET /orders/{id}", request: (f) => ({ path: `/orders/${f.orderId}` }), expect: { anonymous: 401, owner: 200, other: 404, admin: 200 } },
+  {
+    route: "POST /orders/{id}/cancel",
+    request: (f) => ({ path: `/orders/${f.orderId}/cancel`, method: "POST", body: {} }),
+    expect: { anonymous: 401, owner: 200, other: 404, admin: 200 },
+  },
+  {
+    route: "PATCH /orders/{id}/status",
+    request: (f) => ({ path: `/orders/${f.orderId}/status`, method: "PATCH", body: { status: "confirmed" } }),
+    expect: { anonymous: 401, owner: 403, other: 403, admin: 200 },
+  },
+];
+
+let system: System;
+let other: Account;
+
+beforeAll(async () => {
+  system = await startSystem();
+  other = await signUp(system.gatewayUrl);
+}, 90_000);
+afterAll(() => system?.stop());
+
+async function fixture(): Promise<Fixture> {
+  const owner = await signUp(system.gatewayUrl);
+  const res = await owner.fetch(`${system.gatewayUrl}/orders`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ user_id: owner.id, items: [{ product_id: "456", quantity: 1 }] }),
+  });
+  expect(res.status).toBe(201);
+  return { owner, orderId: ((await res.json()) as { id: string }).id };
+}
+
+const fetchAs = (caller: Caller, f: Fixture): typeof fetch =>
+  ({ anonymous: fetch, owner: f.owner.fetch, other: other.fetch, admin: system.admin.fetch })[caller];
+
+describe("every route x every caller", () => {
+  for (const rule of RULES) {
+    for (const caller of CALLERS) {
+      const expected = rule.expect[caller];
+      const [status, empty] = Array.isArray(expected) ? expected : [expected, undefined];
+      test(`${rule.route} as ${caller}: ${status}${empty ? " and an empty list" : ""}`, async () => {
+        const f = await fixture();
+        const { path, method = "GET", body } = rule.request(f);
+        const res = await fetchAs(caller, f)(`${system.gatewayUrl}${path}`, {
+          method,
+          ...(body !== undefined && { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+        });
+        const text = await res.text();
+        expect({ status: res.status, text: res.status === status ? "" : text }).toEqual({ status, text: "" });
+        const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+        if (status >= 400) expect(Object.keys(json)).toEqual(["error"]); // the one error body
+        if (empty) expect(Object.values(json).find(Array.isArray)).toEqual([]);
+        // Another customer's answer never carries the owner's data.
+        if (caller === "other" && status < 300 && rule.route !== "GET /me") expect(text).not.toContain(f.owner.email);
+      });
+    }
+  }
+});
+
+/** The README's table, as RULES say it. */
+function rulesTable(): string {
+  const cell = (e: number | [number, "empty"]) => (Array.isArray(e) ? `${e[0]} (empty list)` : String(e));
+  return [
+    `| route | ${CALLERS.join(" | ")} |`,
+    `| --- | ${CALLERS.map(() => "---").join(" | ")} |`,
+    ...RULES.map((r) => `| \`${r.route}\` | ${CALLERS.map((c) => cell(r.expect[c])).join(" | ")} |`),
+  ].join("\n");
+}
+
+test("the README's access table is the one these rules make", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const between = /<!-- access-rules:begin -->\n([\s\S]*?)\n<!-- access-rules:end -->/.exec(readme)?.[1];
+  expect(between).toBe(rulesTable());
+});
