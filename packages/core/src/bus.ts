@@ -14,7 +14,6 @@ import {
   StorageType,
   type StreamConfig,
 } from "nats";
-import { redactUrl } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { waitUntilReady } from "./startup-wait.ts";
 
@@ -54,13 +53,11 @@ export class Bus {
 
   static async connect(options: BusOptions): Promise<Bus> {
     const { log } = options;
-    const servers = options.url
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean);
-    log.info({ url: servers.map(redactUrl).join(",") }, "connecting to NATS"); // a NATS URL may carry a password
+    // The servers without their credentials, which go to nats.js as options (and never to a log).
+    const servers = natsServers(options.url);
+    log.info({ url: servers.servers.join(",") }, "connecting to NATS");
     const nc = await connect({
-      ...natsServers(options.url),
+      ...servers,
       name: options.name,
       // Never give up: outages are waited out, and the outbox keeps events meanwhile.
       maxReconnectAttempts: -1,
