@@ -58,7 +58,7 @@ export function parseJwks(name: string, value: string): JSONWebKeySet {
 /**
  * Verifies access tokens against a key set that it fetches lazily, again when a token names a kid
  * it does not know (a rotation; at most once per `refetchMs`, so junk kids cannot make it hammer
- * the user service), and every `maxAgeMs` (a retired key stops verifying). While the user service
+ * the user service: such a token waits for the next allowed fetch), and every `maxAgeMs` (a retired key stops verifying). While the user service
  * is unreachable, the last key set it gave stays in use.
  */
 export class TokenVerifier {
@@ -98,8 +98,14 @@ export class TokenVerifier {
     try {
       return await this.keys!(...args);
     } catch (err) {
-      if (!(err instanceof errors.JWKSNoMatchingKey) || Date.now() - this.fetchedAt < this.refetchMs) throw err;
-      await this.refresh();
+      if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
+      // An unknown kid: a rotation, or junk. Ask again, but not sooner than `refetchMs` after the
+      // last ask (waiting, not refusing: a token signed just after a rotation is valid), and not at
+      // all if another request asked since this one missed.
+      const missedAt = Date.now();
+      const wait = this.fetchedAt + this.refetchMs - missedAt;
+      if (wait > 0) await Bun.sleep(wait);
+      if (this.fetchedAt < missedAt) await this.refresh();
       return this.keys!(...args);
     }
   }

@@ -1,0 +1,53 @@
+// TokenVerifier's key-set cache, with key sets handed in by a function (the real source is the
+// user service, exercised end to end in e2e/auth-keys.test.ts).
+import { expect, test } from "bun:test";
+import { exportJWK, generateKeyPair, type JSONWebKeySet, type JWK, SignJWT } from "jose";
+import { TOKEN_ALG, TokenVerifier } from "./auth.ts";
+
+const claims = { issuer: "test-issuer", audience: "test-audience" };
+
+async function signingKey(kid: string) {
+  const { privateKey, publicKey } = await generateKeyPair(TOKEN_ALG, { crv: "Ed25519" });
+  const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: TOKEN_ALG, use: "sig" };
+  const sign = (sub: string) =>
+    new SignJWT({ role: "customer" })
+      .setProtectedHeader({ alg: TOKEN_ALG, kid, typ: "at+jwt" })
+      .setSubject(sub)
+      .setIssuer(claims.issuer)
+      .setAudience(claims.audience)
+      .setIssuedAt()
+      .setExpirationTime("5m")
+      .setJti(crypto.randomUUID())
+      .sign(privateKey);
+  return { jwk, sign };
+}
+
+test("a token of a key published just after the last fetch is verified, not refused; junk kids fetch at most once per interval", async () => {
+  const [oldKey, newKey, junkKey] = await Promise.all([signingKey("old"), signingKey("new"), signingKey("junk")]);
+  let published: JSONWebKeySet = { keys: [oldKey.jwk] };
+  let fetches = 0;
+  const verifier = new TokenVerifier(
+    claims,
+    async () => {
+      fetches++;
+      return published;
+    },
+    300,
+  );
+
+  expect(await verifier.verify(await oldKey.sign("a"))).toEqual({ userId: "a", role: "customer" });
+  expect(fetches).toBe(1);
+
+  // Rotated moments after that fetch: the new kid waits for the next allowed fetch, then passes.
+  published = { keys: [newKey.jwk, oldKey.jwk] };
+  expect(await verifier.verify(await newKey.sign("b"))).toEqual({ userId: "b", role: "customer" });
+  expect(fetches).toBe(2);
+
+  // Twenty concurrent tokens of a key nobody publishes: one fetch among them, all refused as invalid.
+  const junk = await Promise.all(Array.from({ length: 20 }, async (_, i) => verifier.verify(await junkKey.sign(`j${i}`)).catch((e: Error) => e.message)));
+  expect(new Set(junk)).toEqual(new Set(["the access token is not valid"]));
+  expect(fetches).toBe(3);
+  // Known keys keep verifying from the cache.
+  await verifier.verify(await oldKey.sign("c"));
+  expect(fetches).toBe(3);
+});
