@@ -7,7 +7,7 @@ import { type CallerAuth, requireAdmin } from "./auth.ts";
 import type { Bus } from "./bus.ts";
 import type { Executor } from "./db.ts";
 import { type DeadLetter, listDeadLetters, replayDeadLetter } from "./dead-letters.ts";
-import { invalid } from "./errors.ts";
+import { invalid, notFound } from "./errors.ts";
 import { unaryHandlers } from "./grpc.ts";
 import type { Logger } from "./logger.ts";
 import { deadLetters, outbox } from "./tables.ts";
@@ -22,11 +22,14 @@ export interface OpsSources {
 }
 
 export function opsServer({ db, bus, log, outbox: relays, consumers }: OpsSources, auth: CallerAuth): opsV1.OpsServiceServer {
+  // A service that consumes nothing has no dead_letters table.
+  const consumes = consumers.length > 0;
   return unaryHandlers<opsV1.OpsServiceServer>(
     log,
     {
       getPipeline: async (_req, ctx) => {
         requireAdmin(ctx);
+        if (!consumes) return { outbox: relays ? await backlog(db) : undefined, consumers: [] };
         const dead = await db
           .select({ consumer: deadLetters.consumer, n: sql<number>`count(*)::int` })
           .from(deadLetters)
@@ -43,11 +46,12 @@ export function opsServer({ db, bus, log, outbox: relays, consumers }: OpsSource
       },
       listDeadLetters: async (req, ctx) => {
         requireAdmin(ctx);
-        return { deadLetters: (await listDeadLetters(db, { all: req.all })).map(toProto) };
+        return { deadLetters: consumes ? (await listDeadLetters(db, { all: req.all })).map(toProto) : [] };
       },
       replayDeadLetter: async (req, ctx) => {
         requireAdmin(ctx);
         if (!Number.isSafeInteger(req.id) || req.id <= 0) throw invalid("id must be a dead letter's id");
+        if (!consumes) throw notFound(`no dead letter ${req.id}`);
         return { deadLetter: toProto(await replayDeadLetter(db, bus.js, req.id)) };
       },
     },

@@ -48,13 +48,14 @@ export const notifications = ({ notifications }: Clients, { heartbeatMs = 15_000
         const after = headers["last-event-id"] ?? query.last_event_id ?? "";
         const call = notifications.streamNotifications({ after }, meta);
         const messages = call[Symbol.asyncIterator]() as AsyncIterator<notificationV1.StreamNotificationsResponse>;
+        let next: Promise<IteratorResult<notificationV1.StreamNotificationsResponse>> | undefined;
         try {
           // Opened (authenticated, cursor valid) or the error's status, before a byte of the response.
           await opened(call, messages);
           set.headers["x-accel-buffering"] = "no"; // a proxy (nginx) passes each event on at once
           yield comment("subscribed");
           const ended = shutdown ? new Promise<"end">((resolve) => shutdown.addEventListener("abort", () => resolve("end"), { once: true })) : undefined;
-          let next = messages.next();
+          next = messages.next();
           for (;;) {
             const beat = Bun.sleep(heartbeatMs).then(() => "beat" as const);
             const got = await Promise.race([next, beat, ...(ended ? [ended] : [])]);
@@ -69,6 +70,9 @@ export const notifications = ({ notifications }: Clients, { heartbeatMs = 15_000
             if (change?.notification) yield sse({ id: change.cursor, event: "notification", data: toNotification(change.notification) });
           }
         } finally {
+          // The client went (or the gateway stops): cancelling makes the pending read fail with CANCELLED, which nobody needs.
+          next?.catch(() => {});
+          call.on("error", () => {});
           call.cancel();
         }
       },
