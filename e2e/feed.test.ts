@@ -99,7 +99,10 @@ function subscriber(token: string) {
     taken = current.events.length;
   };
   return {
-    events: () => (sync(), events),
+    events: () => {
+      sync();
+      return events;
+    },
     async connect(base: string) {
       sync();
       current = openFeed(base, token, events.at(-1)?.id);
@@ -233,7 +236,7 @@ test("an invalid cursor is 400; no token 401", async () => {
   expect(await openFeed(system.gatewayUrl, customer.accessToken, "not-a-cursor").status).toBe(400);
   const res = await fetch(`${system.gatewayUrl}/me/notifications/stream`);
   expect(res.status).toBe(401);
-  expect(Object.keys(await res.json())).toEqual(["error"]);
+  expect(Object.keys((await res.json()) as object)).toEqual(["error"]);
 });
 
 describe("notification preferences", () => {
@@ -356,6 +359,6 @@ test("a gateway shutting down ends its streams; the notification service down is
   await system.kill("notification");
   const res = await fetch(`${system.gatewayUrl}/me/notifications/stream`, { headers: { authorization: `Bearer ${customer.accessToken}` } });
   expect(res.status).toBe(503);
-  expect(Object.keys(await res.json())).toEqual(["error"]);
+  expect(Object.keys((await res.json()) as object)).toEqual(["error"]);
   await system.restart("notification");
 });
