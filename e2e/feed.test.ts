@@ -31,7 +31,11 @@ const push = startWebhookReceiver();
 beforeAll(async () => {
   system = await startSystem({
     env: {
+      // Small pools: the machine's PostgreSQL is shared with other tests.
+      user: { USER_DB_POOL_SIZE: "3" },
+      order: { ORDER_DB_POOL_SIZE: "3" },
       notification: {
+        NOTIFICATION_DB_POOL_SIZE: "4",
         SMTP_URL: smtp.url,
         EMAIL_FROM: "Evented <notifications@shop.example>",
         PUSH_WEBHOOK_URL: push.url,
