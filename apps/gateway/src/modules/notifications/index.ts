@@ -1,12 +1,10 @@
-import { AppError, status } from "@evented/core";
-import type { notificationV1 } from "@evented/proto";
-import type { ClientReadableStream } from "@grpc/grpc-js";
 import { Elysia, sse } from "elysia";
 import type { Clients } from "../../clients.ts";
 import { requestMeta } from "../../context.ts";
 import { errorResponses } from "../../errors.ts";
 import { Notification, toNotification } from "../users/model.ts";
 import { Preferences, PreferencesBody, StreamHeaders, StreamQuery, toPreferences } from "./model.ts";
+import { Relay } from "./relay.ts";
 
 export interface StreamOptions {
   /** A comment line this often keeps proxies from closing an idle stream. */
@@ -46,34 +44,27 @@ export const notifications = ({ notifications }: Clients, { heartbeatMs = 15_000
       "/notifications/stream",
       async function* ({ headers, query, meta, set }) {
         const after = headers["last-event-id"] ?? query.last_event_id ?? "";
-        const call = notifications.streamNotifications({ after }, meta);
-        const messages = call[Symbol.asyncIterator]() as AsyncIterator<notificationV1.StreamNotificationsResponse>;
-        let next: Promise<IteratorResult<notificationV1.StreamNotificationsResponse>> | undefined;
+        const relay = new Relay(notifications.streamNotifications({ after }, meta), heartbeatMs, shutdown);
         try {
           // Opened (authenticated, cursor valid) or the error's status, before a byte of the response.
-          await opened(call, messages);
+          await relay.opened(OPEN_TIMEOUT_MS);
           set.headers["x-accel-buffering"] = "no"; // a proxy (nginx) passes each event on at once
           yield comment("subscribed");
-          const ended = shutdown ? new Promise<"end">((resolve) => shutdown.addEventListener("abort", () => resolve("end"), { once: true })) : undefined;
-          next = messages.next();
           for (;;) {
-            const beat = Bun.sleep(heartbeatMs).then(() => "beat" as const);
-            const got = await Promise.race([next, beat, ...(ended ? [ended] : [])]);
-            if (got === "end" || shutdown?.aborted) return;
-            if (got === "beat") {
+            const item = await relay.next();
+            if (item === "beat") {
               yield comment("heartbeat");
               continue;
             }
-            if (got.done) return; // the service ended it (it stops): the client resumes elsewhere
-            next = messages.next();
-            const change = got.value.message?.$case === "change" ? got.value.message.value : undefined;
-            if (change?.notification) yield sse({ id: change.cursor, event: "notification", data: toNotification(change.notification) });
+            // The service or the gateway stops (or the call broke): the client resumes elsewhere with Last-Event-ID.
+            if (item === "end" || "error" in item) return;
+            const { message } = item.message;
+            if (message?.$case === "change" && message.value.notification) {
+              yield sse({ id: message.value.cursor, event: "notification", data: toNotification(message.value.notification) });
+            }
           }
         } finally {
-          // The client went (or the gateway stops): cancelling makes the pending read fail with CANCELLED, which nobody needs.
-          next?.catch(() => {});
-          call.on("error", () => {});
-          call.cancel();
+          relay.close();
         }
       },
       {
@@ -92,24 +83,3 @@ export const notifications = ({ notifications }: Clients, { heartbeatMs = 15_000
         },
       },
     );
-
-/** Waits for the service's first message (subscribed); its error (UNAVAILABLE, UNAUTHENTICATED, ...) is thrown. */
-async function opened(
-  call: ClientReadableStream<notificationV1.StreamNotificationsResponse>,
-  messages: AsyncIterator<notificationV1.StreamNotificationsResponse>,
-): Promise<void> {
-  let timer: Timer | undefined;
-  const late = new Promise<"late">((resolve) => {
-    timer = setTimeout(() => resolve("late"), OPEN_TIMEOUT_MS);
-  });
-  try {
-    const first = await Promise.race([messages.next(), late]);
-    if (first === "late") {
-      call.cancel();
-      throw new AppError(status.DEADLINE_EXCEEDED, "the notification service did not open the stream in time");
-    }
-    if (first.done || first.value.message?.$case !== "subscribed") throw new AppError(status.UNAVAILABLE, "the notification service did not open the stream");
-  } finally {
-    clearTimeout(timer);
-  }
-}
