@@ -243,6 +243,20 @@ test("an invalid cursor is 400; no token 401", async () => {
   expect(Object.keys((await res.json()) as object)).toEqual(["error"]);
 });
 
+test("at most 5 open streams per user: the sixth is 429, and one closed makes room", async () => {
+  const customer = await signUp(system.gatewayUrl);
+  const open = Array.from({ length: 5 }, () => openFeed(system.gatewayUrl, customer.accessToken));
+  expect(await Promise.all(open.map((f) => f.status))).toEqual([200, 200, 200, 200, 200]);
+  const sixth = openFeed(system.gatewayUrl, customer.accessToken);
+  expect(await sixth.status).toBe(429);
+  open[0]!.close();
+  const again = await waitFor("room for another stream", async () => {
+    const f = openFeed(system.gatewayUrl, customer.accessToken);
+    if ((await f.status) === 200) return f;
+  });
+  for (const f of [...open, again]) f.close();
+});
+
 describe("notification preferences", () => {
   test("the full matrix, default enabled; the security kinds locked", async () => {
     const customer = await signUp(system.gatewayUrl);
