@@ -235,6 +235,21 @@ test("a customer's stream never carries another user's notification", async () =
   expect(sneaky.events.every((e) => e.data.user_id === bob.id)).toBe(true);
 });
 
+test("a notification service restart does not end the stream: the gateway resumes it from the last change it passed on", async () => {
+  const customer = await signUp(system.gatewayUrl);
+  const feed = openFeed(system.gatewayUrl, customer.accessToken);
+  expect(await feed.status).toBe(200);
+  const orders = [await placeOrder(system.gatewayUrl, customer)];
+  await waitFor("the first confirmation", () => confirmed(feed.events).size === 1);
+  await system.restart("notification");
+  orders.push(await placeOrder(system.gatewayUrl, customer), await placeOrder(system.gatewayUrl, customer));
+  await waitFor("the confirmations after the restart, on the same connection", () => confirmed(feed.events).size === 3);
+  feed.close();
+  expect(await feed.ended).toBe("closed"); // by us: the gateway never ended it
+  expect([...confirmed(feed.events)].sort()).toEqual(orders.toSorted());
+  await expectWholeFeed(customer.id, feed.events);
+});
+
 test("an invalid cursor is 400; no token 401", async () => {
   const customer = await signUp(system.gatewayUrl);
   expect(await openFeed(system.gatewayUrl, customer.accessToken, "not-a-cursor").status).toBe(400);

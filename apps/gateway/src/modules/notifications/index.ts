@@ -14,6 +14,7 @@ export interface StreamOptions {
 }
 
 const OPEN_TIMEOUT_MS = 5000;
+const REOPEN_FOR_MS = 10_000;
 
 /** A comment line (": ..."): EventSource and Eden skip it. Typed `never` so the stream's type stays the notification's. */
 const comment = (text: string) => ({ sse: true, toSSE: () => `: ${text}\n\n` }) as never;
@@ -43,11 +44,11 @@ export const notifications = ({ notifications }: Clients, { heartbeatMs = 15_000
     .get(
       "/notifications/stream",
       async function* ({ headers, query, meta, set }) {
-        const after = headers["last-event-id"] ?? query.last_event_id ?? "";
-        const relay = new Relay(notifications.streamNotifications({ after }, meta), heartbeatMs, shutdown);
+        const open = (after: string) => new Relay(notifications.streamNotifications({ after }, meta), heartbeatMs, shutdown);
+        let relay = open(headers["last-event-id"] ?? query.last_event_id ?? "");
         try {
           // Opened (authenticated, cursor valid) or the error's status, before a byte of the response.
-          await relay.opened(OPEN_TIMEOUT_MS);
+          let cursor = await relay.opened(OPEN_TIMEOUT_MS);
           set.headers["x-accel-buffering"] = "no"; // a proxy (nginx) passes each event on at once
           yield comment("subscribed");
           for (;;) {
@@ -56,11 +57,20 @@ export const notifications = ({ notifications }: Clients, { heartbeatMs = 15_000
               yield comment("heartbeat");
               continue;
             }
-            // The service or the gateway stops (or the call broke): the client resumes elsewhere with Last-Event-ID.
-            if (item === "end" || "error" in item) return;
+            if (shutdown?.aborted) return; // the client resumes on another gateway with Last-Event-ID
+            if (item === "end" || "error" in item) {
+              // The service's side ended (a replica stopping, the connection's age): go on from the
+              // last change passed on, on the same response. If it cannot be reopened, end it.
+              relay.close();
+              const reopened = await reopen(open, cursor, shutdown);
+              if (!reopened) return;
+              relay = reopened;
+              continue;
+            }
             const { message } = item.message;
             if (message?.$case === "change" && message.value.notification) {
-              yield sse({ id: message.value.cursor, event: "notification", data: toNotification(message.value.notification) });
+              cursor = message.value.cursor;
+              yield sse({ id: cursor, event: "notification", data: toNotification(message.value.notification) });
             }
           }
         } finally {
@@ -83,3 +93,23 @@ export const notifications = ({ notifications }: Clients, { heartbeatMs = 15_000
         },
       },
     );
+
+/**
+ * Opens the service's stream again after `cursor`, trying for up to REOPEN_FOR_MS (a restart, a
+ * replica taking over); undefined if it stays away: then the response ends and the client reconnects.
+ */
+async function reopen(open: (after: string) => Relay, cursor: string, shutdown?: AbortSignal): Promise<Relay | undefined> {
+  const until = Date.now() + REOPEN_FOR_MS;
+  while (Date.now() < until) {
+    await Bun.sleep(250);
+    if (shutdown?.aborted) return undefined;
+    const relay = open(cursor);
+    try {
+      await relay.opened(OPEN_TIMEOUT_MS);
+      return relay;
+    } catch {
+      relay.close();
+    }
+  }
+  return undefined;
+}

@@ -37,8 +37,11 @@ export class Relay {
     if (shutdown?.aborted) this.push("end");
   }
 
-  /** Resolves once the service said the stream is open; throws its error (UNAVAILABLE, UNAUTHENTICATED, ...) otherwise. */
-  async opened(timeoutMs: number): Promise<void> {
+  /**
+   * Resolves once the service said the stream is open, with the cursor it starts after; throws its
+   * error (UNAVAILABLE, UNAUTHENTICATED, ...) otherwise.
+   */
+  async opened(timeoutMs: number): Promise<string> {
     const late = setTimeout(
       () => this.push({ error: new AppError(status.DEADLINE_EXCEEDED, "the notification service did not open the stream in time") }),
       timeoutMs,
@@ -49,7 +52,7 @@ export class Relay {
         if (item === "beat") continue;
         if (item === "end") throw new AppError(status.UNAVAILABLE, "the notification service ended the stream");
         if ("error" in item) throw item.error;
-        if (item.message.message?.$case === "subscribed") return;
+        if (item.message.message?.$case === "subscribed") return item.message.message.value;
       }
     } finally {
       clearTimeout(late);
