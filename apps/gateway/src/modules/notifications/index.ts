@@ -7,7 +7,7 @@ import { Preferences, PreferencesBody, StreamHeaders, StreamQuery, toPreferences
 import { Relay } from "./relay.ts";
 
 export interface StreamOptions {
-  /** A comment line this often keeps proxies from closing an idle stream. */
+  /** A comment line this often keeps proxies, and the server's own idle timeout (Elysia sets 30 s), from closing an idle stream. */
   heartbeatMs?: number;
   /** Aborted on shutdown: every open stream ends, so the server need not wait for them. */
   shutdown?: AbortSignal;
