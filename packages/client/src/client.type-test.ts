@@ -15,8 +15,15 @@ export async function typeTest() {
     const ok: "ok" = health.data.status;
     void ok;
   }
+  // GET /products
+  const catalog = await api.products.get();
+  if (catalog.data) {
+    const prices: number[] = catalog.data.products.map((p) => p.unit_price);
+    const currencies: string[] = catalog.data.products.map((p) => p.currency);
+    void [prices, currencies];
+  }
   // @ts-expect-error no such route
-  await api.products.get();
+  await api.catalog.get();
 
   // Tokens: a string, or a function returning one, and a refresh.
   createClient("http://localhost:8080", { token: "t", refresh: async () => "t2" });
@@ -145,10 +152,7 @@ export async function typeTest() {
   }
 
   // POST /orders
-  const placed = await api.orders.post(
-    { user_id: id, items: [{ product_id: "456", quantity: 2, unit_price: 1250 }], currency: "EUR" },
-    { headers: { "idempotency-key": "k" } },
-  );
+  const placed = await api.orders.post({ user_id: id, items: [{ product_id: "456", quantity: 2 }], currency: "USD" }, { headers: { "idempotency-key": "k" } });
   if (placed.data) {
     const total: number = placed.data.total;
     const status: OrderStatus = placed.data.status;
@@ -156,6 +160,8 @@ export async function typeTest() {
     // @ts-expect-error `teleported` is not a status an order can have
     void (placed.data.status === "teleported");
   }
+  // @ts-expect-error prices come from the catalog: unit_price is not accepted
+  await api.orders.post({ user_id: id, items: [{ product_id: "456", quantity: 2, unit_price: 1250 }] });
   // @ts-expect-error wrong type: quantity is a number
   await api.orders.post({ user_id: id, items: [{ product_id: "456", quantity: "2" }] });
   // @ts-expect-error wrong field name: `productId`
