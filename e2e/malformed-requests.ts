@@ -151,6 +151,6 @@ export const MALFORMED: Malformed[] = [
   { name: "cancel: huge reason", method: "POST", path: "/orders/ORDER/cancel", json: { reason: HUGE }, status: 413 },
   { name: "cancel: unknown order", method: "POST", path: "/orders/01900000-0000-7000-8000-000000000000/cancel", status: 404 },
   // Routes that do not exist
-  { name: "no such route", method: "GET", path: "/products", status: 404 },
+  { name: "no such route", method: "GET", path: "/catalog", status: 404 },
   { name: "no such method", method: "DELETE", path: "/orders", status: 404 },
 ];

@@ -103,6 +103,8 @@ export async function typeTest() {
     const next: string = users.data.next_page_token;
     const emails: string[] = users.data.users.map((u) => u.email);
     void [next, emails];
+    // @ts-expect-error a list carries no phone (GET /users/{id} does)
+    void users.data.users[0]?.phone;
   }
   // @ts-expect-error wrong type: page_size is a number
   await api.users.get({ query: { page_size: "10" } });
@@ -136,7 +138,10 @@ export async function typeTest() {
   const userOrders = await api.users({ id }).orders.get({ query: { page_size: 5 } });
   if (userOrders.data) {
     const statuses: OrderStatus[] = userOrders.data.orders.map((o) => o.status);
-    void statuses;
+    const lines: number[] = userOrders.data.orders.map((o) => o.item_count);
+    void [statuses, lines];
+    // @ts-expect-error a list carries item counts, not items (GET /orders/{id} does)
+    void userOrders.data.orders[0]?.items;
   }
   // @ts-expect-error wrong type: page_token is a string
   await api.users({ id }).orders.get({ query: { page_token: 1 } });

@@ -5,7 +5,7 @@ import type { Clients } from "../../clients.ts";
 import { requestMeta } from "../../context.ts";
 import { errorResponses } from "../../errors.ts";
 import { IdempotencyHeaders, IdParams } from "../shared.ts";
-import { CancelBody, CreateOrderBody, ListOrdersQuery, Order, OrderPage, ProductList, toOrder, toProduct, UpdateStatusBody } from "./model.ts";
+import { CancelBody, CreateOrderBody, ListOrdersQuery, Order, OrderPage, ProductList, toOrder, toOrderSummary, toProduct, UpdateStatusBody } from "./model.ts";
 
 // Handlers copy each field they forward by name: an unknown body field never reaches a service.
 export const orders = ({ orders }: Clients) =>
@@ -43,7 +43,7 @@ export const orders = ({ orders }: Clients) =>
           "",
           async ({ query, meta }) => {
             const page = await orders.listOrders({ userId: query.user_id ?? "", pageSize: query.page_size ?? 0, pageToken: query.page_token ?? "" }, meta);
-            return { orders: page.orders.map(toOrder), next_page_token: page.nextPageToken };
+            return { orders: page.orders.map(toOrderSummary), next_page_token: page.nextPageToken };
           },
           {
             query: ListOrdersQuery,

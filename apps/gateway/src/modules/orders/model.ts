@@ -80,7 +80,14 @@ export const CancelBody = t.Optional(
     { title: "CancelOrder", description: "Optional, as is the body itself", examples: [{ reason: "changed my mind" }] },
   ),
 );
-export const OrderPage = t.Object({ orders: t.Array(Order), next_page_token: NextPageToken }, { description: "A page of orders, newest first" });
+// A list shows each order's state and sum; its items (up to 100 each) are in GET /orders/{id}.
+export const OrderSummary = t.Composite(
+  [t.Omit(Order, ["items"]), t.Object({ item_count: t.Integer({ description: "How many lines the order has", examples: [1] }) })],
+  {
+    description: "An order, as a list shows it",
+  },
+);
+export const OrderPage = t.Object({ orders: t.Array(OrderSummary), next_page_token: NextPageToken }, { description: "A page of orders, newest first" });
 export const ListOrdersQuery = t.Object({ user_id: t.Optional(IdParam("user_id")), ...PageQuery });
 
 export function toOrder(o: orderV1.Order | undefined): typeof Order.static {
@@ -96,4 +103,9 @@ export function toOrder(o: orderV1.Order | undefined): typeof Order.static {
     created_at: o.createdAt ?? "",
     updated_at: o.updatedAt ?? "",
   };
+}
+
+export function toOrderSummary(o: orderV1.Order): typeof OrderSummary.static {
+  const { items, ...summary } = toOrder(o);
+  return { ...summary, item_count: items.length };
 }
