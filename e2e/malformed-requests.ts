@@ -97,7 +97,7 @@ export const MALFORMED: Malformed[] = [
   { name: "order: not JSON", method: "POST", path: "/orders", raw: { body: "user_id=1", type: "application/json" } },
   { name: "order: an array", method: "POST", path: "/orders", json: [order({})] },
   { name: "order: missing items", method: "POST", path: "/orders", json: { user_id: "USER" } },
-  { name: "order: missing user", method: "POST", path: "/orders", json: { items: [item] } },
+  { name: "order: user id empty", method: "POST", path: "/orders", json: order({ user_id: "" }) },
   { name: "order: user id not a UUID", method: "POST", path: "/orders", json: order({ user_id: "42" }) },
   { name: "order: unknown user", method: "POST", path: "/orders", json: order({ user_id: "01900000-0000-7000-8000-000000000000" }) },
   { name: "order: items an object", method: "POST", path: "/orders", json: order({ items: item }) },
@@ -119,6 +119,9 @@ export const MALFORMED: Malformed[] = [
   { name: "order: product id a number", method: "POST", path: "/orders", json: withItem({ product_id: 456 }) },
   { name: "order: product id blank", method: "POST", path: "/orders", json: withItem({ product_id: "  " }) },
   { name: "order: product id huge", method: "POST", path: "/orders", json: withItem({ product_id: HUGE }), status: 413 },
+  { name: "order: unit price sent (prices come from the catalog)", method: "POST", path: "/orders", json: withItem({ unit_price: 1250 }) },
+  { name: "order: unit price 0 sent", method: "POST", path: "/orders", json: withItem({ unit_price: 0 }) },
+  { name: "order: product not in the catalog", method: "POST", path: "/orders", json: withItem({ product_id: "no-such-product" }) },
   { name: "order: unit price negative", method: "POST", path: "/orders", json: withItem({ unit_price: -100 }) },
   { name: "order: unit price a float", method: "POST", path: "/orders", json: withItem({ unit_price: 9.99 }) },
   { name: "order: unit price a string", method: "POST", path: "/orders", json: withItem({ unit_price: "999" }) },
@@ -199,6 +202,6 @@ export const MALFORMED: Malformed[] = [
   { name: "replay: unknown service", method: "POST", path: "/admin/dead-letters/catalog-1/replay", status: 404 },
   { name: "replay: unknown id", method: "POST", path: "/admin/dead-letters/order-99999/replay", status: 404 },
   // Routes that do not exist
-  { name: "no such route", method: "GET", path: "/products", status: 404 },
+  { name: "no such route", method: "GET", path: "/catalog", status: 404 },
   { name: "no such method", method: "DELETE", path: "/orders", status: 404 },
 ];
