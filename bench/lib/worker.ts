@@ -59,13 +59,18 @@ export async function workerPhase(system: BenchSystem, customers: Customers, cou
     const consumer = await js.consumers.get(system.stream.stream, durable);
     const rawStarted = performance.now();
     let seen = 0;
-    const messages = await consumer.consume({ max_messages: 512 });
-    for await (const m of messages) {
-      m.ack();
-      if (++seen >= count) break;
+    // Batches of pulls, as the worker's consumer pulls (it asks for twice its concurrency at a time).
+    while (seen < count) {
+      const batch = await consumer.fetch({ max_messages: Math.min(256, count - seen), expires: 2000 });
+      let got = 0;
+      for await (const m of batch) {
+        m.ack();
+        got++;
+      }
+      seen += got;
+      if (got === 0) break;
     }
     const rawMs = performance.now() - rawStarted;
-    await messages.close();
     await jsm.consumers.delete(system.stream.stream, durable);
     const result: WorkerRun = {
       events: count,
