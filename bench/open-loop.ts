@@ -29,7 +29,7 @@ interface Outcome {
 
 const order = (i: number) => {
   const c = customers[i % customers.length]!;
-  const body = JSON.stringify({ user_id: c.id, items: [{ product_id: "456", quantity: 2, unit_price: 1250 }] });
+  const body = JSON.stringify({ user_id: c.id, items: [{ product_id: "456", quantity: 2 }] });
   return fetch(`${url}/orders`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: c.auth },

@@ -92,7 +92,7 @@ export async function measureStatements(scenario: "orders" | "users", n: number)
             ? await fetch(`${system.gatewayUrl}/orders`, {
                 method: "POST",
                 headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-                body: JSON.stringify({ user_id: id, items: [{ product_id: "456", quantity: 2, unit_price: 1250 }] }),
+                body: JSON.stringify({ user_id: id, items: [{ product_id: "456", quantity: 2 }] }),
               })
             : await fetch(`${system.gatewayUrl}/users`, {
                 method: "POST",
