@@ -52,11 +52,11 @@ export interface ConsumerOptions {
   backoffMs?: number[];
   /** How long JetStream waits for an ack before it redelivers (a crashed worker's messages; default 30 s). */
   ackWaitMs?: number;
-  /** Messages handled at once; events of one aggregate are still handled one after another (default 16). */
+  /** Messages handled at once; events of one aggregate are still handled one after another; at most this many go into one transaction (default 64). */
   concurrency?: number;
 }
 
-export const CONSUMER_DEFAULTS = { maxAttempts: 5, backoffMs: [1000, 5000, 15_000, 30_000], ackWaitMs: 30_000, concurrency: 16 } as const;
+export const CONSUMER_DEFAULTS = { maxAttempts: 5, backoffMs: [1000, 5000, 15_000, 30_000], ackWaitMs: 30_000, concurrency: 64 } as const;
 
 export interface RunningConsumers {
   stop(): Promise<void>;
