@@ -170,9 +170,12 @@ export async function startSystem(options: { extraBunArgs?: string[] } = {}) {
    */
   const restart = async () => {
     await stop();
+    // The warnings of the first start still count in the run's total.
+    const carried = Object.fromEntries(Object.entries<Proc>(apps).map(([name, p]) => [name, p.warnings]));
     for (const name of Object.keys(ports)) delete ports[name as AppName];
     stopped = false;
     await startAll();
+    for (const [name, n] of Object.entries(carried)) apps[name as AppName].warnings += n;
     handle.gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
   };
   const cleanup = async () => {
