@@ -12,6 +12,7 @@ const backends = await backendTracker(Object.values(system.databases).map((d) =>
 try {
   const customers = await seedCustomers(system.databases, system.signingJwk, 2000);
   await readyPhase(system, { readyS: Number(seconds), eventWaitMs: 30_000 } as Settings, customers, backends.pids);
+  await customers.remove();
 } finally {
   await backends.close();
   await system.cleanup();

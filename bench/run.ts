@@ -41,6 +41,7 @@ try {
   await system.stop();
   const appWarnings = Object.fromEntries(Object.values(apps).map((a) => [a.name, a.warnings]));
   const pgbench = await pgbenchPhase(system, settings, userIds, customers, backends.pids);
+  await customers.remove();
   const orderNotificationSql = pgbench.find((p) => p.script === "order-all-notification.sql");
   if (worker && orderNotificationSql) worker.sqlFloorPerS = orderNotificationSql.tps;
   runs.push(...(await elysiaPhase(settings)));

@@ -14,6 +14,7 @@ try {
   const w = await workerPhase(system, customers, Number(events), await systemGroups(system, backends.pids));
   const cpu = Object.entries(w.processes).map(([name, u]) => `${name} ${((u.cpuSeconds * 1000) / w.notified).toFixed(2)}`);
   console.log(`CPU ms per event: ${cpu.join(", ")}`);
+  await customers.remove();
 } finally {
   await backends.close();
   await system.cleanup();

@@ -6,6 +6,7 @@
 // bench gave the user service (AUTH_SIGNING_KEYS), by the user service's own token code. The
 // system's guarantees stay: every order is placed by its own customer, with a token the gateway
 // and the order service verify as usual.
+import { unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { tokenClaimsConfig } from "@evented/core";
 import postgres from "postgres";
@@ -16,6 +17,8 @@ export interface Customers {
   count: number;
   /** One "id token" per line: what the wrk script and the open-loop generator read. */
   file: string;
+  /** Deletes the file (its tokens outlive the run's system by up to their TTL). */
+  remove(): Promise<void>;
 }
 
 export async function seedCustomers(
@@ -55,5 +58,5 @@ export async function seedCustomers(
   const lines = await Promise.all(ids.map(async (id) => `${id} ${await sessions.accessToken({ id, role: "customer" })}`));
   const file = `${tmpdir()}/bench-customers-${tag}.txt`;
   await Bun.write(file, `${lines.join("\n")}\n`);
-  return { count, file };
+  return { count, file, remove: () => unlink(file).catch(() => {}) };
 }

@@ -74,6 +74,7 @@ export async function measureStatements(scenario: "orders" | "users", n: number)
       .split("\n")
       .filter(Boolean)
       .map((l) => l.split(" ") as [string, string]);
+    await customers.remove();
     const { user, order, notification } = system.databases;
     const probe = eventProbe(scenario === "orders" ? order.url : user.url, notification.url);
     try {
