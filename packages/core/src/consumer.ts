@@ -194,9 +194,10 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
    * aggregate: each aggregate's next event waits for its previous one) are applied in one
    * transaction: one inbox insert for all of them (the duplicates it finds are skipped), then each
    * fresh event's handler in arrival order, one commit, then the acks. Still exactly once: an
-   * event's effect and its inbox row commit together or not at all. If anything in the batch
-   * fails, it rolls back and each of its events goes through handleMessage alone, where a failure
-   * is counted, retried and dead-lettered as before.
+   * event's effect and its inbox row commit together or not at all. If a handler fails, the batch
+   * rolls back, that event's attempt is counted (retried, dead-lettered) as it would be alone, and
+   * the others go again without it; any other failure (the database, the commit) sends each event
+   * through handleMessage alone. Two batches run at once at most.
    */
   type Pending = { m: JsMsg; event: EventOf; done: () => void };
   let queue: Pending[] = [];
