@@ -34,7 +34,7 @@ const SERVICES = [
     kind: "grpc",
     port: { env: "ORDER_PORT", default: 50052 },
     database: { name: "orders" },
-    consumers: ["order-on-user-deleted"],
+    consumers: ["order-on-user-created", "order-on-user-deleted"],
     dependsOn: { services: ["user"], nats: true },
     color: "\x1b[35m",
   },

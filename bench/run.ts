@@ -2,17 +2,21 @@
 // See bench/README.md for what is measured and how to read it.
 import { PG_URL, ROOT } from "@evented/testing";
 import postgres from "postgres";
+import { seedCustomers } from "./lib/customers.ts";
 import { requireTools } from "./lib/load.ts";
 import { backendTracker, systemGroups } from "./lib/measure.ts";
-import { elysiaPhase, pgbenchPhase, type Settings, seedUsers, systemPhase } from "./lib/phases.ts";
+import { elysiaPhase, pgbenchPhase, readyPhase, type Settings, seedUsers, systemPhase } from "./lib/phases.ts";
 import { writeResults } from "./lib/report.ts";
 import { type Results, targets } from "./lib/results.ts";
 import { startSystem } from "./lib/system.ts";
+import { workerPhase } from "./lib/worker.ts";
 
 const quick = process.argv.includes("--quick");
 const settings: Settings = quick
-  ? { concurrencies: [1, 64], runS: 2, warmupS: 1, pgbenchS: 3, halfRateS: 3, eventWaitMs: 15_000 }
-  : { concurrencies: [1, 16, 64, 256], runS: 8, warmupS: 3, pgbenchS: 10, halfRateS: 10, eventWaitMs: 30_000 };
+  ? { concurrencies: [1, 64], runS: 2, warmupS: 1, pgbenchS: 3, sustainS: 5, pacedS: 5, readyS: 10, workerEvents: 2000, eventWaitMs: 15_000 }
+  : { concurrencies: [1, 16, 64, 256], runS: 8, warmupS: 3, pgbenchS: 10, sustainS: 60, pacedS: 30, readyS: 15, workerEvents: 10_000, eventWaitMs: 30_000 };
+/** Customers of the many-user scenarios (seeded straight into the databases: bench/lib/customers.ts). */
+const CUSTOMERS = quick ? 2000 : 10_000;
 
 requireTools({ wrk: "apt-get install -y wrk", pgbench: "apt-get install -y postgresql-15 (Debian ships pgbench with the server package)" });
 
@@ -28,12 +32,18 @@ const backends = await backendTracker(databases);
 let results: Results;
 try {
   const userIds = await seedUsers(system.gatewayUrl, quick ? 20 : 100);
-  const { apps } = system;
+  const customers = await seedCustomers(system.databases, system.signingJwk, CUSTOMERS);
   const groups = await systemGroups(system, backends.pids);
-  const { runs, halfRate } = await systemPhase(system, settings, groups, userIds);
+  const { runs, sustained, paced } = await systemPhase(system, settings, groups, userIds, customers);
+  const worker = await workerPhase(system, customers, settings.workerEvents, groups);
+  const ready = await readyPhase(system, settings, customers, backends.pids);
+  const { apps } = system;
   await system.stop();
   const appWarnings = Object.fromEntries(Object.values(apps).map((a) => [a.name, a.warnings]));
-  const pgbench = await pgbenchPhase(system, settings, userIds, backends.pids);
+  const pgbench = await pgbenchPhase(system, settings, userIds, customers, backends.pids);
+  await customers.remove();
+  const orderNotificationSql = pgbench.find((p) => p.script === "order-all-notification.sql");
+  if (worker && orderNotificationSql) worker.sqlFloorPerS = orderNotificationSql.tps;
   runs.push(...(await elysiaPhase(settings)));
   results = {
     mode: quick ? "quick" : "full",
@@ -42,7 +52,10 @@ try {
     machine: await machine(),
     settings: { concurrencies: settings.concurrencies, runS: settings.runS, warmupS: settings.warmupS },
     runs,
-    halfRate,
+    sustained,
+    paced,
+    ready,
+    worker,
     pgbench,
     appWarnings,
   };

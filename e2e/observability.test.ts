@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { connectHealth, decodeEvent } from "@evented/core";
 import { freePort, type RunningApp, type System, sampleValue, scrapeMetrics, startSystem, waitFor } from "@evented/testing";
 import { connect } from "nats";
+import postgres from "postgres";
 
 setDefaultTimeout(30_000);
 
@@ -43,6 +44,15 @@ test("a request id and trace context sent to the gateway reach the services, the
   expect(created.status).toBe(201);
   expect(created.headers.get("x-request-id")).toBe(requestId);
   const user = (await created.json()) as { id: string };
+  // The order service asks the user service about a user (passing the request on) only while it has
+  // not heard of them: once UserCreated has reached it, it forgets them here, so that it asks.
+  const orderDb = postgres(system.databases.order.url, { max: 1, onnotice: () => {} });
+  try {
+    await waitFor("the order service to know the user", async () => (await orderDb`select 1 from known_users where user_id = ${user.id}`).length > 0);
+    await orderDb`delete from known_users where user_id = ${user.id}`;
+  } finally {
+    await orderDb.end();
+  }
   const ordered = await post("/orders", { user_id: user.id, items: [{ product_id: "123", quantity: 1 }] }, headers);
   expect(ordered.status).toBe(201);
 

@@ -8,9 +8,10 @@
 #   wrk             bench/lib/load.test.ts and the bench drive HTTP load with it
 #   openssl         e2e/grpc-tls.test.ts makes a CA and certificates
 #   psql            e2e/postgres-roles.test.ts runs deploy/postgres/service-databases.sh
+#   pgbench, initdb bench/lib/statements.test.ts starts a private PostgreSQL with pg_stat_statements
+#                   and runs the bench's SQL scripts on it; the bench's database phase (Debian ships
+#                   both with the server package, postgresql-<major>, not with postgresql-client)
 # With `bench`, also:
-#   pgbench         the bench's database phase (Debian ships it with the server package,
-#                   postgresql-<major>, not with postgresql-client)
 #   docker.io       e2e/containers.test.ts starts Debian's dockerd of its own (scripts/container-engine.ts)
 #   debootstrap     ... and builds the stand-in base images on a debootstrapped Debian
 #   kubectl         e2e/k8s.test.ts renders deploy/k8s with `kubectl kustomize`
@@ -23,7 +24,7 @@ command -v docker-compose >/dev/null || missing+=(docker-compose)
 command -v wrk >/dev/null || missing+=(wrk)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v psql >/dev/null || missing+=(postgresql-client)
-if [ "${1:-}" = bench ] && ! pgbench --version >/dev/null 2>&1; then
+if ! pgbench --version >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   # The server package of the client's major version (postgresql-15 on Debian 12).
   major=$(apt-cache depends postgresql-client 2>/dev/null | sed -n 's/.*Depends: postgresql-client-\([0-9]*\)$/\1/p' | head -1)
   missing+=("postgresql-${major:-15}")

@@ -1,6 +1,7 @@
 // End-to-end event latency: an event's outbox row (written in the change's transaction) joined
 // with the notification stored for it, by event id. Both created_at come from PostgreSQL's clock
-// (each is the start of its transaction: now()), so there is no clock skew between them.
+// (each is the start of its transaction: now()), so there is no clock skew between them. Its queries
+// say /* bench-probe */, so bench/statements.ts can tell them from the system's.
 import postgres from "postgres";
 import { round } from "./sampler.ts";
 
@@ -22,14 +23,14 @@ export function eventProbe(outboxDbUrl: string, notificationDbUrl: string) {
   return {
     /** The newest outbox row now: events of a run are the rows after the mark taken before it. */
     async mark(): Promise<number> {
-      const [row] = await outboxDb`select coalesce(max(id), 0)::int8 as id from outbox`;
+      const [row] = await outboxDb`select /* bench-probe */ coalesce(max(id), 0)::int8 as id from outbox`;
       return Number(row!.id);
     },
 
     /** Waits up to `waitMs` for every event in (from, to] to have its notification, then measures. */
     async measure(from: number, to: number, waitMs: number): Promise<EventLatency> {
       const sent = await outboxDb<{ eventId: string; ms: number }[]>`
-        select event_id::text as "eventId", extract(epoch from created_at)::float8 * 1000 as ms
+        select /* bench-probe */ event_id::text as "eventId", extract(epoch from created_at)::float8 * 1000 as ms
         from outbox where id > ${from} and id <= ${to}`;
       const ids = sent.map((r) => r.eventId);
       const started = Date.now();
@@ -37,7 +38,7 @@ export function eventProbe(outboxDbUrl: string, notificationDbUrl: string) {
       while (true) {
         stored = ids.length
           ? await notificationDb<{ eventId: string; ms: number }[]>`
-              select event_id::text as "eventId", extract(epoch from created_at)::float8 * 1000 as ms
+              select /* bench-probe */ event_id::text as "eventId", extract(epoch from created_at)::float8 * 1000 as ms
               from notifications where event_id = any(${ids}::uuid[])`
           : [];
         if (stored.length >= ids.length || Date.now() - started > waitMs) break;
@@ -64,7 +65,7 @@ export function eventProbe(outboxDbUrl: string, notificationDbUrl: string) {
       const deadline = Date.now() + waitMs;
       while (Date.now() < deadline) {
         const [row] = await notificationDb`
-          select count(*)::int as due from deliveries where status = 'pending' and next_attempt_at <= now()`;
+          select /* bench-probe */ count(*)::int as due from deliveries where status = 'pending' and next_attempt_at <= now()`;
         if (row!.due === 0) return;
         await Bun.sleep(200);
       }

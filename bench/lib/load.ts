@@ -68,3 +68,24 @@ export function grpcLoad(target: string, userId: string, concurrency: number, du
   const proc = Bun.spawn(cmd, { cwd: ROOT, env: { ...process.env, NODE_ENV: "production" }, stdout: "pipe", stderr: "pipe" });
   return { pid: proc.pid, result: output(proc, "grpc-load").then((s) => JSON.parse(s.trim().split("\n").at(-1)!) as LoadResult) };
 }
+
+export interface OpenLoopResult extends LoadResult {
+  /** GET /users/{id} alongside the orders, when asked for. */
+  reads: LoadResult;
+  /** The worst latency (ms, from the intended start) of the requests due in each second of the run. */
+  worstBySecond: number[];
+}
+
+/**
+ * bench/open-loop.ts: POST /orders by the customers of `file` at `orderRate` per second (and GET
+ * /users/{id} at `readRate`), each request timed from when it was due. The result is the orders'.
+ */
+export function openLoop(url: string, durationS: number, file: string, orderRate: number, readRate = 0): Load & { result: Promise<OpenLoopResult> } {
+  const cmd = ["bun", "bench/open-loop.ts", url, String(durationS), file, String(orderRate), String(readRate)];
+  const proc = Bun.spawn(cmd, { cwd: ROOT, env: { ...process.env, NODE_ENV: "production" }, stdout: "pipe", stderr: "pipe" });
+  const result = output(proc, "open-loop").then((s) => {
+    const r = JSON.parse(s.trim().split("\n").at(-1)!) as { orders: LoadResult; reads: LoadResult; worstBySecond: number[] };
+    return { ...r.orders, reads: r.reads, worstBySecond: r.worstBySecond };
+  });
+  return { pid: proc.pid, result };
+}

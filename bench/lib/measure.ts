@@ -1,7 +1,8 @@
 // One measured run: a load generator process, sampled together with the system's processes.
 import { PG_URL } from "@evented/testing";
 import postgres from "postgres";
-import type { Load } from "./load.ts";
+import type { EventLatency } from "./events.ts";
+import type { Load, LoadResult } from "./load.ts";
 import type { Run, Scenario } from "./results.ts";
 import { findPids, type PidSource, startSampler } from "./sampler.ts";
 import { APPS, type BenchSystem } from "./system.ts";
@@ -42,12 +43,22 @@ export async function systemGroups(system: BenchSystem, postgresPids: () => numb
   };
 }
 
-/** Runs `load`, sampling `groups` and the generator itself ("load"). */
-export async function measure(scenario: Scenario, concurrency: number, load: Load, groups: Record<string, PidSource>): Promise<Run> {
+/**
+ * Runs `load`, sampling `groups` and the generator itself ("load"); `after` (the wait for the
+ * run's events) runs before the sampler stops, so the work the requests left behind counts too.
+ */
+export async function measure(
+  scenario: Scenario,
+  concurrency: number,
+  load: Load,
+  groups: Record<string, PidSource>,
+  after?: () => Promise<EventLatency | undefined>,
+): Promise<Run> {
   const sampler = startSampler({ ...groups, load: load.pid });
   try {
-    const result = await load.result;
-    return { scenario, concurrency, ...result, processes: await sampler.stop() };
+    const { reads: _r, worstBySecond: _w, ...result } = (await load.result) as LoadResult & { reads?: unknown; worstBySecond?: unknown };
+    const events = await after?.();
+    return { scenario, concurrency, ...result, ...(events && { events }), processes: await sampler.stop() };
   } catch (err) {
     await sampler.stop();
     throw err;
@@ -57,5 +68,6 @@ export async function measure(scenario: Scenario, concurrency: number, load: Loa
 export function describe(r: Run): string {
   const ev = r.events ? `  events p50 ${r.events.p50Ms} ms p99 ${r.events.p99Ms} ms, ${r.events.lost} lost of ${r.events.events}` : "";
   const errors = r.errors.socket + r.errors.non2xx;
-  return `${r.scenario.padEnd(24)} c=${String(r.concurrency).padEnd(4)} ${String(r.rps).padStart(8)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  max ${r.maxMs} ms  errors ${errors}${ev}`;
+  const load = r.concurrency === 0 ? "open" : `c=${String(r.concurrency).padEnd(4)}`;
+  return `${r.scenario.padEnd(26)} ${load.padEnd(6)} ${String(r.rps).padStart(8)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  max ${r.maxMs} ms  errors ${errors}${ev}`;
 }

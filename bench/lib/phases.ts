@@ -1,11 +1,13 @@
 // The bench's phases: the system under wrk, the rate-limited event run, pgbench, and Elysia alone.
 import { freePort, uniqueName } from "@evented/testing";
+import type { Customers } from "./customers.ts";
 import { eventProbe } from "./events.ts";
-import { grpcLoad, type Load, wrk } from "./load.ts";
-import { describe, measure } from "./measure.ts";
+import { grpcLoad, type Load, openLoop, wrk } from "./load.ts";
+import { describe, measure, systemGroups } from "./measure.ts";
 import { type PgbenchResult, pgbench } from "./pgbench.ts";
-import type { Run, Scenario } from "./results.ts";
-import { type PidSource, startSampler } from "./sampler.ts";
+import { ORDER_ALL_SQL, type PacedRun, type Run, type Scenario } from "./results.ts";
+import { type PidSource, round, startSampler } from "./sampler.ts";
+import { allSqlScripts, pgbenchVars } from "./statements.ts";
 import { type BenchSystem, httpOk, spawnProcess, stopProcess, waitReady } from "./system.ts";
 
 export interface Settings {
@@ -13,7 +15,14 @@ export interface Settings {
   runS: number;
   warmupS: number;
   pgbenchS: number;
-  halfRateS: number;
+  /** The open-loop run at 80% of the best many-user order rate (the event path keeps up). */
+  sustainS: number;
+  /** The open-loop run at a fixed 100 orders/s over many users. */
+  pacedS: number;
+  /** The open-loop run right after a restart, from the first /ready 200. */
+  readyS: number;
+  /** Events of the worker-only run. */
+  workerEvents: number;
   /** Bound on the wait for every event's notification after a run. */
   eventWaitMs: number;
 }
@@ -39,7 +48,8 @@ export async function systemPhase(
   s: Settings,
   groups: Record<string, PidSource>,
   userIds: string[],
-): Promise<{ runs: Run[]; halfRate: Run & { targetRps: number } }> {
+  customers: Customers,
+): Promise<{ runs: Run[]; sustained: PacedRun; paced: PacedRun }> {
   const runs: Run[] = [];
   const orderUser = userIds[0]!;
   const { user, order, notification } = system.databases;
@@ -56,6 +66,7 @@ export async function systemPhase(
       ["GET /users/{id}", (c, d) => wrk(system.gatewayUrl, c, d, "get-user", userIds), undefined],
       ["POST /users", (c, d) => wrk(system.gatewayUrl, c, d, "post-user", [uniqueName("u")]), "users"],
       ["POST /orders", (c, d) => wrk(system.gatewayUrl, c, d, "post-order", [orderUser]), "orders"],
+      ["POST /orders (many users)", (c, d) => wrk(system.gatewayUrl, c, d, "customer-orders", [customers.file]), "orders"],
       ["mixed 80/20", (c, d) => wrk(system.gatewayUrl, c, d, "mixed", [orderUser, ...userIds]), "orders"],
     ];
     for (const [scenario, load, probeName] of scenarios) {
@@ -66,43 +77,126 @@ export async function systemPhase(
         // Let the warm-up's or the previous run's events and deliveries drain first, so runs do not overlap.
         if (probe) await probe.drain(mark!, s.eventWaitMs);
         mark = await probe?.mark();
-        const run = await measure(scenario, c, load(c, s.runS), groups);
-        if (probe) run.events = await probe.measure(mark!, await probe.mark(), s.eventWaitMs);
+        const from = mark;
+        // The sampler runs on until the run's events are notified and their deliveries sent, so a
+        // run's CPU counts all the work its requests caused, not only what was done while they ran.
+        const run = await measure(scenario, c, load(c, s.runS), groups, async () => {
+          if (!probe) return undefined;
+          const events = await probe.measure(from!, await probe.mark(), s.eventWaitMs);
+          await probe.settled(s.eventWaitMs);
+          return events;
+        });
         report(run);
       }
     }
-    const bestOrders = Math.max(...runs.filter((r) => r.scenario === "POST /orders").map((r) => r.rps));
-    const targetRps = Math.max(1, Math.round(bestOrders / 2));
-    await probes.orders.settled(s.eventWaitMs);
-    const mark = await probes.orders.mark();
-    const half = await measure("POST /orders", 64, wrk(system.gatewayUrl, 64, s.halfRateS, "post-order", [orderUser], targetRps), groups);
-    half.events = await probes.orders.measure(mark, await probes.orders.mark(), s.eventWaitMs);
-    console.log(`half rate (${targetRps} req/s target): ${describe(half)}`);
-    return { runs, halfRate: { ...half, targetRps } };
+    const best = Math.max(...runs.filter((r) => r.scenario === "POST /orders (many users)").map((r) => r.rps));
+    const sustained = await pacedRun(system, s, groups, customers, Math.max(1, Math.round(best * 0.8)), s.sustainS, probes.orders);
+    console.log(`sustained (80% of ${best} req/s): ${describe(sustained)}`);
+    const paced = await pacedRun(system, s, groups, customers, 100, s.pacedS, probes.orders);
+    console.log(`paced (100 orders/s): ${describe(paced)}`);
+    return { runs, sustained, paced };
   } finally {
     await Promise.all([probes.orders.close(), probes.users.close()]);
   }
 }
 
-/** pgbench on the run's own databases (the apps stopped): the same SQL, prepared, 16 clients. */
-export async function pgbenchPhase(system: BenchSystem, s: Settings, userIds: string[], postgresPids: () => number[]): Promise<PgbenchResult[]> {
-  const event = { "x-request-id": "0195c1d4-0000-7000-8000-000000000001", traceparent: "", "event-type": "order.created" };
+/** POST /orders over many users, open loop at `rate`, timed from each request's intended start. */
+async function pacedRun(
+  system: BenchSystem,
+  s: Settings,
+  groups: Record<string, PidSource>,
+  customers: Customers,
+  rate: number,
+  durationS: number,
+  probe: ReturnType<typeof eventProbe>,
+): Promise<PacedRun> {
+  await probe.settled(s.eventWaitMs);
+  const mark = await probe.mark();
+  const load = openLoop(system.gatewayUrl, durationS, customers.file, rate);
+  const run = await measure("POST /orders (many users)", 0, load, groups, async () => probe.measure(mark, await probe.mark(), s.eventWaitMs));
+  const { worstBySecond } = await load.result;
+  return { ...run, targetRps: rate, worstBySecond };
+}
+
+/**
+ * "Ready means ready": every app restarted on the same databases (a rolling restart's worst case),
+ * /ready polled every 10 ms, and orders at 100/s from the moment it first answers 200.
+ */
+export async function readyPhase(
+  system: BenchSystem,
+  s: Settings,
+  customers: Customers,
+  postgresPids: () => number[],
+): Promise<PacedRun & { readyAfterMs: number }> {
+  const started = Date.now();
+  await system.restart();
+  while (
+    !(await fetch(`${system.gatewayUrl}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  )
+    await Bun.sleep(10);
+  const readyAfterMs = Date.now() - started;
+  const groups = await systemGroups(system, postgresPids);
+  const probe = eventProbe(system.databases.order.url, system.databases.notification.url);
+  try {
+    const mark = await probe.mark();
+    const load = openLoop(system.gatewayUrl, s.readyS, customers.file, 100);
+    const run = await measure("POST /orders (many users)", 0, load, groups, async () => probe.measure(mark, await probe.mark(), s.eventWaitMs));
+    const { worstBySecond } = await load.result;
+    const ready = { ...run, targetRps: 100, worstBySecond, readyAfterMs };
+    console.log(`from the first /ready (${readyAfterMs} ms after the restart began): ${describe(ready)}  worst by second ${worstBySecond.join(" ")} ms`);
+    return ready;
+  } finally {
+    await probe.close();
+  }
+}
+
+/**
+ * pgbench on the run's own databases (the apps stopped), prepared statements, 16 clients: the
+ * `GET /users/{id}` query, and all the SQL one order (one user) causes, one script per database
+ * (bench/sql/*-all-*.sql, kept true by bench/lib/statements.test.ts). The scripts of one request
+ * run one after another on the same machine, so the rate at which the server does all of a
+ * request's SQL is 1 / (the sum of 1 / tps): reported as `order-all.sql` and `user-all.sql`.
+ */
+export async function pgbenchPhase(
+  system: BenchSystem,
+  s: Settings,
+  userIds: string[],
+  customers: Customers,
+  postgresPids: () => number[],
+): Promise<PgbenchResult[]> {
+  const customer = (await Bun.file(customers.file).text()).split(" ")[0]!;
+  const vars = pgbenchVars(system.stream.prefix, customer);
+  const db = system.databases;
   const jobs: [string, string, Record<string, string>][] = [
-    ["get-user.sql", system.databases.user.url, { id: userIds[1]! }],
-    [
-      "create-order.sql",
-      system.databases.order.url,
-      // About the size of a real OrderCreated envelope (protobuf), as hex for bytea.
-      { uid: userIds[0]!, subject: `${system.stream.prefix}.order.created`, payload: `\\x${"ab".repeat(220)}`, headers: JSON.stringify(event) },
-    ],
+    ["get-user.sql", db.user.url, { id: userIds[1]! }],
+    ...allSqlScripts("orders").map(({ db: name, script }): [string, string, Record<string, string>] => [script, db[name].url, vars]),
+    ...allSqlScripts("users").map(({ db: name, script }): [string, string, Record<string, string>] => [script, db[name].url, vars]),
   ];
   const results: PgbenchResult[] = [];
-  for (const [script, url, vars] of jobs) {
-    const run = pgbench(url, script, vars, s.pgbenchS);
+  for (const [script, url, v] of jobs) {
+    const run = pgbench(url, script, v, s.pgbenchS);
     const sampler = startSampler({ postgres: postgresPids, load: run.pid });
     const result = { ...(await run.result), processes: await sampler.stop() };
-    console.log(`pgbench ${script.padEnd(18)} ${result.tps} tps  latency avg ${result.latencyAvgMs} ms  failed ${result.failed}`);
+    console.log(`pgbench ${script.padEnd(28)} ${result.tps} tps  latency avg ${result.latencyAvgMs} ms  failed ${result.failed}`);
     results.push(result);
+  }
+  for (const scenario of ["orders", "users"] as const) {
+    const parts = allSqlScripts(scenario).map(({ script }) => results.find((r) => r.script === script)!);
+    const combined: PgbenchResult = {
+      script: scenario === "orders" ? ORDER_ALL_SQL : "user-all.sql",
+      clients: parts[0]!.clients,
+      tps: round(1 / parts.reduce((sum, p) => sum + 1 / p.tps, 0)),
+      latencyAvgMs: round(
+        parts.reduce((sum, p) => sum + p.latencyAvgMs, 0),
+        3,
+      ),
+      failed: parts.reduce((n, p) => n + p.failed, 0),
+    };
+    console.log(`pgbench ${`${combined.script} (combined)`.padEnd(28)} ${combined.tps} tps`);
+    results.push(combined);
   }
   return results;
 }

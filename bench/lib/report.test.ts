@@ -21,6 +21,12 @@ const run = (scenario: Scenario, concurrency: number, rps: number, extra: Partia
   ...extra,
 });
 
+const paced = (rps: number, events: Run["events"]) => ({
+  ...run("POST /orders (many users)", 0, rps, { events }),
+  targetRps: rps,
+  worstBySecond: [100, 60, 40],
+});
+
 function fixture(): Results {
   const events = { events: 100, p50Ms: 4, p99Ms: 20, maxMs: 30, lost: 0, drainMs: 100 };
   return {
@@ -36,9 +42,16 @@ function fixture(): Results {
       run("gRPC GetUser direct", 64, 5000),
       run("POST /orders", 1, 300, { events }),
       run("POST /orders", 64, 700, { events }),
+      run("POST /orders (many users)", 64, 1000, { events }),
     ],
-    halfRate: { ...run("POST /orders", 64, 350, { events }), targetRps: 350 },
-    pgbench: [{ script: "create-order.sql", clients: 16, tps: 1000, latencyAvgMs: 16, failed: 0 }],
+    sustained: { ...paced(800, events), worstBySecond: [50, 40] },
+    paced: paced(100, events),
+    ready: { ...paced(100, events), readyAfterMs: 900 },
+    worker: { events: 1000, notified: 1000, workerEventsPerS: 1600, rawConsumeAckPerS: 20_000, sqlFloorPerS: 2000, processes: {} },
+    pgbench: [
+      { script: "order-all.sql", clients: 16, tps: 1500, latencyAvgMs: 16, failed: 0 },
+      { script: "get-user.sql", clients: 16, tps: 10_000, latencyAvgMs: 1, failed: 0 },
+    ],
     appWarnings: { user: 0, order: 0, notification: 0, gateway: 0 },
   };
 }
@@ -48,9 +61,9 @@ test("writes JSON, Markdown and SVG with every run, ratio and target", async () 
   try {
     const files = await writeResults(fixture(), dir, "run");
     const json = await Bun.file(files.json).json();
-    expect(json.runs).toHaveLength(6);
+    expect(json.runs).toHaveLength(7);
     expect(json.ratios).toContainEqual({ scenario: "GET /users/{id}", against: "gRPC GetUser direct", concurrency: 64, ratio: 0.6 });
-    expect(json.ratios).toContainEqual({ scenario: "POST /orders", against: "pgbench create-order.sql (c16)", concurrency: "best", ratio: 0.7 });
+    expect(json.ratios).toContainEqual({ scenario: "POST /orders (many users)", against: "pgbench order-all.sql (c16)", concurrency: "best", ratio: 0.667 });
 
     const md = await Bun.file(files.md).text();
     expect(md).toContain("| POST /orders | 64 | 700 | 1 | 5 | 9 | 0 | 4 / 20 (0 lost of 100) |");
@@ -62,7 +75,8 @@ test("writes JSON, Markdown and SVG with every run, ratio and target", async () 
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
     // One throughput line per series, and a p99 and a p50 line per series.
-    expect(svg.match(/<polyline/g)).toHaveLength(3 + 3 * 2);
+    expect(svg.match(/<polyline/g)).toHaveLength(4 + 4 * 2);
+    expect(md).toContain("| 100 orders/s | 100 | 100 | 1 | 5 | 9 | 0 | 4 | 20 | 30 | 0 | 100 | 100 60 40 |");
     expect(svg).not.toContain("NaN");
   } finally {
     await rm(dir, { recursive: true });
@@ -71,12 +85,24 @@ test("writes JSON, Markdown and SVG with every run, ratio and target", async () 
 
 test("targets are met only by numbers that meet them", () => {
   const good = fixture();
-  expect(targets(good).map((t) => t.met)).toEqual([true, true, true, true, true]);
+  expect(
+    targets(good)
+      .map((t) => [t.name, t.met])
+      .filter(([, met]) => !met),
+  ).toEqual([]);
+  expect(targets(good)).toHaveLength(10);
 
   const bad = fixture();
-  bad.runs[5] = run("POST /orders", 64, 500, { errors: { socket: 1, non2xx: 2 }, processes: { order: usage(200) } });
-  bad.halfRate!.events = { events: 100, p50Ms: 40, p99Ms: 80, maxMs: 90, lost: 1, drainMs: 100 };
-  bad.runs[1] = run("GET /users/{id}", 64, 2000);
-  // orders 500/1000 < 0.6, reads 2000/5000 < 0.5, p99 80 ms and one lost, 200 MB, 3 errors
-  expect(targets(bad).map((t) => t.met)).toEqual([false, false, false, false, false]);
+  const lostOne = { events: 100, p50Ms: 40, p99Ms: 300, maxMs: 400, lost: 1, drainMs: 5000 };
+  // 5 processes' CPU second over 1000 orders: 5 ms; 500 / 1500 of pgbench; 600 events/s < 1.5 x 500.
+  bad.runs[6] = run("POST /orders (many users)", 64, 500, {
+    errors: { socket: 1, non2xx: 2 },
+    processes: { gateway: usage(90), user: usage(80), order: usage(200), notification: usage(60), postgres: usage(10) },
+  });
+  bad.worker!.workerEventsPerS = 600;
+  bad.sustained!.events = lostOne;
+  bad.paced!.p99Ms = 150;
+  bad.ready!.worstBySecond = [400, 100];
+  bad.runs[1] = run("GET /users/{id}", 64, 1000);
+  expect(targets(bad).map((t) => t.met)).toEqual(Array(10).fill(false));
 });

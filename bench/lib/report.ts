@@ -44,26 +44,61 @@ export function markdown(results: Results, svgFile: string): string {
       results.runs.map((r) => [r.scenario, r.concurrency, r.rps, r.p50Ms, r.p99Ms, r.maxMs, errors(r), events(r)]),
     ),
   ];
-  if (results.halfRate) {
-    const h = results.halfRate;
+  const paced = [
+    ["80% of the best many-user rate, sustained", results.sustained],
+    ["100 orders/s", results.paced],
+    ["100 orders/s from the first /ready after a restart", results.ready],
+  ] as const;
+  if (paced.some(([, r]) => r)) {
     parts.push(
-      "## Event latency at half the maximum POST /orders rate (wrk paced by its Lua script, 64 connections)",
+      "## Open-loop POST /orders over many users (latency from each request's intended start: bench/open-loop.ts)",
       table(
-        ["target req/s", "achieved req/s", "p50 ms", "p99 ms", "errors", "event p50 ms", "event p99 ms", "event max ms", "lost", "drain ms"],
         [
-          [
-            h.targetRps,
-            h.rps,
-            h.p50Ms,
-            h.p99Ms,
-            errors(h),
-            h.events?.p50Ms ?? "",
-            h.events?.p99Ms ?? "",
-            h.events?.maxMs ?? "",
-            h.events?.lost ?? "",
-            h.events?.drainMs ?? "",
-          ],
+          "run",
+          "target req/s",
+          "achieved req/s",
+          "p50 ms",
+          "p99 ms",
+          "max ms",
+          "errors",
+          "event p50 ms",
+          "event p99 ms",
+          "event max ms",
+          "lost",
+          "drain ms",
+          "worst per second ms",
         ],
+        paced.flatMap(([name, r]) =>
+          r
+            ? [
+                [
+                  name,
+                  r.targetRps,
+                  r.rps,
+                  r.p50Ms,
+                  r.p99Ms,
+                  r.maxMs,
+                  errors(r),
+                  r.events?.p50Ms ?? "",
+                  r.events?.p99Ms ?? "",
+                  r.events?.maxMs ?? "",
+                  r.events?.lost ?? "",
+                  r.events?.drainMs ?? "",
+                  r.worstBySecond.map((ms) => Math.round(ms)).join(" "),
+                ],
+              ]
+            : [],
+        ),
+      ),
+    );
+  }
+  if (results.worker) {
+    const w = results.worker;
+    parts.push(
+      "## The notification worker alone (events published straight into the stream)",
+      table(
+        ["events", "notified", "worker events/s", "bare JetStream consume+ack /s", "worker SQL floor (pgbench) /s"],
+        [[w.events, w.notified, w.workerEventsPerS, w.rawConsumeAckPerS, w.sqlFloorPerS ?? "n/a"]],
       ),
     );
   }
@@ -82,7 +117,7 @@ export function markdown(results: Results, svgFile: string): string {
     "`postgres` is the backends of this run's databases; `nats (shared)` is the machine's nats-server, which others may use too; `load` is wrk, pgbench or the gRPC client.",
     table(
       ["scenario", "c", ...PROCESS_COLUMNS],
-      [...results.runs, ...(results.halfRate ? [{ ...results.halfRate, scenario: "POST /orders (half rate)" }] : [])].map((r) => [
+      [...results.runs, ...paced.flatMap(([name, r]) => (r ? [{ ...r, scenario: name, concurrency: "open" }] : []))].map((r) => [
         r.scenario,
         r.concurrency,
         ...PROCESS_COLUMNS.map((p) => (r.processes[p] ? `${r.processes[p].cpuSeconds} / ${r.processes[p].peakRssMb}` : "")),
@@ -90,8 +125,8 @@ export function markdown(results: Results, svgFile: string): string {
     ),
     "## CPU milliseconds per request",
     "The system's CPU during each run divided by the requests served: where each request's cost goes, and a figure " +
-      "that moves less with the machine's noise than requests/s. Work still queued when the run ends (events not yet " +
-      "notified) is not counted. `system` is every column but `load`.",
+      "that moves less with the machine's noise than requests/s. For runs that cause events, the sampling goes on until " +
+      "every event is notified and no delivery is due, so that work counts too. `system` is every column but `load`.",
     table(
       ["scenario", "c", ...SYSTEM_COLUMNS, "system"],
       results.runs

@@ -9,6 +9,7 @@ const COLORS: Record<Scenario, string> = {
   "GET /users/{id}": "#1f77b4",
   "POST /users": "#2ca02c",
   "POST /orders": "#d62728",
+  "POST /orders (many users)": "#ff7f0e",
   "mixed 80/20": "#9467bd",
   "Elysia GET /hello": "#7f7f7f",
   "Elysia POST (validated)": "#bcbd22",

@@ -120,8 +120,9 @@ export async function startSystem(options: { extraBunArgs?: string[] } = {}) {
   const databases = {} as Record<DatabaseApp, BenchDatabase>;
   const ports = {} as Record<AppName, number>;
   // Production mode needs its keys; the bench runs as an admin whose token outlives a full run.
+  const signingJwk = await generateSigningJwk();
   const auth = {
-    AUTH_SIGNING_KEYS: JSON.stringify({ keys: [await generateSigningJwk()] }),
+    AUTH_SIGNING_KEYS: JSON.stringify({ keys: [signingJwk] }),
     AUTH_EMAIL_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64"),
     AUTH_ACCESS_TTL_S: "3600",
   };
@@ -160,6 +161,23 @@ export async function startSystem(options: { extraBunArgs?: string[] } = {}) {
     stopped = true;
     await Promise.all(Object.values<Proc>(apps).map((p) => stopProcess(p)));
   };
+  const startAll = async () => {
+    for (const group of startGroups()) await Promise.all(group.map((a) => start(a.name)));
+  };
+  /**
+   * Every app stopped and started again on the same databases and stream, as a rolling restart
+   * leaves a system: returns once the gateway's /health answers (its /ready may not yet).
+   */
+  const restart = async () => {
+    await stop();
+    // The warnings of the first start still count in the run's total.
+    const carried = Object.fromEntries(Object.entries<Proc>(apps).map(([name, p]) => [name, p.warnings]));
+    for (const name of Object.keys(ports)) delete ports[name as AppName];
+    stopped = false;
+    await startAll();
+    for (const [name, n] of Object.entries(carried)) apps[name as AppName].warnings += n;
+    handle.gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+  };
   const cleanup = async () => {
     await stop();
     await Promise.all([...Object.values<BenchDatabase>(databases).map((d) => d.drop()), stream.remove()].map((p) => p.catch(() => {})));
@@ -171,14 +189,15 @@ export async function startSystem(options: { extraBunArgs?: string[] } = {}) {
       }),
     );
     // Each app once the apps it calls listen (the order service asks the user service about users).
-    for (const group of startGroups()) await Promise.all(group.map((a) => start(a.name)));
+    await startAll();
     // wrk, the gRPC baseline and the seeding read it from the environment.
     process.env.BENCH_TOKEN = (await createAdmin(databases.user.url, `http://127.0.0.1:${ports.gateway}`)).accessToken;
   } catch (err) {
     await cleanup();
     throw err;
   }
-  return { apps, ports, gatewayUrl: `http://127.0.0.1:${ports.gateway}`, databases, stream, stop, cleanup };
+  const handle = { apps, ports, gatewayUrl: `http://127.0.0.1:${ports.gateway}`, databases, stream, signingJwk, stop, restart, cleanup };
+  return handle;
 }
 
 export type BenchSystem = Awaited<ReturnType<typeof startSystem>>;

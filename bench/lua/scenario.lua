@@ -5,6 +5,9 @@
 --   post-user  <run-prefix>            POST /users with a unique email per request
 --   post-order <user-id>               POST /orders for that user
 --   mixed      <user-id> <id>...       80% GET /users/{id}, 20% POST /orders
+--   customer-orders <file>             POST /orders, each by the next customer of the file (lines
+--                                      "<user-id> <access-token>", bench/lib/customers.ts), with
+--                                      that customer's own token
 --   hello-get                          GET /hello            (Elysia baseline)
 --   hello-post <run-prefix>            POST /users validated (Elysia baseline)
 -- With BENCH_RATE=<requests/s> in the environment, requests are paced to that total rate (the
@@ -33,6 +36,17 @@ function init(args)
   for i = 2, #args do
     ids[#ids + 1] = args[i]
   end
+  customers = {}
+  if mode == "customer-orders" then
+    for line in io.lines(args[2]) do
+      local id, token = line:match("^(%S+) (%S+)$")
+      if id then
+        customers[#customers + 1] = { id = id, headers = { ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token } }
+      end
+    end
+    -- Threads start at different customers.
+    counter = (thread_tag or 0) * 7919
+  end
 end
 
 local function get_user()
@@ -44,9 +58,9 @@ local function post_user(path)
   return wrk.format("POST", path, json_headers, '{"name":"Bench User","email":"' .. email .. '"}')
 end
 
-local function post_order(user_id)
+local function post_order(user_id, headers)
   local body = '{"user_id":"' .. user_id .. '","items":[{"product_id":"456","quantity":2}]}'
-  return wrk.format("POST", "/orders", json_headers, body)
+  return wrk.format("POST", "/orders", headers or json_headers, body)
 end
 
 function request()
@@ -57,6 +71,9 @@ function request()
     return post_user("/users")
   elseif mode == "post-order" then
     return post_order(ids[1])
+  elseif mode == "customer-orders" then
+    local c = customers[(counter % #customers) + 1]
+    return post_order(c.id, c.headers)
   elseif mode == "mixed" then
     if counter % 5 == 0 then
       return post_order(ids[1])

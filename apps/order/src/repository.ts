@@ -2,7 +2,7 @@ import type { Executor } from "@evented/core";
 import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Product } from "./order.ts";
 import { CANCELLABLE } from "./order.ts";
-import { deletedUsers, type Order, type OrderItem, type OrderStatus, orderItems, orders, products } from "./schema.ts";
+import { deletedUsers, knownUsers, type Order, type OrderItem, type OrderStatus, orderItems, orders, products } from "./schema.ts";
 
 type OrderRow = typeof orders.$inferSelect;
 
@@ -90,8 +90,18 @@ export async function lockUserExclusive(tx: Executor, userId: string): Promise<v
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${userId}, 0))`);
 }
 
-export async function isUserDeleted(tx: Executor, userId: string): Promise<boolean> {
-  return (await tx.select().from(deletedUsers).where(eq(deletedUsers.userId, userId))).length > 0;
+/** What the order service's own read model says of a user, in one statement. */
+export async function userStanding(tx: Executor, userId: string): Promise<{ known: boolean; deleted: boolean }> {
+  const rows = await tx.execute<{ known: boolean; deleted: boolean }>(
+    sql`select exists (select 1 from ${knownUsers} where ${knownUsers.userId} = ${userId}) as known,
+               exists (select 1 from ${deletedUsers} where ${deletedUsers.userId} = ${userId}) as deleted`,
+  );
+  const [row] = rows as unknown as { known: boolean; deleted: boolean }[];
+  return { known: row!.known, deleted: row!.deleted };
+}
+
+export async function markUserKnown(tx: Executor, userId: string): Promise<void> {
+  await tx.insert(knownUsers).values({ userId }).onConflictDoNothing();
 }
 
 export async function markUserDeleted(tx: Executor, userId: string): Promise<void> {

@@ -57,6 +57,16 @@ export const orderItems = pgTable(
   (t) => [primaryKey({ columns: [t.orderId, t.line] })],
 );
 
+/**
+ * Users this service knows exist (from UserCreated, or a GetUser answer for a user whose event had
+ * not arrived yet): an order for one needs no call to the user service. A user in deleted_users is
+ * gone whether or not it is here.
+ */
+export const knownUsers = pgTable("known_users", {
+  userId: uuid("user_id").primaryKey(),
+  knownAt: timestamp("known_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
 /** Users this service has seen deleted (from UserDeleted): no new order may name them. */
 export const deletedUsers = pgTable("deleted_users", {
   userId: uuid("user_id").primaryKey(),

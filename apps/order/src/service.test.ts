@@ -361,6 +361,46 @@ describe("cancel", () => {
   });
 });
 
+describe("the read model of users", () => {
+  test("a user known from UserCreated gets orders without the user service, even while it is down", async () => {
+    const userId = Bun.randomUUIDv7(); // not in the fake directory: only the event says it exists
+    await db.db.transaction((tx) => orders.userCreated(tx, userId));
+    const asked = directory.asked;
+    directory.down = true;
+    try {
+      expect((await orders.create(seedOrder(userId))).userId).toBe(userId);
+    } finally {
+      directory.down = false;
+    }
+    expect(directory.asked).toBe(asked);
+  });
+
+  test("a user whose event has not arrived is asked about once, then known", async () => {
+    const userId = newUser();
+    const asked = directory.asked;
+    const before = await count(schema.orders);
+    await orders.create(seedOrder(userId));
+    await orders.create(seedOrder(userId));
+    expect(directory.asked).toBe(asked + 1);
+    // The attempt before the question rolled back: two orders, two OrderCreated, no more.
+    expect(await count(schema.orders)).toBe(before + 2);
+  });
+
+  test("a user unknown here and to the user service gets no order, and stays unknown", async () => {
+    const asked = directory.asked;
+    expect(await failure(orders.create(seedOrder(MISSING)))).toMatchObject({ code: status.FAILED_PRECONDITION });
+    expect(await failure(orders.create(seedOrder(MISSING)))).toMatchObject({ code: status.FAILED_PRECONDITION });
+    expect(directory.asked).toBe(asked + 2);
+  });
+
+  test("a known user who is deleted gets no order", async () => {
+    const userId = Bun.randomUUIDv7();
+    await db.db.transaction((tx) => orders.userCreated(tx, userId));
+    await db.db.transaction((tx) => orders.cancelOrdersOfUser(tx, userId, {}));
+    expect(await failure(orders.create(seedOrder(userId)))).toMatchObject({ code: status.FAILED_PRECONDITION });
+  });
+});
+
 describe("a deleted user", () => {
   const cancelOrdersOf = (userId: string) => db.db.transaction((tx) => orders.cancelOrdersOfUser(tx, userId, { requestId: "req-user-deleted" }));
 

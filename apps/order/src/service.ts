@@ -21,7 +21,10 @@ import type { Order } from "./schema.ts";
 
 export type { Order, OrderItem, OrderStatus, Product };
 
-/** What the order service needs to know about users: whether one exists (user service, over gRPC). */
+/**
+ * Whether a user exists, asked of the user service over gRPC: for a user whose UserCreated has not
+ * reached this service yet (the read model in known_users answers for the others).
+ */
 export interface UserDirectory {
   exists(userId: string, ctx: EventContext): Promise<boolean>;
 }
@@ -56,33 +59,51 @@ export class OrderService {
     // A retry of a create that committed gets its first answer, even if the user is gone since.
     const first = await replay(this.db, ctx.idempotencyKey, request, reviveOrder);
     if (first) return first;
+    // The user's standing comes from this service's read model (UserCreated, UserDeleted), checked
+    // inside the transaction; only a user it has not heard of yet costs a call to the user service,
+    // after which it is known here too.
+    const unknown = Symbol("unknown user");
+    const attempt = (asked: boolean) =>
+      this.db.transaction((tx) =>
+        once(
+          tx,
+          ctx.idempotencyKey,
+          request,
+          async () => {
+            // Priced in this transaction, from the catalog as it is now; the order keeps these prices.
+            const products = wanted.map((i) => i.productId);
+            const { items, currency, total } = priceItems(wanted, await repo.findProducts(tx, products), request.currency);
+            const id = Bun.randomUUIDv7();
+            const event = newEvent(SOURCE, id, { $case: "orderCreated", value: { orderId: id, userId, items, currency, total } }, ctx);
+            // One round trip: the statements are pipelined and PostgreSQL runs them in this order, so
+            // the check runs once the lock is held and sees a deletion that committed before; if the
+            // user is gone (or not known here), throwing rolls the inserts back.
+            const [, standing, created] = await Promise.all([
+              repo.lockUserShared(tx, userId),
+              repo.userStanding(tx, userId),
+              repo.insertOrder(tx, { id, userId, status: NEW_ORDER_STATUS, currency, total }, items),
+              this.outbox.add(tx, event),
+              asked && repo.markUserKnown(tx, userId),
+            ]);
+            if (standing.deleted) throw failedPrecondition(`user ${userId} does not exist`);
+            if (!standing.known && !asked) throw unknown;
+            return created;
+          },
+          reviveOrder,
+        ),
+      );
+    try {
+      return await attempt(false);
+    } catch (err) {
+      if (err !== unknown) throw err;
+    }
     if (!(await this.users.exists(userId, ctx))) throw failedPrecondition(`user ${userId} does not exist`);
-    return this.db.transaction((tx) =>
-      once(
-        tx,
-        ctx.idempotencyKey,
-        request,
-        async () => {
-          // Priced in this transaction, from the catalog as it is now; the order keeps these prices.
-          const products = wanted.map((i) => i.productId);
-          const { items, currency, total } = priceItems(wanted, await repo.findProducts(tx, products), request.currency);
-          const id = Bun.randomUUIDv7();
-          const event = newEvent(SOURCE, id, { $case: "orderCreated", value: { orderId: id, userId, items, currency, total } }, ctx);
-          // One round trip: the statements are pipelined and PostgreSQL runs them in this order, so
-          // the check runs once the lock is held and sees a deletion that committed before; if the
-          // user is gone, throwing rolls the inserts back.
-          const [, deleted, created] = await Promise.all([
-            repo.lockUserShared(tx, userId),
-            repo.isUserDeleted(tx, userId),
-            repo.insertOrder(tx, { id, userId, status: NEW_ORDER_STATUS, currency, total }, items),
-            this.outbox.add(tx, event),
-          ]);
-          if (deleted) throw failedPrecondition(`user ${userId} does not exist`);
-          return created;
-        },
-        reviveOrder,
-      ),
-    );
+    return attempt(true);
+  }
+
+  /** UserCreated, inside the consumer's transaction: orders for the user need no GetUser from now on. */
+  async userCreated(tx: Executor, userId: string): Promise<void> {
+    await repo.markUserKnown(tx, userId);
   }
 
   listProducts(): Promise<Product[]> {

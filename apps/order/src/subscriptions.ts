@@ -5,6 +5,16 @@ import type { OrderService } from "./service.ts";
 export function subscriptions(orders: OrderService, cascade: Passes): Subscription[] {
   return [
     {
+      // The read model of users behind POST /orders (known_users); a durable of its own, so its
+      // filter is the one subject and the order service is not woken by every other event.
+      durable: "order-on-user-created",
+      handlers: {
+        async userCreated({ userId }, _event, tx) {
+          await orders.userCreated(tx, userId);
+        },
+      },
+    },
+    {
       durable: "order-on-user-deleted",
       handlers: {
         async userDeleted({ userId }, event, tx, log) {

@@ -52,11 +52,11 @@ export interface ConsumerOptions {
   backoffMs?: number[];
   /** How long JetStream waits for an ack before it redelivers (a crashed worker's messages; default 30 s). */
   ackWaitMs?: number;
-  /** Messages handled at once; events of one aggregate are still handled one after another (default 16). */
+  /** Messages handled at once; events of one aggregate are still handled one after another; at most this many go into one transaction (default 64). */
   concurrency?: number;
 }
 
-export const CONSUMER_DEFAULTS = { maxAttempts: 5, backoffMs: [1000, 5000, 15_000, 30_000], ackWaitMs: 30_000, concurrency: 16 } as const;
+export const CONSUMER_DEFAULTS = { maxAttempts: 5, backoffMs: [1000, 5000, 15_000, 30_000], ackWaitMs: 30_000, concurrency: 64 } as const;
 
 export interface RunningConsumers {
   stop(): Promise<void>;
@@ -137,12 +137,13 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
   /** Handler failures per message (stream sequence), outages not included. */
   const failures = new Map<number, number>();
 
+  /** Applies one event in a transaction of its own (with its inbox row), acks, or retries / dead-letters it. */
   async function handleMessage(m: JsMsg, event: EventOf): Promise<void> {
     // The trace goes on from the request that caused the event (the envelope's traceparent).
     const { span, traceId } = startSpan(`${event.type} process`, SpanKind.CONSUMER, event.traceparent || undefined, {
       "messaging.consumer.group.name": sub.durable,
     });
-    const elog = log.child({ eventId: event.id, eventType: event.type, requestId: event.correlationId || undefined, traceId });
+    const elog = eventLog(event, traceId);
     try {
       const applied = await db.transaction(async (tx) => {
         const fresh = await tx
@@ -158,25 +159,122 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
       failures.delete(m.seq);
       elog.debug({ applied }, applied ? "event handled" : "duplicate event skipped");
     } catch (err) {
-      const outage = isUnreachable(err);
-      const attempt = outage ? m.info.deliveryCount : (failures.get(m.seq) ?? 0) + 1;
-      if (!outage) failures.set(m.seq, attempt);
-      if (!outage && attempt >= maxAttempts) {
-        await deadLetter(m, event.id, errorMessage(err)).then(
-          () => failures.delete(m.seq),
-          (e) => {
-            elog.warn({ err: e }, "could not store dead letter; will retry");
-            m.nak(backoffMs.at(-1));
-          },
-        );
-        return;
-      }
-      const delay = backoffMs[Math.min(attempt, backoffMs.length) - 1] ?? 1000;
-      elog.warn({ err, attempt, retryInMs: delay }, "event handler failed; will retry");
-      m.nak(delay);
+      await failed(m, event, err, elog);
       span.setStatus({ code: SpanStatusCode.ERROR });
     } finally {
       span.end();
+    }
+  }
+
+  /** A handler (or the database) failed for this delivery: retry it with backoff, or dead-letter it. */
+  async function failed(m: JsMsg, event: EventOf, err: unknown, elog: Logger): Promise<void> {
+    const outage = isUnreachable(err);
+    const attempt = outage ? m.info.deliveryCount : (failures.get(m.seq) ?? 0) + 1;
+    if (!outage) failures.set(m.seq, attempt);
+    if (!outage && attempt >= maxAttempts) {
+      await deadLetter(m, event.id, errorMessage(err)).then(
+        () => failures.delete(m.seq),
+        (e) => {
+          elog.warn({ err: e }, "could not store dead letter; will retry");
+          m.nak(backoffMs.at(-1));
+        },
+      );
+      return;
+    }
+    const delay = backoffMs[Math.min(attempt, backoffMs.length) - 1] ?? 1000;
+    elog.warn({ err, attempt, retryInMs: delay }, "event handler failed; will retry");
+    m.nak(delay);
+  }
+
+  const eventLog = (event: EventOf, traceId: string | undefined) =>
+    log.child({ eventId: event.id, eventType: event.type, requestId: event.correlationId || undefined, traceId });
+
+  /**
+   * Group commit: the events ready at the same moment (at most `concurrency`, never two of one
+   * aggregate: each aggregate's next event waits for its previous one) are applied in one
+   * transaction: one inbox insert for all of them (the duplicates it finds are skipped), then each
+   * fresh event's handler in arrival order, one commit, then the acks. Still exactly once: an
+   * event's effect and its inbox row commit together or not at all. If a handler fails, the batch
+   * rolls back, that event's attempt is counted (retried, dead-lettered) as it would be alone, and
+   * the others go again without it; any other failure (the database, the commit) sends each event
+   * through handleMessage alone. Two batches run at once at most.
+   */
+  type Pending = { m: JsMsg; event: EventOf; done: () => void };
+  let queue: Pending[] = [];
+  let batches = 0;
+  const MAX_BATCHES = 2;
+
+  function enqueue(m: JsMsg, event: EventOf): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    queue.push({ m, event, done: resolve });
+    // The first event of a quiet moment starts a batch once the messages already received are
+    // queued too (setImmediate); under load, a batch starts when one ends.
+    if (batches < MAX_BATCHES && queue.length === 1) setImmediate(flush);
+    return promise;
+  }
+
+  function flush(): void {
+    if (batches >= MAX_BATCHES || queue.length === 0) return;
+    const batch = queue;
+    queue = [];
+    batches++;
+    void applyBatch(batch).finally(() => {
+      batches--;
+      flush();
+    });
+  }
+
+  async function applyBatch(batch: Pending[]): Promise<void> {
+    if (batch.length === 1) {
+      const [only] = batch;
+      await handleMessage(only!.m, only!.event);
+      only!.done();
+      return;
+    }
+    const spans = batch.map(({ event }) =>
+      startSpan(`${event.type} process`, SpanKind.CONSUMER, event.traceparent || undefined, { "messaging.consumer.group.name": sub.durable }),
+    );
+    const logs = batch.map(({ event }, i) => eventLog(event, spans[i]!.traceId));
+    let running = -1;
+    try {
+      await db.transaction(async (tx) => {
+        const fresh = await tx
+          .insert(processedEvents)
+          .values(batch.map(({ event }) => ({ consumer: sub.durable, eventId: event.id })))
+          .onConflictDoNothing()
+          .returning({ id: processedEvents.eventId });
+        const applied = new Set(fresh.map((r) => r.id));
+        for (const [i, { event }] of batch.entries()) {
+          if (!applied.has(event.id)) continue;
+          running = i;
+          await dispatch(sub.handlers, event, tx, logs[i]!);
+        }
+        running = -1;
+      });
+    } catch (err) {
+      for (const s of spans) s.span.end();
+      if (running < 0 || isUnreachable(err)) {
+        // Not one handler's doing (the database, the commit): each event alone, as without batches.
+        for (const { m, event, done } of batch) {
+          await handleMessage(m, event);
+          done();
+        }
+        return;
+      }
+      // The handler of event `running` failed: that is its attempt, counted as it would be alone;
+      // the others (rolled back with it) go again, in a batch without it.
+      const bad = batch[running]!;
+      spans[running]!.span.setStatus({ code: SpanStatusCode.ERROR });
+      await failed(bad.m, bad.event, err, logs[running]!);
+      bad.done();
+      await applyBatch(batch.filter((_, i) => i !== running));
+      return;
+    }
+    for (const [i, { m, done }] of batch.entries()) {
+      m.ack();
+      failures.delete(m.seq);
+      spans[i]!.span.end();
+      done();
     }
   }
 
@@ -218,7 +316,7 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
       // A task never rejects: an ack or nak that throws (connection gone) must not skip the
       // aggregate's next event nor end this loop; the message comes back after the ack wait.
       const task = (tails.get(key) ?? Promise.resolve())
-        .then(() => handleMessage(m, event))
+        .then(() => enqueue(m, event))
         .catch((err) => log.error({ err, eventId: event.id }, "message handling failed"));
       tails.set(key, task);
       inflight.add(task);

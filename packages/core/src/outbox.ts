@@ -62,7 +62,19 @@ export class Outbox {
       })),
     );
     afterCommit(tx, this.wake);
+    // A pass publishes one event per aggregate (the oldest unpublished: their order), so a
+    // transaction with two events of one aggregate (UserCreated and AccountEmailRequested) asks for
+    // a second pass right after the first, instead of leaving the second event for the sweep.
+    const seen = this.aggregatesOf.get(tx) ?? new Set<string>();
+    this.aggregatesOf.set(tx, seen);
+    for (const e of events) {
+      if (seen.has(e.aggregateId)) afterCommit(tx, this.wakeAgain);
+      seen.add(e.aggregateId);
+    }
   }
+
+  /** The aggregates each open transaction has added events of (see add). */
+  private readonly aggregatesOf = new WeakMap<Executor, Set<string>>();
 
   /** Starts relaying: the sweep, and a pass after each commit that added events. */
   start(): void {
@@ -74,6 +86,9 @@ export class Outbox {
   private readonly wake = () => {
     if (this.started) this.passes.kick();
   };
+
+  /** A second wake after the same commit (a different function, so afterCommit keeps both): one more pass. */
+  private readonly wakeAgain = () => this.wake();
 
   /**
    * Stops the sweep, waits for the pass in flight, then makes one last pass so events committed by

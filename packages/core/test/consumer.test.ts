@@ -215,3 +215,34 @@ test("applied event ids are forgotten after the inbox retention, not before", as
   expect(await pruneProcessedEvents(pg.db)).toBe(1);
   expect((await pg.sql`select event_id from processed_events`).map((r) => r.event_id)).toEqual([recent]);
 });
+
+test("events ready together are applied in one transaction each batch, each exactly once, one aggregate's in order", async () => {
+  await pg.sql`create table if not exists batch_effects (seq serial, event_id uuid not null, aggregate text not null, txid bigint not null)`;
+  await pg.sql`truncate batch_effects`;
+  const batched: Subscription = {
+    durable: "batch-consumer",
+    handlers: {
+      async userCreated(_user, event, tx) {
+        await tx.execute(sql`insert into batch_effects (event_id, aggregate, txid) values (${event.id}, ${event.aggregateId}, txid_current())`);
+      },
+    },
+  };
+  nats = await testStream();
+  // Already in the stream when the consumer starts: its first pull gets them all at once.
+  const events = Array.from({ length: 30 }, (_, i) => userCreated(`many-${i}`));
+  const same = [userCreated("same"), userCreated("same"), userCreated("same")];
+  let last = await publish(events[0]!);
+  for (const e of [...events.slice(1), ...same]) last = await publish(e);
+  await publish(events[3]!, `${events[3]!.id}-again`); // a duplicate, too
+  running = await startConsumers([batched], { bus: nats.bus, db: pg.db, log: silent });
+  await waitFor("every event applied", async () => (await pg.sql`select count(*)::int as n from batch_effects`)[0]!.n >= events.length + same.length);
+  await waitFor("every message acked", async () => (await nats.bus.jsm.consumers.info(nats.stream, "batch-consumer")).ack_floor.stream_seq >= last.seq + 1);
+
+  const rows = await pg.sql<{ event_id: string; aggregate: string; txid: string }[]>`select event_id, aggregate, txid::text from batch_effects order by seq`;
+  expect(rows.map((r) => r.event_id).sort()).toEqual([...events, ...same].map((e) => e.id).sort());
+  const transactions = new Set(rows.map((r) => r.txid));
+  expect(transactions.size).toBeLessThan(rows.length / 2);
+  const ofSame = rows.filter((r) => r.aggregate === "same");
+  expect(ofSame.map((r) => r.event_id)).toEqual(same.map((e) => e.id));
+  expect(new Set(ofSame.map((r) => r.txid)).size).toBe(3); // one aggregate's events never share a batch
+});

@@ -220,3 +220,16 @@ test("published rows are pruned after the retention; newer and unpublished ones 
   const left = (await pg.db.select({ eventId: outbox.eventId }).from(outbox)).map((r) => r.eventId).sort();
   expect(left).toEqual([recent.id, pending.id].sort());
 });
+
+test("a transaction with two events of one aggregate has both published at once, in order, not the second at the sweep", async () => {
+  const o = relay(nats.bus, { sweepMs: 3600_000 }); // no sweep during the test: only the commit can wake the relay
+  o.start();
+  const [first, second] = [userCreated("two"), userCreated("two")];
+  await pg.db.transaction(async (tx) => {
+    await o.add(tx, first);
+    await o.add(tx, second);
+  });
+  await waitFor("both events published", async () => (await streamCount()) >= 2, { timeoutMs: 10_000 });
+  expect((await streamMessages(2)).map((m) => m.msgId)).toEqual([first.id, second.id]);
+  expect(await unpublished()).toBe(0);
+});

@@ -1,0 +1,21 @@
+// `bun bench/worker.ts [events]`: the notification worker alone (bench/lib/worker.ts), on a system
+// started as the bench starts it: N OrderCreated published straight into the stream, the worker's
+// rate of turning them into notifications, and a bare JetStream consumer's fetch-and-ack rate.
+import { seedCustomers } from "./lib/customers.ts";
+import { backendTracker, systemGroups } from "./lib/measure.ts";
+import { startSystem } from "./lib/system.ts";
+import { workerPhase } from "./lib/worker.ts";
+
+const [events = "5000"] = process.argv.slice(2);
+const system = await startSystem();
+const backends = await backendTracker(Object.values(system.databases).map((d) => d.name));
+try {
+  const customers = await seedCustomers(system.databases, system.signingJwk, 1000);
+  const w = await workerPhase(system, customers, Number(events), await systemGroups(system, backends.pids));
+  const cpu = Object.entries(w.processes).map(([name, u]) => `${name} ${((u.cpuSeconds * 1000) / w.notified).toFixed(2)}`);
+  console.log(`CPU ms per event: ${cpu.join(", ")}`);
+  await customers.remove();
+} finally {
+  await backends.close();
+  await system.cleanup();
+}
