@@ -61,20 +61,25 @@ export class Outbox {
         headers: { "x-request-id": e.correlationId, traceparent: e.traceparent, "event-type": e.type },
       })),
     );
-    afterCommit(tx, this.wake);
     // A pass publishes one event per aggregate (the oldest unpublished: their order), so a
-    // transaction with two events of one aggregate (UserCreated and AccountEmailRequested) asks for
-    // a second pass right after the first, instead of leaving the second event for the sweep.
-    const seen = this.aggregatesOf.get(tx) ?? new Set<string>();
-    this.aggregatesOf.set(tx, seen);
+    // transaction with k events of one aggregate (UserCreated and AccountEmailRequested) asks for k
+    // passes after its commit, instead of leaving the later events for the sweep.
+    let added = this.addedIn.get(tx);
+    if (!added) {
+      const mine = { perAggregate: new Map<string, number>(), most: 0 };
+      this.addedIn.set(tx, mine);
+      afterCommit(tx, () => this.wake(mine.most));
+      added = mine;
+    }
     for (const e of events) {
-      if (seen.has(e.aggregateId)) afterCommit(tx, this.wakeAgain);
-      seen.add(e.aggregateId);
+      const n = (added.perAggregate.get(e.aggregateId) ?? 0) + 1;
+      added.perAggregate.set(e.aggregateId, n);
+      added.most = Math.max(added.most, n);
     }
   }
 
-  /** The aggregates each open transaction has added events of (see add). */
-  private readonly aggregatesOf = new WeakMap<Executor, Set<string>>();
+  /** Per open transaction: how many events it added of each aggregate, and the most of one (see add). */
+  private readonly addedIn = new WeakMap<Executor, { perAggregate: Map<string, number>; most: number }>();
 
   /** Starts relaying: the sweep, and a pass after each commit that added events. */
   start(): void {
@@ -82,13 +87,10 @@ export class Outbox {
     this.passes.start();
   }
 
-  /** After a commit: wakes the relay, if started; wakes while it runs coalesce into one more pass. */
-  private readonly wake = () => {
-    if (this.started) this.passes.kick();
-  };
-
-  /** A second wake after the same commit (a different function, so afterCommit keeps both): one more pass. */
-  private readonly wakeAgain = () => this.wake();
+  /** After a commit: `passes` passes of the relay, if started (wakes while one runs coalesce). */
+  private wake(passes: number): void {
+    if (this.started) this.passes.kick(passes);
+  }
 
   /**
    * Stops the sweep, waits for the pass in flight, then makes one last pass so events committed by

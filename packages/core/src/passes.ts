@@ -6,7 +6,8 @@
  */
 export class Passes {
   private running: Promise<void> | undefined;
-  private again = false;
+  /** Passes asked for that have to start after the one running. */
+  private owed = 0;
   private stopped = false;
   private timer: Timer | undefined;
 
@@ -20,20 +21,21 @@ export class Passes {
     this.kick();
   }
 
-  kick(): void {
+  /** Makes sure `passes` passes start from now on (the first at once, unless one is running). */
+  kick(passes = 1): void {
     if (this.stopped) return; // a late kick (work finished during shutdown) must not start a pass
     if (this.running) {
-      this.again = true;
+      this.owed = Math.max(this.owed, passes);
       return;
     }
+    this.owed = Math.max(this.owed, passes - 1);
     this.running = this.pass()
       .then(() => undefined)
       .finally(() => {
         this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
+        const owed = this.owed;
+        this.owed = 0;
+        if (owed > 0) this.kick(owed);
       });
   }
 
@@ -42,7 +44,7 @@ export class Passes {
     this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
-    this.again = false;
+    this.owed = 0;
     await this.running;
   }
 }
