@@ -3,8 +3,10 @@ import {
   type CallerAuth,
   callerKey,
   ensureAccess,
+  failedPrecondition,
   invalid,
   type Logger,
+  mayAccess,
   orderStatusFromProto,
   orderStatusToProto,
   requireAdmin,
@@ -16,8 +18,7 @@ import { ORDER_STATUSES } from "./order.ts";
 import type { Order, OrderService } from "./service.ts";
 
 /**
- * gRPC <-> domain, and who may: a customer places, reads and cancels their own orders (the user
- * service, asked with their token, says whether the user is theirs to order for); moving an
+ * gRPC <-> domain, and who may: a customer places, reads and cancels their own orders; moving an
  * order along its lifecycle is an admin's act; the product catalog is open to anyone. Without `auth` (unit tests) nothing is checked.
  */
 export function orderServer(orders: OrderService, log: Logger, auth?: CallerAuth): orderV1.OrderServiceServer {
@@ -31,8 +32,10 @@ export function orderServer(orders: OrderService, log: Logger, auth?: CallerAuth
     {
       listProducts: async () => ({ products: await orders.listProducts() }),
       createOrder: async (req, ctx) => {
-        // No user_id: the caller's own order.
+        // No user_id: the caller's own order. Another user's only for an admin: to anyone else that
+        // user does not exist, as for an unknown id, so ids cannot be probed.
         const input = { ...req, userId: req.userId || ctx.caller?.userId || "" };
+        if (auth && !mayAccess(requireCaller(ctx), input.userId)) throw failedPrecondition(`user ${input.userId} does not exist`);
         return { order: toProto(await orders.create(input, { ...ctx, idempotencyKey: callerKey(ctx.caller, req.idempotencyKey) })) };
       },
       getOrder: async (req, ctx) => ({ order: toProto(await own(ctx, req.id)) }),
