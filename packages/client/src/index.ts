@@ -3,7 +3,7 @@ import { type Treaty, treaty } from "@elysiajs/eden";
 import type { App } from "./app.ts";
 import { authorizedFetch, type TokenOptions } from "./auth.ts";
 
-export { createSession, type Session, type TokenOptions } from "./auth.ts";
+export { createSession, LoginFailed, type Session, type TokenOptions } from "./auth.ts";
 export type { App };
 
 /** A typed client of the gateway: `api.users.post({ name, email })`, `api.orders({ id }).get()`, ... */

@@ -1,0 +1,5 @@
+import { Section } from "../forms.tsx";
+
+export function Operations() {
+  return <Section title="Operations">{null}</Section>;
+}

@@ -1,0 +1,5 @@
+import { Section } from "../forms.tsx";
+
+export function Preferences() {
+  return <Section title="Notification preferences">{null}</Section>;
+}
