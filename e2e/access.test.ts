@@ -29,6 +29,7 @@ interface Rule {
 const EMPTY = (s: number): [number, "empty"] => [s, "empty"];
 
 const RULES: Rule[] = [
+  { route: "GET /products", request: () => ({ path: "/products" }), expect: { anonymous: 200, owner: 200, other: 200, admin: 200 } },
   { route: "GET /me", request: () => ({ path: "/me" }), expect: { anonymous: 401, owner: 200, other: 200, admin: 200 } },
   { route: "GET /users", request: () => ({ path: "/users" }), expect: { anonymous: 401, owner: 403, other: 403, admin: 200 } },
   { route: "GET /users/{id}", request: (f) => ({ path: `/users/${f.owner.id}` }), expect: { anonymous: 401, owner: 200, other: 404, admin: 200 } },
@@ -65,6 +66,11 @@ const RULES: Rule[] = [
     route: "POST /orders (for the owner)",
     request: (f) => ({ path: "/orders", method: "POST", body: { user_id: f.owner.id, items: [{ product_id: "456", quantity: 1 }] } }),
     expect: { anonymous: 401, owner: 201, other: 400, admin: 201 },
+  },
+  {
+    route: "GET /orders?user_id={id}",
+    request: (f) => ({ path: `/orders?user_id=${f.owner.id}` }),
+    expect: { anonymous: 401, owner: 200, other: EMPTY(200), admin: 200 },
   },
   { route: "GET /orders/{id}", request: (f) => ({ path: `/orders/${f.orderId}` }), expect: { anonymous: 401, owner: 200, other: 404, admin: 200 } },
   {

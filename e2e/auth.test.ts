@@ -83,7 +83,7 @@ describe("a customer's session", () => {
       who.fetch(`${url}/orders`, {
         method: "POST",
         headers: { "content-type": "application/json", "idempotency-key": "checkout-1" },
-        body: JSON.stringify({ user_id: who.id, items: [{ product_id: "p", quantity: 1 }] }),
+        body: JSON.stringify({ user_id: who.id, items: [{ product_id: "456", quantity: 1 }] }),
       });
     const first = await place(ada);
     expect(first.status).toBe(201);
@@ -105,14 +105,14 @@ describe("a customer's session", () => {
     const order = await ada.fetch(`${url}/orders`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ user_id: ada.id, items: [{ product_id: "p", quantity: 1 }] }),
+      body: JSON.stringify({ user_id: ada.id, items: [{ product_id: "456", quantity: 1 }] }),
     });
     expect(order.status).toBe(201);
     const { id } = (await order.json()) as { id: string };
     const forAda = await bob.fetch(`${url}/orders`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ user_id: ada.id, items: [{ product_id: "p", quantity: 1 }] }),
+      body: JSON.stringify({ user_id: ada.id, items: [{ product_id: "456", quantity: 1 }] }),
     });
     expect(forAda.status).toBe(400); // as for a user that does not exist
     expect((await bob.fetch(`${url}/orders/${id}`)).status).toBe(404);

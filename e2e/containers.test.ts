@@ -160,7 +160,7 @@ describe.skipIf(why !== undefined)("docker-compose.yml in a real engine", () => 
     await waitFor(
       "every order replica to serve a CreateOrder",
       async () => {
-        const placed = await post("/orders", { user_id: user.id, items: [{ product_id: "1", quantity: 1 }] });
+        const placed = await post("/orders", { user_id: user.id, items: [{ product_id: "123", quantity: 1 }] });
         expect(placed.status).toBe(201);
         ids.push(placed.body.id);
         const logs = await Promise.all(replicas.map((id) => engine.docker(["logs", id])));

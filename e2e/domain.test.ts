@@ -136,18 +136,26 @@ describe("orders", () => {
     });
     expect(res.status).toBe(201);
     const seed = (await res.json()) as { id: string };
-    expect(seed).toMatchObject({ user_id: user.id, status: "pending", currency: "USD", total: 0, items: [{ product_id: "456", quantity: 2, unit_price: 0 }] });
+    // Priced from the sample catalog (GET /products): 456 is 12.50 USD.
+    expect(seed).toMatchObject({
+      user_id: user.id,
+      status: "pending",
+      currency: "USD",
+      total: 2500,
+      items: [{ product_id: "456", quantity: 2, unit_price: 1250 }],
+    });
 
+    const catalog = (await api.products.get()).data!.products;
+    const price = (id: string) => catalog.find((p) => p.id === id)!.unit_price;
     const priced = await api.orders.post({
       user_id: user.id,
-      currency: "EUR",
       items: [
-        { product_id: "book", quantity: 3, unit_price: 1999 },
-        { product_id: "pen", quantity: 1, unit_price: 150 },
+        { product_id: "789", quantity: 3 },
+        { product_id: "123", quantity: 1 },
       ],
     });
     expect(priced.status).toBe(201);
-    expect(priced.data).toMatchObject({ currency: "EUR", total: 3 * 1999 + 150 });
+    expect(priced.data).toMatchObject({ currency: "USD", total: 3 * price("789") + price("123") });
 
     // Eden revives date strings as Dates: compare as JSON.
     expect(JSON.parse(JSON.stringify((await api.orders({ id: seed.id }).get()).data))).toEqual(seed);
@@ -159,6 +167,40 @@ describe("orders", () => {
     expect(next.data).toMatchObject({ orders: [{ id: seed.id }], next_page_token: "" });
     const filtered = await api.orders.get({ query: { user_id: user.id } });
     expect(filtered.data!.orders.map((o) => o.id)).toEqual([priced.data!.id, seed.id]);
+  });
+
+  test("the catalog is open to anyone; an order's prices come from it, never from the body", async () => {
+    const anonymous = await fetch(`${system.gatewayUrl}/products`); // no token
+    expect(anonymous.status).toBe(200);
+    const { products } = (await anonymous.json()) as { products: { id: string; name: string; unit_price: number; currency: string }[] };
+    expect(products).toContainEqual({ id: "456", name: "Notebook", unit_price: 1250, currency: "USD" });
+    for (const p of products) expect(Object.keys(p).sort()).toEqual(["currency", "id", "name", "unit_price"]);
+
+    const user = await newUser();
+    const order = (items: unknown[], extra: object = {}) =>
+      system.fetch(`${system.gatewayUrl}/orders`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ user_id: user.id, items, ...extra }),
+      });
+    const refusals: [string, Response, string][] = [
+      ["a price in the body", await order([{ product_id: "456", quantity: 1, unit_price: 1 }]), "unit_price is not accepted"],
+      ["an unknown product", await order([{ product_id: "no-such-product", quantity: 1 }]), "is not in the catalog"],
+      [
+        "two currencies",
+        await order([
+          { product_id: "456", quantity: 1 },
+          { product_id: "2001", quantity: 1 },
+        ]),
+        "priced in USD and EUR",
+      ],
+      ["another currency named", await order([{ product_id: "456", quantity: 1 }], { currency: "EUR" }), "is not the products' currency"],
+    ];
+    for (const [what, res, says] of refusals) {
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect({ what, status: res.status, says: body.error.message.includes(says) }).toEqual({ what, status: 400, says: true });
+    }
+    expect((await api.users({ id: user.id }).orders.get({ query: {} })).data!.orders).toEqual([]);
   });
 
   test("an unknown user cannot order: 400, not 500", async () => {

@@ -62,7 +62,7 @@ async function burst<T>(n: number, concurrency: number, task: (i: number) => Pro
   return results;
 }
 
-const orderFor = (userId: string) => () => post("/orders", { user_id: userId, items: [{ product_id: "p-1", quantity: 1, unit_price: 100 }] });
+const orderFor = (userId: string) => () => post("/orders", { user_id: userId, items: [{ product_id: "456", quantity: 1 }] });
 
 /** OrderCreated notifications of a user: how many rows, and how many distinct events. */
 async function orderNotifications(userId: string): Promise<{ total: number; events: number }> {

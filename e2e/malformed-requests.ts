@@ -119,6 +119,9 @@ export const MALFORMED: Malformed[] = [
   { name: "order: product id a number", method: "POST", path: "/orders", json: withItem({ product_id: 456 }) },
   { name: "order: product id blank", method: "POST", path: "/orders", json: withItem({ product_id: "  " }) },
   { name: "order: product id huge", method: "POST", path: "/orders", json: withItem({ product_id: HUGE }), status: 413 },
+  { name: "order: unit price sent (prices come from the catalog)", method: "POST", path: "/orders", json: withItem({ unit_price: 1250 }) },
+  { name: "order: unit price 0 sent", method: "POST", path: "/orders", json: withItem({ unit_price: 0 }) },
+  { name: "order: product not in the catalog", method: "POST", path: "/orders", json: withItem({ product_id: "no-such-product" }) },
   { name: "order: unit price negative", method: "POST", path: "/orders", json: withItem({ unit_price: -100 }) },
   { name: "order: unit price a float", method: "POST", path: "/orders", json: withItem({ unit_price: 9.99 }) },
   { name: "order: unit price a string", method: "POST", path: "/orders", json: withItem({ unit_price: "999" }) },
@@ -148,6 +151,6 @@ export const MALFORMED: Malformed[] = [
   { name: "cancel: huge reason", method: "POST", path: "/orders/ORDER/cancel", json: { reason: HUGE }, status: 413 },
   { name: "cancel: unknown order", method: "POST", path: "/orders/01900000-0000-7000-8000-000000000000/cancel", status: 404 },
   // Routes that do not exist
-  { name: "no such route", method: "GET", path: "/products", status: 404 },
+  { name: "no such route", method: "GET", path: "/catalog", status: 404 },
   { name: "no such method", method: "DELETE", path: "/orders", status: 404 },
 ];

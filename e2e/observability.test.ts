@@ -43,7 +43,7 @@ test("a request id and trace context sent to the gateway reach the services, the
   expect(created.status).toBe(201);
   expect(created.headers.get("x-request-id")).toBe(requestId);
   const user = (await created.json()) as { id: string };
-  const ordered = await post("/orders", { user_id: user.id, items: [{ product_id: "p1", quantity: 1 }] }, headers);
+  const ordered = await post("/orders", { user_id: user.id, items: [{ product_id: "123", quantity: 1 }] }, headers);
   expect(ordered.status).toBe(201);
 
   const { gateway, user: users, order, notification } = system.apps;

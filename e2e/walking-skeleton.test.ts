@@ -52,7 +52,7 @@ test("the seed's curl examples work verbatim", async () => {
     body: `{"user_id": "${user.id}", "items": [{"product_id": "456", "quantity": 2}]}`,
   });
   expect(order.status).toBe(201);
-  expect(await order.json()).toMatchObject({ user_id: user.id, status: "pending", items: [{ product_id: "456", quantity: 2, unit_price: 0 }] });
+  expect(await order.json()).toMatchObject({ user_id: user.id, status: "pending", items: [{ product_id: "456", quantity: 2, unit_price: 1250 }] });
 });
 
 test("bad input gets a 4xx that says what is wrong; unknown ids get 404", async () => {

@@ -45,7 +45,7 @@ local function post_user(path)
 end
 
 local function post_order(user_id)
-  local body = '{"user_id":"' .. user_id .. '","items":[{"product_id":"456","quantity":2,"unit_price":1250}]}'
+  local body = '{"user_id":"' .. user_id .. '","items":[{"product_id":"456","quantity":2}]}'
   return wrk.format("POST", "/orders", json_headers, body)
 end
 

@@ -3,10 +3,11 @@
 -- Idempotency-Key, so packages/core/src/idempotency.ts adds nothing), then the relay's update of
 -- the published row (done per row here; the relay batches up to 200, after a SKIP LOCKED select).
 -- The ids are made by PostgreSQL here, by the service (UUIDv7) in the system. The service sends the
--- five statements after BEGIN in one pipelined write (packages/core/src/db.ts); pgbench sends them one
+-- catalog read, then the five statements after it in one pipelined write (packages/core/src/db.ts); pgbench sends them one
 -- by one, which is the same work for the server, in more round trips.
 -- pgbench -D uid=<user uuid> -D subject=<subject> -D payload=<\x...> -D headers=<json>
 BEGIN;
+select "id", "name", "unit_price", "currency" from "products" where "products"."id" in ('456');
 select pg_advisory_xact_lock_shared(hashtextextended(:uid, 0));
 select "user_id", "deleted_at" from "deleted_users" where "deleted_users"."user_id" = :uid;
 insert into "orders" ("id", "user_id", "status", "currency", "total", "cancel_reason", "created_at", "updated_at") values (gen_random_uuid(), :uid, 'pending', 'USD', 2500, default, default, default) returning "id", "user_id", "status", "currency", "total", "cancel_reason", "created_at", "updated_at" \gset o_

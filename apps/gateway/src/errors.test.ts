@@ -87,7 +87,7 @@ describe("one error body", () => {
     ["invalid body", (g) => g.send("POST", "/users", { body: { name: "" } })],
     ["body that is not JSON", (g) => g.send("POST", "/users", { raw: "{name:" })],
     ["invalid id in the path", (g) => g.send("GET", "/orders/42")],
-    ["unknown route", (g) => g.send("GET", "/products")],
+    ["unknown route", (g) => g.send("GET", "/catalog")],
     ["unknown id", (g) => g.send("GET", `/users/${USER_ID}`)],
     [
       "service unavailable",

@@ -43,9 +43,10 @@ const BAD: Bad[] = [
   { route: "POST /orders", body: { ...order, items: [{ product_id: "456", quantity: "two" }] }, says: "quantity must be a whole number from 1 to 1000" },
   {
     route: "POST /orders",
-    body: { ...order, items: [{ product_id: "456", quantity: 1, unit_price: -1 }] },
-    says: "unit_price must be a whole number of minor units",
+    body: { ...order, items: [{ product_id: "456", quantity: 1, unit_price: 1250 }] },
+    says: "unit_price is not accepted: prices come from the product catalog (GET /products); send product_id and quantity",
   },
+  { route: "POST /orders", body: { ...order, items: [{ product_id: "456", quantity: 1, unit_price: 0 }] }, says: "unit_price is not accepted" },
   { route: "POST /orders", body: { ...order, currency: "usd" }, says: "currency must be a three-letter ISO 4217 code" },
   { route: "POST /orders", body: order, headers: { "idempotency-key": "" }, says: "Idempotency-Key must be 1 to 255 characters" },
   { route: "PATCH /orders/ID/status", body: {}, says: "status must be one of pending, confirmed, shipped, completed, cancelled" },
@@ -129,14 +130,14 @@ describe("unknown fields are ignored and never forwarded", () => {
   test("POST /orders forwards the order's fields, not a status, total or extra item fields", async () => {
     const { fake, send } = testGateway();
     const owner = await send("POST", "/users", { body: user });
-    const body = { user_id: owner.body.id, items: [{ product_id: "456", quantity: 2, unit_price: 150, discount: 100 }], status: "shipped", total: 0, id: ID };
+    const body = { user_id: owner.body.id, items: [{ product_id: "456", quantity: 2, discount: 100 }], status: "shipped", total: 0, id: ID };
     const res = await send("POST", "/orders", { body, headers: { "idempotency-key": "checkout-1" } });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ status: "pending", total: 300 });
+    expect(res.body).toMatchObject({ status: "pending", total: 2500 });
     expect(fake.calls[1]?.request).toStrictEqual({
       userId: owner.body.id,
-      items: [{ productId: "456", quantity: 2, unitPrice: 150 }],
-      currency: "USD",
+      items: [{ productId: "456", quantity: 2 }],
+      currency: "",
       idempotencyKey: "checkout-1",
     });
   });
@@ -155,7 +156,7 @@ describe("unknown fields are ignored and never forwarded", () => {
 });
 
 describe("routes that do not exist", () => {
-  for (const route of ["GET /products", "GET /users/x/y/z", "POST /health", "DELETE /orders", "GET /swagger/nope"]) {
+  for (const route of ["GET /catalog", "GET /users/x/y/z", "POST /health", "DELETE /orders", "GET /swagger/nope"]) {
     test(`${route} is a 404 with the error body`, async () => {
       const [method, path] = route.split(" ") as [string, string];
       const { fake, send } = testGateway();

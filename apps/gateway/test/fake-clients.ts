@@ -20,6 +20,12 @@ export function serviceError(code: status, details: string, reason?: string): Se
   return Object.assign(new Error(`${code} ${status[code]}: ${details}`), { code, details, metadata });
 }
 
+/** The fake order service's catalog. */
+export const PRODUCTS: orderV1.Product[] = [
+  { id: "123", name: "Ballpoint pen", unitPrice: 150, currency: "USD" },
+  { id: "456", name: "Notebook", unitPrice: 1250, currency: "USD" },
+];
+
 export function fakeClients() {
   const calls: Call[] = [];
   let failure: ServiceError | undefined;
@@ -107,15 +113,22 @@ export function fakeClients() {
     },
     orders: {
       close() {},
+      listProducts: method("orders", "listProducts", () => ({ products: PRODUCTS })),
       createOrder: method("orders", "createOrder", (r: orderV1.CreateOrderRequest) => {
         if (!users.has(r.userId)) throw serviceError(status.FAILED_PRECONDITION, `user ${r.userId} does not exist`);
-        const total = r.items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0);
+        // Priced from the fake catalog; the real rules (refusals, currencies) are tested in apps/order.
+        const items = r.items.map((i) => {
+          const product = PRODUCTS.find((p) => p.id === i.productId);
+          if (!product) throw serviceError(status.INVALID_ARGUMENT, `product ${i.productId} is not in the catalog`);
+          return { productId: i.productId, quantity: i.quantity, unitPrice: product.unitPrice };
+        });
+        const total = items.reduce((sum, i) => sum + i.quantity * i.unitPrice, 0);
         const order = {
           id: Bun.randomUUIDv7(),
           userId: r.userId,
-          items: r.items,
+          items,
           status: orderV1.OrderStatus.ORDER_STATUS_PENDING,
-          currency: r.currency,
+          currency: "USD",
           total,
           cancelReason: "",
           createdAt: now(),

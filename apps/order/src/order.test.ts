@@ -3,7 +3,19 @@
 import { describe, expect, test } from "bun:test";
 import { AppError, status } from "@evented/core/errors";
 import { LIMITS } from "@evented/core/rules";
-import { CANCELLABLE, checkItems, describeLifecycle, LIFECYCLE, NEW_ORDER_STATUS, ORDER_STATUSES, type OrderStatus, orderTotal, transition } from "./order.ts";
+import {
+  CANCELLABLE,
+  checkItems,
+  describeLifecycle,
+  LIFECYCLE,
+  NEW_ORDER_STATUS,
+  ORDER_STATUSES,
+  type OrderStatus,
+  orderTotal,
+  type Product,
+  priceItems,
+  transition,
+} from "./order.ts";
 
 const ALLOWED = new Set(["pending>confirmed", "pending>cancelled", "confirmed>shipped", "confirmed>cancelled", "shipped>completed"]);
 const STATUSES: OrderStatus[] = ["pending", "confirmed", "shipped", "completed", "cancelled"];
@@ -61,11 +73,16 @@ describe("items", () => {
     return err.message;
   };
 
-  test("are trimmed, and a missing unit price is 0", () => {
-    expect(checkItems([item({ productId: "  456 " }), item({ unitPrice: 1250 })])).toEqual([
-      { productId: "456", quantity: 2, unitPrice: 0 },
-      { productId: "456", quantity: 2, unitPrice: 1250 },
+  test("are trimmed", () => {
+    expect(checkItems([item({ productId: "  456 " }), item({ quantity: 3 })])).toEqual([
+      { productId: "456", quantity: 2 },
+      { productId: "456", quantity: 3 },
     ]);
+  });
+
+  test("refuse a price sent along, whatever it is: prices come from the catalog", () => {
+    const message = "items[1].unit_price is not accepted: prices come from the product catalog (GET /products); send product_id and quantity";
+    for (const unitPrice of [0, 1, 1250, -1, 0.5]) expect(refusal([item(), item({ unitPrice })])).toBe(message);
   });
 
   test(`number 1 to ${LIMITS.itemsMax}`, () => {
@@ -86,11 +103,66 @@ describe("items", () => {
     for (const quantity of [0, -1, 1.5, LIMITS.quantityMax + 1, Number.NaN]) expect(refusal([item({ quantity })])).toBe(message);
     for (const quantity of [1, LIMITS.quantityMax]) expect(checkItems([item({ quantity })])[0]!.quantity).toBe(quantity);
   });
+});
 
-  test(`have a whole unit price of 0 to ${LIMITS.unitPriceMax} minor units`, () => {
-    const message = `items[0].unit_price must be a whole number of minor units from 0 to ${LIMITS.unitPriceMax}`;
-    for (const unitPrice of [-1, 0.5, LIMITS.unitPriceMax + 1]) expect(refusal([item({ unitPrice })])).toBe(message);
-    for (const unitPrice of [0, LIMITS.unitPriceMax]) expect(checkItems([item({ unitPrice })])[0]!.unitPrice).toBe(unitPrice);
+describe("pricing", () => {
+  const product = (id: string, unitPrice: number, currency = "USD"): [string, Product] => [id, { id, name: `product ${id}`, unitPrice, currency }];
+  const CATALOG = new Map([product("456", 1250), product("123", 150), product("900", 700, "EUR")]);
+  const refusal = (run: () => unknown) => {
+    const err = thrown(run);
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    return err.message;
+  };
+
+  test("takes each unit price from the catalog, the order's currency from its products, and totals them", () => {
+    const items = checkItems([
+      { productId: "456", quantity: 2 },
+      { productId: "123", quantity: 3 },
+    ]);
+    expect(priceItems(items, CATALOG)).toEqual({
+      items: [
+        { productId: "456", quantity: 2, unitPrice: 1250 },
+        { productId: "123", quantity: 3, unitPrice: 150 },
+      ],
+      currency: "USD",
+      total: 2 * 1250 + 3 * 150,
+    });
+    expect(priceItems(checkItems([{ productId: "900", quantity: 1 }]), CATALOG)).toMatchObject({ currency: "EUR", total: 700 });
+  });
+
+  test("refuses a product the catalog does not have", () => {
+    expect(
+      refusal(() =>
+        priceItems(
+          [
+            { productId: "456", quantity: 1 },
+            { productId: "999", quantity: 1 },
+          ],
+          CATALOG,
+        ),
+      ),
+    ).toBe('items[1].product_id "999" is not in the catalog (GET /products lists it)');
+  });
+
+  test("refuses items in more than one currency", () => {
+    expect(
+      refusal(() =>
+        priceItems(
+          [
+            { productId: "456", quantity: 1 },
+            { productId: "900", quantity: 1 },
+          ],
+          CATALOG,
+        ),
+      ),
+    ).toBe("the items are priced in USD and EUR; an order is in one currency, so place one order per currency");
+  });
+
+  test("accepts a currency the caller names only if it is the products' own", () => {
+    const items = [{ productId: "456", quantity: 1 }];
+    expect(priceItems(items, CATALOG, "USD").currency).toBe("USD");
+    expect(refusal(() => priceItems(items, CATALOG, "EUR"))).toBe("currency EUR is not the products' currency, USD; leave it out or send USD");
+    expect(refusal(() => priceItems(items, CATALOG, "usd"))).toStartWith("currency must be a three-letter ISO 4217 code");
   });
 });
 
@@ -98,20 +170,16 @@ describe("total", () => {
   test("is the sum of quantity times unit price, in minor units", () => {
     expect(orderTotal([])).toBe(0);
     expect(
-      orderTotal(
-        checkItems([
-          { productId: "a", quantity: 2, unitPrice: 1250 },
-          { productId: "b", quantity: 1, unitPrice: 500 },
-          { productId: "c", quantity: 3 },
-        ]),
-      ),
+      orderTotal([
+        { productId: "a", quantity: 2, unitPrice: 1250 },
+        { productId: "b", quantity: 1, unitPrice: 500 },
+        { productId: "c", quantity: 3, unitPrice: 0 },
+      ]),
     ).toBe(3000);
   });
 
   test("of the largest order stays an exact integer", () => {
-    const items = checkItems(
-      Array.from({ length: LIMITS.itemsMax }, (_, i) => ({ productId: `p${i}`, quantity: LIMITS.quantityMax, unitPrice: LIMITS.unitPriceMax })),
-    );
+    const items = Array.from({ length: LIMITS.itemsMax }, (_, i) => ({ productId: `p${i}`, quantity: LIMITS.quantityMax, unitPrice: LIMITS.unitPriceMax }));
     const total = orderTotal(items);
     expect(total).toBe(LIMITS.itemsMax * LIMITS.quantityMax * LIMITS.unitPriceMax);
     expect(Number.isSafeInteger(total)).toBe(true);

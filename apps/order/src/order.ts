@@ -4,7 +4,7 @@
 // enum values are the contract's: packages/core/src/order-status.ts.)
 import { conflict, invalid } from "@evented/core/errors";
 import type { OrderStatus } from "@evented/core/order-status";
-import { checkText, LIMITS } from "@evented/core/rules";
+import { checkCurrency, checkText, LIMITS } from "@evented/core/rules";
 
 export type { OrderStatus };
 
@@ -21,6 +21,7 @@ export const LIFECYCLE: Record<OrderStatus, readonly OrderStatus[]> = {
 export const ORDER_STATUSES = Object.keys(LIFECYCLE) as [OrderStatus, ...OrderStatus[]];
 export const NEW_ORDER_STATUS = ORDER_STATUSES[0];
 
+/** An item as the order keeps it: priced from the catalog at order time, never changed after. */
 export interface OrderItem {
   productId: string;
   quantity: number;
@@ -28,7 +29,21 @@ export interface OrderItem {
   unitPrice: number;
 }
 
-export type NewItem = Omit<OrderItem, "unitPrice"> & { unitPrice?: number };
+/** What a new order asks for. `unitPrice` is there only to be refused: prices come from the catalog. */
+export interface NewItem {
+  productId: string;
+  quantity: number;
+  unitPrice?: number;
+}
+
+/** A catalog entry (table `products`). */
+export interface Product {
+  id: string;
+  name: string;
+  /** Minor units of `currency`. */
+  unitPrice: number;
+  currency: string;
+}
 
 /**
  * Whether moving an order to `to` changes it: false when it is there already (a retried request),
@@ -58,22 +73,46 @@ export function describeLifecycle(): string {
   return [path.join(" → "), ...off].join("; ");
 }
 
-/** The items of a new order, checked and normalised (product ids trimmed, a missing price 0). */
-export function checkItems(items: NewItem[]): OrderItem[] {
+/** The items of a new order, checked and normalised (product ids trimmed); a price sent along is refused. */
+export function checkItems(items: NewItem[]): Omit<OrderItem, "unitPrice">[] {
   if (items.length === 0) throw invalid("items must contain at least one item");
   if (items.length > LIMITS.itemsMax) throw invalid(`items must contain at most ${LIMITS.itemsMax} items`);
   return items.map((item, i) => {
+    if (item.unitPrice !== undefined) {
+      throw invalid(`items[${i}].unit_price is not accepted: prices come from the product catalog (GET /products); send product_id and quantity`);
+    }
     const productId = checkText(`items[${i}].product_id`, item.productId).trim();
     if (!productId || productId.length > LIMITS.productIdMax) throw invalid(`items[${i}].product_id must be 1 to ${LIMITS.productIdMax} characters`);
     if (!Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > LIMITS.quantityMax) {
       throw invalid(`items[${i}].quantity must be a whole number from 1 to ${LIMITS.quantityMax}`);
     }
-    const unitPrice = item.unitPrice ?? 0;
-    if (!Number.isInteger(unitPrice) || unitPrice < 0 || unitPrice > LIMITS.unitPriceMax) {
-      throw invalid(`items[${i}].unit_price must be a whole number of minor units from 0 to ${LIMITS.unitPriceMax}`);
-    }
-    return { productId, quantity: item.quantity, unitPrice };
+    return { productId, quantity: item.quantity };
   });
+}
+
+/**
+ * Prices checked items from the catalog as it is now: each unknown product is refused, and an order
+ * is in one currency, its products' (mixed currencies are refused; a `currency` the caller names
+ * must be that one). The result is what the order keeps.
+ */
+export function priceItems(
+  items: readonly Omit<OrderItem, "unitPrice">[],
+  catalog: ReadonlyMap<string, Product>,
+  requestedCurrency = "",
+): { items: OrderItem[]; currency: string; total: number } {
+  const priced = items.map((item, i) => {
+    const product = catalog.get(item.productId);
+    if (!product) throw invalid(`items[${i}].product_id "${item.productId}" is not in the catalog (GET /products lists it)`);
+    return { ...item, unitPrice: product.unitPrice, currency: product.currency };
+  });
+  const currencies = [...new Set(priced.map((p) => p.currency))];
+  if (currencies.length > 1) throw invalid(`the items are priced in ${currencies.join(" and ")}; an order is in one currency, so place one order per currency`);
+  const currency = currencies[0]!;
+  if (requestedCurrency && checkCurrency(requestedCurrency) !== currency) {
+    throw invalid(`currency ${requestedCurrency} is not the products' currency, ${currency}; leave it out or send ${currency}`);
+  }
+  const kept = priced.map(({ productId, quantity, unitPrice }) => ({ productId, quantity, unitPrice }));
+  return { items: kept, currency, total: orderTotal(kept) };
 }
 
 /** Sum of quantity * unit price, in minor units (checked items keep it far inside 2^53). */

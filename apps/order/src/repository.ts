@@ -1,7 +1,8 @@
 import type { Executor } from "@evented/core";
 import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import type { Product } from "./order.ts";
 import { CANCELLABLE } from "./order.ts";
-import { deletedUsers, type Order, type OrderItem, type OrderStatus, orderItems, orders } from "./schema.ts";
+import { deletedUsers, type Order, type OrderItem, type OrderStatus, orderItems, orders, products } from "./schema.ts";
 
 type OrderRow = typeof orders.$inferSelect;
 
@@ -26,6 +27,18 @@ export async function setStatus(tx: Executor, id: string, status: OrderStatus, c
     .where(eq(orders.id, id))
     .returning();
   return row!;
+}
+
+/** The whole catalog, by id. */
+export const listProducts = (db: Executor): Promise<Product[]> => db.select().from(products).orderBy(asc(products.id));
+
+/** The named products as they are now (in the order's transaction: the prices it is placed at). */
+export async function findProducts(db: Executor, ids: string[]): Promise<Map<string, Product>> {
+  const rows = await db
+    .select()
+    .from(products)
+    .where(inArray(products.id, [...new Set(ids)]));
+  return new Map(rows.map((p) => [p.id, p]));
 }
 
 /** Newest first, optionally of one user; `before` is the last id of the previous page. */

@@ -1,10 +1,31 @@
-import { bigint, index, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { bigint, check, index, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export { deadLetters, idempotencyKeys, outbox, processedEvents } from "@evented/core/tables";
 
 import type { OrderItem, OrderStatus } from "./order.ts";
 
 export type { OrderItem, OrderStatus };
+
+/**
+ * The catalog orders are priced from, read in the order's own transaction. Its rows are the
+ * operator's (SQL; the sample catalog comes with migration 0001); the checks keep every total exact.
+ */
+export const products = pgTable(
+  "products",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    /** Minor units of `currency`, never a float. */
+    unitPrice: bigint("unit_price", { mode: "number" }).notNull(),
+    /** ISO 4217 code. */
+    currency: text("currency").notNull(),
+  },
+  (t) => [
+    check("products_unit_price_range", sql`${t.unitPrice} between 0 and 100000000`),
+    check("products_currency_iso4217", sql`${t.currency} ~ '^[A-Z]{3}$'`),
+  ],
+);
 
 export const orders = pgTable(
   "orders",

@@ -18,7 +18,7 @@ import type { Order, OrderService } from "./service.ts";
 /**
  * gRPC <-> domain, and who may: a customer places, reads and cancels their own orders (the user
  * service, asked with their token, says whether the user is theirs to order for); moving an
- * order along its lifecycle is an admin's act. Without `auth` (unit tests) nothing is checked.
+ * order along its lifecycle is an admin's act; the product catalog is open to anyone. Without `auth` (unit tests) nothing is checked.
  */
 export function orderServer(orders: OrderService, log: Logger, auth?: CallerAuth): orderV1.OrderServiceServer {
   const own = async (ctx: CallContext, id: string) => {
@@ -29,6 +29,7 @@ export function orderServer(orders: OrderService, log: Logger, auth?: CallerAuth
   return unaryHandlers<orderV1.OrderServiceServer>(
     log,
     {
+      listProducts: async () => ({ products: await orders.listProducts() }),
       createOrder: async (req, ctx) => ({
         order: toProto(await orders.create(req, { ...ctx, idempotencyKey: callerKey(ctx.caller, req.idempotencyKey) })),
       }),
@@ -54,7 +55,7 @@ export function orderServer(orders: OrderService, log: Logger, auth?: CallerAuth
         return { order: toProto(await orders.cancel(req.id, req.reason, ctx)) };
       },
     },
-    auth,
+    auth && { ...auth, open: ["listProducts"] },
   );
 }
 

@@ -55,16 +55,16 @@ const eventsOf = (id: string) => svc.eventsOf(id);
 const count = async (table: typeof schema.orders | typeof schema.outbox) => (await db.db.select({ n: sql<number>`count(*)::int` }).from(table))[0]!.n;
 
 describe("create", () => {
-  test("the seed's order works: pending, USD, free items, and OrderCreated in the outbox", async () => {
+  test("the seed's order works: pending, priced from the sample catalog (456: 12.50 USD), and OrderCreated in the outbox", async () => {
     const userId = newUser();
     const order = await orders.create(seedOrder(userId), { requestId: "req-order" });
     expect(order).toMatchObject({
       userId,
       status: "pending",
       currency: "USD",
-      total: 0,
+      total: 2500,
       cancelReason: "",
-      items: [{ productId: "456", quantity: 2, unitPrice: 0 }],
+      items: [{ productId: "456", quantity: 2, unitPrice: 1250 }],
     });
     expect(await orders.get(order.id)).toEqual(order);
 
@@ -73,25 +73,77 @@ describe("create", () => {
     expect(event).toMatchObject({ type: "OrderCreated", source: "order", aggregateId: order.id, correlationId: "req-order" });
     expect(event!.payload).toEqual({
       $case: "orderCreated",
-      value: { orderId: order.id, userId, items: [{ productId: "456", quantity: 2, unitPrice: 0 }], currency: "USD", total: 0 },
+      value: { orderId: order.id, userId, items: [{ productId: "456", quantity: 2, unitPrice: 1250 }], currency: "USD", total: 2500 },
     });
   });
 
-  test("the total is the sum of quantity x unit price, in integer minor units, in the order's currency", async () => {
+  /** Products of this test's own (unique ids), straight into the catalog table as an operator would. */
+  const stock = async (...rows: [name: string, unitPrice: number, currency: string][]) => {
+    const products = rows.map(([name, unitPrice, currency]) => ({ id: `${name}-${Bun.randomUUIDv7()}`, name, unitPrice, currency }));
+    await db.db.insert(schema.products).values(products);
+    return products.map((p) => p.id) as [string, string, string];
+  };
+
+  test("the total is the sum of quantity x catalog price, in integer minor units, in the products' currency", async () => {
+    const [a, b, c] = await stock(["a", 1999, "EUR"], ["b", 1, "EUR"], ["c", 100_000_000, "EUR"]);
     const order = await orders.create({
       userId: newUser(),
-      currency: "EUR",
       items: [
-        { productId: "a", quantity: 3, unitPrice: 1999 },
-        { productId: " b ", quantity: 1, unitPrice: 1 },
-        { productId: "c", quantity: 1000, unitPrice: 100_000_000 },
+        { productId: a, quantity: 3 },
+        { productId: ` ${b} `, quantity: 1 },
+        { productId: c, quantity: 1000 },
       ],
     });
     expect(order.total).toBe(3 * 1999 + 1 + 1000 * 100_000_000);
     expect(Number.isInteger(order.total)).toBe(true);
     expect(order.currency).toBe("EUR");
-    expect(order.items.map((i) => i.productId)).toEqual(["a", "b", "c"]);
+    expect(order.items.map((i) => [i.productId, i.unitPrice])).toEqual([
+      [a, 1999],
+      [b, 1],
+      [c, 100_000_000],
+    ]);
     expect((await orders.get(order.id)).total).toBe(order.total);
+  });
+
+  test("a later price change leaves placed orders as they were; new orders get the new price", async () => {
+    const [id] = await stock(["lamp", 3499, "USD"]);
+    const userId = newUser();
+    const before = await orders.create({ userId, items: [{ productId: id, quantity: 2 }] });
+    await db.db.update(schema.products).set({ unitPrice: 4999 }).where(eq(schema.products.id, id));
+    const after = await orders.create({ userId, items: [{ productId: id, quantity: 2 }] });
+
+    expect(await orders.get(before.id)).toMatchObject({ total: 6998, items: [{ productId: id, quantity: 2, unitPrice: 3499 }] });
+    expect(after).toMatchObject({ total: 9998, items: [{ productId: id, quantity: 2, unitPrice: 4999 }] });
+    const [event] = await eventsOf(before.id);
+    expect(event!.payload).toMatchObject({ value: { total: 6998 } });
+  });
+
+  test.each<[string, CreateOrder["items"], string]>([
+    [
+      "an unknown product",
+      [
+        { productId: "456", quantity: 1 },
+        { productId: "no-such-product", quantity: 1 },
+      ],
+      'items[1].product_id "no-such-product" is not in',
+    ],
+    [
+      "items in two currencies",
+      [
+        { productId: "456", quantity: 1 },
+        { productId: "2001", quantity: 1 },
+      ],
+      "the items are priced in USD and EUR",
+    ],
+  ])("refuses %s with INVALID_ARGUMENT and writes nothing", async (_, items, message) => {
+    const [ordersBefore, eventsBefore] = [await count(schema.orders), await count(schema.outbox)];
+    const err = await failure(orders.create({ userId: newUser(), items }));
+    expect([err.code, err.message]).toEqual([status.INVALID_ARGUMENT, expect.stringContaining(message)]);
+    expect([await count(schema.orders), await count(schema.outbox)]).toEqual([ordersBefore, eventsBefore]);
+  });
+
+  test("the sample catalog is there after the migrations, 456 included", async () => {
+    expect(await orders.listProducts()).toContainEqual({ id: "456", name: "Notebook", unitPrice: 1250, currency: "USD" });
   });
 
   test("an unknown user is FAILED_PRECONDITION and nothing is written", async () => {
@@ -126,12 +178,11 @@ describe("create", () => {
     ["a fractional quantity", { items: [{ productId: "p", quantity: 1.5 }] }, "items[0].quantity must be a whole number from 1 to 1000"],
     ["a huge quantity", { items: [{ productId: "p", quantity: 1001 }] }, "items[0].quantity must be a whole number from 1 to 1000"],
     [
-      "a negative price",
-      { items: [{ productId: "p", quantity: 1, unitPrice: -1 }] },
-      "items[0].unit_price must be a whole number of minor units from 0 to 100000000",
+      "a price sent along",
+      { items: [{ productId: "456", quantity: 1, unitPrice: 1 }] },
+      "items[0].unit_price is not accepted: prices come from the product catalog",
     ],
-    ["a fractional price", { items: [{ productId: "p", quantity: 1, unitPrice: 9.99 }] }, "items[0].unit_price must be a whole number"],
-    ["a huge price", { items: [{ productId: "p", quantity: 1, unitPrice: 100_000_001 }] }, "items[0].unit_price must be a whole number"],
+    ["a price of 0 sent along", { items: [{ productId: "456", quantity: 1, unitPrice: 0 }] }, "items[0].unit_price is not accepted"],
     ["a lower-case currency", { currency: "usd" }, 'currency must be a three-letter ISO 4217 code such as "USD", got "usd"'],
     ["a two-letter currency", { currency: "US" }, "currency must be a three-letter ISO 4217 code"],
     ["a malformed user id", { userId: "123" }, 'user_id must be a UUID, got "123"'],
@@ -162,7 +213,7 @@ describe("get and list", () => {
     do {
       const page = await orders.list(userId, 2, token);
       expect(page.orders.length).toBeLessThanOrEqual(2);
-      for (const o of page.orders) expect(o.items).toEqual([{ productId: "456", quantity: 2, unitPrice: 0 }]);
+      for (const o of page.orders) expect(o.items).toEqual([{ productId: "456", quantity: 2, unitPrice: 1250 }]);
       seen.push(...page.orders.map((o) => o.id));
       token = page.nextPageToken;
     } while (token);

@@ -15,11 +15,11 @@ import {
   page,
   replay,
 } from "@evented/core";
-import { checkItems, NEW_ORDER_STATUS, type NewItem, type OrderItem, type OrderStatus, orderTotal, transition } from "./order.ts";
+import { checkItems, NEW_ORDER_STATUS, type NewItem, type OrderItem, type OrderStatus, type Product, priceItems, transition } from "./order.ts";
 import * as repo from "./repository.ts";
 import type { Order } from "./schema.ts";
 
-export type { Order, OrderItem, OrderStatus };
+export type { Order, OrderItem, OrderStatus, Product };
 
 /** What the order service needs to know about users: whether one exists (user service, over gRPC). */
 export interface UserDirectory {
@@ -29,6 +29,7 @@ export interface UserDirectory {
 export interface CreateOrder {
   userId: string;
   items: NewItem[];
+  /** Optional: the order's currency is its products'; if named, it must be that one. */
   currency?: string;
 }
 
@@ -50,11 +51,8 @@ export class OrderService {
 
   async create(input: CreateOrder, ctx: Context = {}): Promise<Order> {
     const userId = checkId("user_id", input.userId);
-    const items = checkItems(input.items);
-    const currency = checkCurrency(input.currency || "USD");
-    const total = orderTotal(items);
-
-    const request = { userId, items, currency };
+    const wanted = checkItems(input.items);
+    const request = { userId, items: wanted, currency: input.currency ? checkCurrency(input.currency) : "" };
     // A retry of a create that committed gets its first answer, even if the user is gone since.
     const first = await replay(this.db, ctx.idempotencyKey, request, reviveOrder);
     if (first) return first;
@@ -65,6 +63,15 @@ export class OrderService {
         ctx.idempotencyKey,
         request,
         async () => {
+          // Priced in this transaction, from the catalog as it is now; the order keeps these prices.
+          const { items, currency, total } = priceItems(
+            wanted,
+            await repo.findProducts(
+              tx,
+              wanted.map((i) => i.productId),
+            ),
+            request.currency,
+          );
           const id = Bun.randomUUIDv7();
           const event = newEvent(SOURCE, id, { $case: "orderCreated", value: { orderId: id, userId, items, currency, total } }, ctx);
           // One round trip: the statements are pipelined and PostgreSQL runs them in this order, so
@@ -82,6 +89,10 @@ export class OrderService {
         reviveOrder,
       ),
     );
+  }
+
+  listProducts(): Promise<Product[]> {
+    return repo.listProducts(this.db);
   }
 
   async get(id: string): Promise<Order> {

@@ -33,10 +33,10 @@ test("createClient drives every route of the gateway", async () => {
   const renamed = await api.users({ id: user.id }).patch({ name: "Ada King" });
   expect(renamed.data).toMatchObject({ id: user.id, name: "Ada King", email: "ada@example.com" });
 
-  const placed = await api.orders.post(
-    { user_id: user.id, items: [{ product_id: "456", quantity: 2, unit_price: 1250 }] },
-    { headers: { "idempotency-key": "checkout-1" } },
-  );
+  const catalog = await api.products.get();
+  expect(catalog.data?.products).toContainEqual({ id: "456", name: "Notebook", unit_price: 1250, currency: "USD" });
+
+  const placed = await api.orders.post({ user_id: user.id, items: [{ product_id: "456", quantity: 2 }] }, { headers: { "idempotency-key": "checkout-1" } });
   expect(placed.status).toBe(201);
   const order = placed.data!;
   expect(order).toMatchObject({

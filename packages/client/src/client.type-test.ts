@@ -15,8 +15,15 @@ export async function typeTest() {
     const ok: "ok" = health.data.status;
     void ok;
   }
+  // GET /products
+  const catalog = await api.products.get();
+  if (catalog.data) {
+    const prices: number[] = catalog.data.products.map((p) => p.unit_price);
+    const currencies: string[] = catalog.data.products.map((p) => p.currency);
+    void [prices, currencies];
+  }
   // @ts-expect-error no such route
-  await api.products.get();
+  await api.catalog.get();
 
   // Tokens: a string, or a function returning one, and a refresh.
   createClient("http://localhost:8080", { token: "t", refresh: async () => "t2" });
@@ -96,6 +103,8 @@ export async function typeTest() {
     const next: string = users.data.next_page_token;
     const emails: string[] = users.data.users.map((u) => u.email);
     void [next, emails];
+    // @ts-expect-error a list carries no phone (GET /users/{id} does)
+    void users.data.users[0]?.phone;
   }
   // @ts-expect-error wrong type: page_size is a number
   await api.users.get({ query: { page_size: "10" } });
@@ -129,7 +138,10 @@ export async function typeTest() {
   const userOrders = await api.users({ id }).orders.get({ query: { page_size: 5 } });
   if (userOrders.data) {
     const statuses: OrderStatus[] = userOrders.data.orders.map((o) => o.status);
-    void statuses;
+    const lines: number[] = userOrders.data.orders.map((o) => o.item_count);
+    void [statuses, lines];
+    // @ts-expect-error a list carries item counts, not items (GET /orders/{id} does)
+    void userOrders.data.orders[0]?.items;
   }
   // @ts-expect-error wrong type: page_token is a string
   await api.users({ id }).orders.get({ query: { page_token: 1 } });
@@ -145,10 +157,7 @@ export async function typeTest() {
   }
 
   // POST /orders
-  const placed = await api.orders.post(
-    { user_id: id, items: [{ product_id: "456", quantity: 2, unit_price: 1250 }], currency: "EUR" },
-    { headers: { "idempotency-key": "k" } },
-  );
+  const placed = await api.orders.post({ user_id: id, items: [{ product_id: "456", quantity: 2 }], currency: "USD" }, { headers: { "idempotency-key": "k" } });
   if (placed.data) {
     const total: number = placed.data.total;
     const status: OrderStatus = placed.data.status;
@@ -156,6 +165,8 @@ export async function typeTest() {
     // @ts-expect-error `teleported` is not a status an order can have
     void (placed.data.status === "teleported");
   }
+  // @ts-expect-error prices come from the catalog: unit_price is not accepted
+  await api.orders.post({ user_id: id, items: [{ product_id: "456", quantity: 2, unit_price: 1250 }] });
   // @ts-expect-error wrong type: quantity is a number
   await api.orders.post({ user_id: id, items: [{ product_id: "456", quantity: "2" }] });
   // @ts-expect-error wrong field name: `productId`

@@ -2,9 +2,9 @@ import { Elysia, t } from "elysia";
 import type { Clients } from "../../clients.ts";
 import { requestMeta } from "../../context.ts";
 import { errorResponses } from "../../errors.ts";
-import { OrderPage, toOrder } from "../orders/model.ts";
+import { OrderPage, toOrderSummary } from "../orders/model.ts";
 import { IdempotencyHeaders, IdParams, PageQuery } from "../shared.ts";
-import { CreateUserBody, ListUsersQuery, NotificationPage, toNotification, toUser, UpdateUserBody, User, UserPage } from "./model.ts";
+import { CreateUserBody, ListUsersQuery, NotificationPage, toNotification, toUser, toUserSummary, UpdateUserBody, User, UserPage } from "./model.ts";
 
 // Handlers copy each field they forward by name: an unknown body field never reaches a service.
 export const users = ({ users, orders, notifications }: Clients) =>
@@ -40,7 +40,7 @@ export const users = ({ users, orders, notifications }: Clients) =>
       "",
       async ({ query, meta }) => {
         const page = await users.listUsers({ pageSize: query.page_size ?? 0, pageToken: query.page_token ?? "" }, meta);
-        return { users: page.users.map(toUser), next_page_token: page.nextPageToken };
+        return { users: page.users.map(toUserSummary), next_page_token: page.nextPageToken };
       },
       { query: ListUsersQuery, response: { 200: UserPage, ...errorResponses(400, 500, 503, 504) }, detail: { summary: "List users, newest first" } },
     )
@@ -81,7 +81,7 @@ export const users = ({ users, orders, notifications }: Clients) =>
       "/:id/orders",
       async ({ params, query, meta }) => {
         const page = await orders.listOrders({ userId: params.id, pageSize: query.page_size ?? 0, pageToken: query.page_token ?? "" }, meta);
-        return { orders: page.orders.map(toOrder), next_page_token: page.nextPageToken };
+        return { orders: page.orders.map(toOrderSummary), next_page_token: page.nextPageToken };
       },
       {
         params: IdParams,

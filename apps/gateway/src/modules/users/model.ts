@@ -47,7 +47,10 @@ export const UpdateUserBody = t.Object(
   { name: t.Optional(Name), email: t.Optional(Email), phone: t.Optional(Phone) },
   { title: "UpdateUser", description: "Only the fields given change; an empty phone removes it.", examples: [{ email: "john.doe@example.com" }] },
 );
-export const UserPage = t.Object({ users: t.Array(User), next_page_token: NextPageToken }, { description: "A page of users, newest first" });
+// A list carries what finding a user needs, not their contact details beyond the email: the phone
+// and an address waiting for verification are in GET /users/{id}.
+export const UserSummary = t.Omit(User, ["phone", "pending_email", "updated_at"], { description: "A user, as a list shows them" });
+export const UserPage = t.Object({ users: t.Array(UserSummary), next_page_token: NextPageToken }, { description: "A page of users, newest first" });
 export const ListUsersQuery = t.Object(PageQuery);
 
 export const Delivery = t.Object({
@@ -95,6 +98,11 @@ export function toUser(u: userV1.User | undefined): typeof User.static {
     created_at: u.createdAt ?? "",
     updated_at: u.updatedAt ?? "",
   };
+}
+
+export function toUserSummary(u: userV1.User): typeof UserSummary.static {
+  const { phone: _, pending_email: __, updated_at: ___, ...summary } = toUser(u);
+  return summary;
 }
 
 export function toNotification(n: notificationV1.Notification): typeof Notification.static {

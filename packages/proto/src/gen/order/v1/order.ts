@@ -89,6 +89,17 @@ export interface OrderItem {
   unitPrice: number;
 }
 
+/** What a new order asks for: a product and how many. The price comes from the catalog. */
+export interface CreateOrderItem {
+  productId: string;
+  quantity: number;
+  /**
+   * Never accepted: a request that sets it is INVALID_ARGUMENT. The field stays so that a client
+   * still sending prices is told so, instead of silently being charged the catalog's.
+   */
+  unitPrice?: number | undefined;
+}
+
 export interface Order {
   id: string;
   userId: string;
@@ -105,7 +116,8 @@ export interface Order {
 
 export interface CreateOrderRequest {
   userId: string;
-  items: OrderItem[];
+  items: CreateOrderItem[];
+  /** Optional. The order's currency is its products'; if set, it must be that one. */
   currency: string;
   /** Optional. A retry with the same key returns the first response and creates nothing. */
   idempotencyKey: string;
@@ -151,6 +163,23 @@ export interface CancelOrderRequest {
 
 export interface CancelOrderResponse {
   order?: Order | undefined;
+}
+
+export interface Product {
+  id: string;
+  name: string;
+  /** Price of one unit in minor units of its currency (cents for USD). */
+  unitPrice: number;
+  /** ISO 4217 code, e.g. "USD". */
+  currency: string;
+}
+
+export interface ListProductsRequest {
+}
+
+export interface ListProductsResponse {
+  /** The whole catalog, by id. It is the operator's data, small and not grown by callers: no pages. */
+  products: Product[];
 }
 
 function createBaseOrderItem(): OrderItem {
@@ -258,6 +287,115 @@ export const OrderItem: MessageFns<OrderItem> = {
     message.productId = object.productId ?? "";
     message.quantity = object.quantity ?? 0;
     message.unitPrice = object.unitPrice ?? 0;
+    return message;
+  },
+};
+
+function createBaseCreateOrderItem(): CreateOrderItem {
+  return { productId: "", quantity: 0, unitPrice: undefined };
+}
+
+export const CreateOrderItem: MessageFns<CreateOrderItem> = {
+  encode(message: CreateOrderItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.productId !== "") {
+      writer.uint32(10).string(message.productId);
+    }
+    if (message.quantity !== 0) {
+      writer.uint32(16).int32(message.quantity);
+    }
+    if (message.unitPrice !== undefined) {
+      writer.uint32(24).int64(message.unitPrice);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateOrderItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateOrderItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.productId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.quantity = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.unitPrice = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateOrderItem {
+    return {
+      productId: isSet(object.productId)
+        ? globalThis.String(object.productId)
+        : isSet(object.product_id)
+        ? globalThis.String(object.product_id)
+        : "",
+      quantity: isSet(object.quantity) ? globalThis.Number(object.quantity) : 0,
+      unitPrice: isSet(object.unitPrice)
+        ? globalThis.Number(object.unitPrice)
+        : isSet(object.unit_price)
+        ? globalThis.Number(object.unit_price)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CreateOrderItem): unknown {
+    const obj: any = {};
+    if (message.productId !== "") {
+      obj.productId = message.productId;
+    }
+    if (message.quantity !== 0) {
+      obj.quantity = Math.round(message.quantity);
+    }
+    if (message.unitPrice !== undefined) {
+      obj.unitPrice = Math.round(message.unitPrice);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateOrderItem>, I>>(base?: I): CreateOrderItem {
+    return CreateOrderItem.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateOrderItem>, I>>(object: I): CreateOrderItem {
+    const message = createBaseCreateOrderItem();
+    message.productId = object.productId ?? "";
+    message.quantity = object.quantity ?? 0;
+    message.unitPrice = object.unitPrice ?? undefined;
     return message;
   },
 };
@@ -495,7 +633,7 @@ export const CreateOrderRequest: MessageFns<CreateOrderRequest> = {
       writer.uint32(10).string(message.userId);
     }
     for (const v of message.items) {
-      OrderItem.encode(v!, writer.uint32(18).fork()).join();
+      CreateOrderItem.encode(v!, writer.uint32(18).fork()).join();
     }
     if (message.currency !== "") {
       writer.uint32(26).string(message.currency);
@@ -532,7 +670,7 @@ export const CreateOrderRequest: MessageFns<CreateOrderRequest> = {
               break;
             }
 
-            message.items.push(OrderItem.decode(reader, reader.uint32()));
+            message.items.push(CreateOrderItem.decode(reader, reader.uint32()));
             continue;
           }
           case 3: {
@@ -570,7 +708,7 @@ export const CreateOrderRequest: MessageFns<CreateOrderRequest> = {
         : isSet(object.user_id)
         ? globalThis.String(object.user_id)
         : "",
-      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => OrderItem.fromJSON(e)) : [],
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => CreateOrderItem.fromJSON(e)) : [],
       currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
       idempotencyKey: isSet(object.idempotencyKey)
         ? globalThis.String(object.idempotencyKey)
@@ -586,7 +724,7 @@ export const CreateOrderRequest: MessageFns<CreateOrderRequest> = {
       obj.userId = message.userId;
     }
     if (message.items?.length) {
-      obj.items = message.items.map((e) => OrderItem.toJSON(e));
+      obj.items = message.items.map((e) => CreateOrderItem.toJSON(e));
     }
     if (message.currency !== "") {
       obj.currency = message.currency;
@@ -603,7 +741,7 @@ export const CreateOrderRequest: MessageFns<CreateOrderRequest> = {
   fromPartial<I extends Exact<DeepPartial<CreateOrderRequest>, I>>(object: I): CreateOrderRequest {
     const message = createBaseCreateOrderRequest();
     message.userId = object.userId ?? "";
-    message.items = object.items?.map((e) => OrderItem.fromPartial(e)) || [];
+    message.items = object.items?.map((e) => CreateOrderItem.fromPartial(e)) || [];
     message.currency = object.currency ?? "";
     message.idempotencyKey = object.idempotencyKey ?? "";
     return message;
@@ -1317,12 +1455,266 @@ export const CancelOrderResponse: MessageFns<CancelOrderResponse> = {
   },
 };
 
+function createBaseProduct(): Product {
+  return { id: "", name: "", unitPrice: 0, currency: "" };
+}
+
+export const Product: MessageFns<Product> = {
+  encode(message: Product, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.unitPrice !== 0) {
+      writer.uint32(24).int64(message.unitPrice);
+    }
+    if (message.currency !== "") {
+      writer.uint32(34).string(message.currency);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Product {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProduct();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.unitPrice = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.currency = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Product {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      unitPrice: isSet(object.unitPrice)
+        ? globalThis.Number(object.unitPrice)
+        : isSet(object.unit_price)
+        ? globalThis.Number(object.unit_price)
+        : 0,
+      currency: isSet(object.currency) ? globalThis.String(object.currency) : "",
+    };
+  },
+
+  toJSON(message: Product): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.unitPrice !== 0) {
+      obj.unitPrice = Math.round(message.unitPrice);
+    }
+    if (message.currency !== "") {
+      obj.currency = message.currency;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Product>, I>>(base?: I): Product {
+    return Product.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Product>, I>>(object: I): Product {
+    const message = createBaseProduct();
+    message.id = object.id ?? "";
+    message.name = object.name ?? "";
+    message.unitPrice = object.unitPrice ?? 0;
+    message.currency = object.currency ?? "";
+    return message;
+  },
+};
+
+function createBaseListProductsRequest(): ListProductsRequest {
+  return {};
+}
+
+export const ListProductsRequest: MessageFns<ListProductsRequest> = {
+  encode(_: ListProductsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListProductsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListProductsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListProductsRequest {
+    return {};
+  },
+
+  toJSON(_: ListProductsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListProductsRequest>, I>>(base?: I): ListProductsRequest {
+    return ListProductsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListProductsRequest>, I>>(_: I): ListProductsRequest {
+    const message = createBaseListProductsRequest();
+    return message;
+  },
+};
+
+function createBaseListProductsResponse(): ListProductsResponse {
+  return { products: [] };
+}
+
+export const ListProductsResponse: MessageFns<ListProductsResponse> = {
+  encode(message: ListProductsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.products) {
+      Product.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListProductsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListProductsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.products.push(Product.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListProductsResponse {
+    return {
+      products: globalThis.Array.isArray(object?.products) ? object.products.map((e: any) => Product.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListProductsResponse): unknown {
+    const obj: any = {};
+    if (message.products?.length) {
+      obj.products = message.products.map((e) => Product.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListProductsResponse>, I>>(base?: I): ListProductsResponse {
+    return ListProductsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListProductsResponse>, I>>(object: I): ListProductsResponse {
+    const message = createBaseListProductsResponse();
+    message.products = object.products?.map((e) => Product.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
- * OrderService owns orders and their status. Every change is published as an event
- * (events.v1.OrderCreated, OrderStatusUpdated, OrderCancelled) through the service's outbox.
+ * OrderService owns orders and their status, and the product catalog they are priced from. Every
+ * order change is published as an event (events.v1.OrderCreated, OrderStatusUpdated,
+ * OrderCancelled) through the service's outbox.
  */
 export type OrderServiceService = typeof OrderServiceService;
 export const OrderServiceService = {
+  /** Open to anyone, without a token: the catalog is public. */
+  listProducts: {
+    path: "/order.v1.OrderService/ListProducts" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListProductsRequest): Buffer => Buffer.from(ListProductsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListProductsRequest => ListProductsRequest.decode(value),
+    responseSerialize: (value: ListProductsResponse): Buffer =>
+      Buffer.from(ListProductsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListProductsResponse => ListProductsResponse.decode(value),
+  },
   createOrder: {
     path: "/order.v1.OrderService/CreateOrder" as const,
     requestStream: false as const,
@@ -1373,6 +1765,8 @@ export const OrderServiceService = {
 } as const;
 
 export interface OrderServiceServer extends UntypedServiceImplementation {
+  /** Open to anyone, without a token: the catalog is public. */
+  listProducts: handleUnaryCall<ListProductsRequest, ListProductsResponse>;
   createOrder: handleUnaryCall<CreateOrderRequest, CreateOrderResponse>;
   getOrder: handleUnaryCall<GetOrderRequest, GetOrderResponse>;
   listOrders: handleUnaryCall<ListOrdersRequest, ListOrdersResponse>;
@@ -1381,6 +1775,22 @@ export interface OrderServiceServer extends UntypedServiceImplementation {
 }
 
 export interface OrderServiceClient extends Client {
+  /** Open to anyone, without a token: the catalog is public. */
+  listProducts(
+    request: ListProductsRequest,
+    callback: (error: ServiceError | null, response: ListProductsResponse) => void,
+  ): ClientUnaryCall;
+  listProducts(
+    request: ListProductsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListProductsResponse) => void,
+  ): ClientUnaryCall;
+  listProducts(
+    request: ListProductsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListProductsResponse) => void,
+  ): ClientUnaryCall;
   createOrder(
     request: CreateOrderRequest,
     callback: (error: ServiceError | null, response: CreateOrderResponse) => void,
