@@ -2,7 +2,7 @@
 import { useEffect, useState } from "react";
 import { api, ok, shortId } from "../api.ts";
 import { FormError, Section, useAction } from "../forms.tsx";
-import { type Order, OrderSummary } from "./my-orders.tsx";
+import { type Order, OrderSummary, summary } from "./my-orders.tsx";
 
 /** The lifecycle's forward moves (apps/order/src/order.ts), by the verb on the button. */
 const NEXT = { pending: ["Confirm", "confirmed"], confirmed: ["Ship", "shipped"], shipped: ["Complete", "completed"] } as const;
@@ -34,7 +34,7 @@ export function AdminOrders() {
                   onClick={() =>
                     void action.run(async () => {
                       const moved = ok(await api.orders({ id: o.id }).status.patch({ status: next[1] }));
-                      setOrders((list) => list.map((x) => (x.id === moved.id ? moved : x)));
+                      setOrders((list) => list.map((x) => (x.id === moved.id ? summary(moved) : x)));
                     })
                   }
                 >

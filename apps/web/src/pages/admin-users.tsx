@@ -1,11 +1,12 @@
 // Every user, newest first, a page at a time (admins only: the API answers 403 to anyone else).
 import { useEffect, useState } from "react";
 import { api, ok, when } from "../api.ts";
-import type { Me } from "../app.tsx";
 import { FormError, Section, useAction } from "../forms.tsx";
 
+type User = NonNullable<Awaited<ReturnType<typeof api.users.get>>["data"]>["users"][number];
+
 export function AdminUsers() {
-  const [users, setUsers] = useState<Me[]>([]);
+  const [users, setUsers] = useState<User[]>([]);
   const [next, setNext] = useState<string>();
   const action = useAction();
   const load = (page_token?: string) =>

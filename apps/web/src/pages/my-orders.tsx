@@ -6,7 +6,10 @@ import type { Me } from "../app.tsx";
 import { useFeed } from "../feed.tsx";
 import { FormError, Section, useAction } from "../forms.tsx";
 
-export type Order = NonNullable<Awaited<ReturnType<ReturnType<typeof api.orders>["get"]>>["data"]>;
+/** An order as lists show it (item_count, not the items). */
+export type Order = NonNullable<Awaited<ReturnType<typeof api.orders.get>>["data"]>["orders"][number];
+type FullOrder = NonNullable<Awaited<ReturnType<ReturnType<typeof api.orders>["get"]>>["data"]>;
+export const summary = ({ items, ...o }: FullOrder): Order => ({ ...o, item_count: items.length });
 
 /** Cancelling is allowed until the order ships (apps/order/src/order.ts). */
 export const cancellable = (o: Order) => o.status === "pending" || o.status === "confirmed";
@@ -59,7 +62,8 @@ export function OrderSummary({ order: o }: { order: Order }) {
         Order {shortId(o.id)} <span className={`badge ${o.status}`}>{o.status}</span>
       </h3>
       <p className="meta">
-        <time dateTime={o.created_at}>{when(o.created_at)}</time> · {o.items.reduce((n, i) => n + i.quantity, 0)} items · {money(o.total, o.currency)}
+        <time dateTime={o.created_at}>{when(o.created_at)}</time> · {o.item_count === 1 ? "1 product" : `${o.item_count} products`} ·{" "}
+        {money(o.total, o.currency)}
       </p>
       {o.cancel_reason && <p className="meta">Cancelled: {o.cancel_reason}</p>}
     </>
