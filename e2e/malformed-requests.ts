@@ -3,7 +3,7 @@
 
 export interface Malformed {
   name: string;
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   path: string;
   /** A JSON value to send, or a raw string body with its content type. */
   json?: unknown;
@@ -150,6 +150,57 @@ export const MALFORMED: Malformed[] = [
   { name: "cancel: reason a number", method: "POST", path: "/orders/ORDER/cancel", json: { reason: 5 } },
   { name: "cancel: huge reason", method: "POST", path: "/orders/ORDER/cancel", json: { reason: HUGE }, status: 413 },
   { name: "cancel: unknown order", method: "POST", path: "/orders/01900000-0000-7000-8000-000000000000/cancel", status: 404 },
+  // PUT /me/notification-preferences
+  { name: "preferences: not JSON", method: "PUT", path: "/me/notification-preferences", raw: notJson },
+  { name: "preferences: an array", method: "PUT", path: "/me/notification-preferences", json: [{ kind: "welcome", channel: "email", enabled: false }] },
+  { name: "preferences: not a list", method: "PUT", path: "/me/notification-preferences", json: { preferences: "all off" } },
+  {
+    name: "preferences: unknown channel",
+    method: "PUT",
+    path: "/me/notification-preferences",
+    json: { preferences: [{ kind: "welcome", channel: "fax", enabled: false }] },
+  },
+  {
+    name: "preferences: enabled a string",
+    method: "PUT",
+    path: "/me/notification-preferences",
+    json: { preferences: [{ kind: "welcome", channel: "email", enabled: "no" }] },
+  },
+  {
+    name: "preferences: unknown kind",
+    method: "PUT",
+    path: "/me/notification-preferences",
+    json: { preferences: [{ kind: "spam", channel: "email", enabled: false }] },
+  },
+  {
+    name: "preferences: a channel the kind is not sent on",
+    method: "PUT",
+    path: "/me/notification-preferences",
+    json: { preferences: [{ kind: "welcome", channel: "sms", enabled: false }] },
+  },
+  {
+    name: "preferences: switching off password resets",
+    method: "PUT",
+    path: "/me/notification-preferences",
+    json: { preferences: [{ kind: "password_reset", channel: "email", enabled: false }] },
+  },
+  {
+    name: "preferences: huge",
+    method: "PUT",
+    path: "/me/notification-preferences",
+    json: { preferences: [{ kind: HUGE, channel: "email", enabled: false }] },
+    status: 413,
+  },
+  // GET /me/notifications/stream
+  { name: "stream: a cursor it never gave", method: "GET", path: "/me/notifications/stream", headers: { "last-event-id": "abc" } },
+  { name: "stream: a negative cursor", method: "GET", path: "/me/notifications/stream?last_event_id=-1" },
+  { name: "stream: a huge cursor", method: "GET", path: "/me/notifications/stream", headers: { "last-event-id": "9".repeat(40) } },
+  // /admin/dead-letters
+  { name: "dead letters: all not a boolean", method: "GET", path: "/admin/dead-letters?all=maybe" },
+  { name: "replay: bad id", method: "POST", path: "/admin/dead-letters/abc/replay" },
+  { name: "replay: id zero", method: "POST", path: "/admin/dead-letters/notification-0/replay" },
+  { name: "replay: unknown service", method: "POST", path: "/admin/dead-letters/catalog-1/replay", status: 404 },
+  { name: "replay: unknown id", method: "POST", path: "/admin/dead-letters/order-99999/replay", status: 404 },
   // Routes that do not exist
   { name: "no such route", method: "GET", path: "/catalog", status: 404 },
   { name: "no such method", method: "DELETE", path: "/orders", status: 404 },

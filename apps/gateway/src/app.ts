@@ -5,8 +5,10 @@ import { errorsAndLogs, objectBodies, requestMeta } from "./context.ts";
 import { docs } from "./docs.ts";
 import { corsFor, securityHeaders } from "./headers.ts";
 import { DEFAULT_LIMITS, type Limits, requestLimits } from "./limits.ts";
+import { admin } from "./modules/admin/index.ts";
 import { bearerGuard } from "./modules/auth/guard.ts";
 import { auth } from "./modules/auth/index.ts";
+import { notifications } from "./modules/notifications/index.ts";
 import { orders } from "./modules/orders/index.ts";
 import { type Downstream, system } from "./modules/system/index.ts";
 import { users } from "./modules/users/index.ts";
@@ -20,6 +22,8 @@ export interface AppOptions {
   corsOrigins?: string[];
   /** Checks access tokens early (none: only the services check them, as in unit tests). */
   verifier?: Pick<TokenVerifier, "verify">;
+  /** Aborted on shutdown: open event streams end (see notifications). */
+  shutdown?: AbortSignal;
 }
 
 export function createApp(clients: Clients, log: Logger, options: AppOptions = {}) {
@@ -35,7 +39,9 @@ export function createApp(clients: Clients, log: Logger, options: AppOptions = {
     .use(system(options.downstream ?? {}))
     .use(auth(clients, options.clientIpHeader))
     .use(users(clients))
-    .use(orders(clients));
+    .use(orders(clients))
+    .use(notifications(clients, { shutdown: options.shutdown }))
+    .use(admin(clients, options.downstream ?? {}));
 }
 
 /** The API's type: `treaty<App>(url)` in @evented/client gives frontends typed calls. */

@@ -1,5 +1,5 @@
 import { connectHealth, connectService, type HealthChecker, type PromiseClient } from "@evented/core";
-import { authV1, notificationV1, orderV1, userV1 } from "@evented/proto";
+import { authV1, notificationV1, opsV1, orderV1, userV1 } from "@evented/proto";
 import type { Config } from "./config.ts";
 
 /** The services the gateway forwards to. */
@@ -9,6 +9,8 @@ export interface Clients {
   auth: PromiseClient<authV1.AuthServiceClient>;
   orders: PromiseClient<orderV1.OrderServiceClient>;
   notifications: PromiseClient<notificationV1.NotificationServiceClient>;
+  /** ops.v1 of every service (system.ts), by name: its outbox, consumers and dead letters. */
+  ops: Record<string, PromiseClient<opsV1.OpsServiceClient>>;
 }
 
 export function connectClients(config: Config): Clients {
@@ -20,8 +22,14 @@ export function connectClients(config: Config): Clients {
     orders: connectService(orderV1.OrderServiceClient, config.orderServiceUrl, { deadlineMs, retryable: ["GetOrder", "ListOrders"] }),
     notifications: connectService(notificationV1.NotificationServiceClient, config.notificationServiceUrl, {
       deadlineMs,
-      retryable: ["ListNotifications"],
+      retryable: ["ListNotifications", "GetPreferences"],
     }),
+    ops: Object.fromEntries(
+      Object.entries(config.serviceUrls).map(([name, url]) => [
+        name,
+        connectService(opsV1.OpsServiceClient, url, { deadlineMs, retryable: ["GetPipeline", "ListDeadLetters"] }),
+      ]),
+    ),
   };
 }
 

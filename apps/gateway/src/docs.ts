@@ -43,6 +43,7 @@ export const docs = () =>
             { name: "users", description: "People who place orders and receive notifications" },
             { name: "orders", description: "Orders and their lifecycle" },
             { name: "auth", description: "Sign-in: sessions, email verification, password reset" },
+            { name: "admin", description: "Operations, for admins: outbox, consumers, dead letters" },
             { name: "system", description: "Health of the gateway" },
           ],
           components: {
@@ -93,6 +94,13 @@ function jsonOnly(doc: OpenAPIV3_1.Document): OpenAPIV3_1.Document {
         op.responses["415"] ??= limitResponse(415);
       }
       if (!UNLIMITED.test(path)) op.responses["429"] ??= limitResponse(429);
+      // An event stream's events, as its route names them (`detail["x-event-stream"]`): its 200.
+      const x = op as { "x-event-stream"?: { description: string; schema: OpenAPIV3_1.SchemaObject; example: string } };
+      if (x["x-event-stream"]) {
+        const { description, schema, example } = x["x-event-stream"];
+        op.responses["200"] = { description, content: { "text/event-stream": { schema, example } } };
+        delete x["x-event-stream"];
+      }
       // Every operation needs the bearer token unless its route says otherwise (`security: []`, or optional with `[{}, ...]`).
       if (op.security === undefined && !op.tags?.includes("system")) op.security = [{ bearer: [] }];
       if (op.security?.some((s) => "bearer" in s)) {

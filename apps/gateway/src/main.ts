@@ -13,7 +13,9 @@ const metrics = serveMetrics(config.metricsPort, log);
 const clients = connectClients(config);
 const health = connectHealthChecks(config);
 const tokens = connectVerifier(config.auth, config.userServiceUrl);
+const shutdown = new AbortController();
 const api = createApp(clients, log, {
+  shutdown: shutdown.signal,
   downstream: health,
   limits: config.limits,
   clientIpHeader: config.clientIpHeader,
@@ -27,9 +29,11 @@ const app = (config.web.hot ? new Elysia({ serve: await devServer() }).use(api) 
 log.info({ port: app.server?.port }, "gateway listening");
 
 onShutdown(log, [
+  () => shutdown.abort(), // open event streams end: clients reconnect to another gateway with Last-Event-ID
   () => app.stop(), // stops accepting, lets in-flight requests finish
   () => {
-    for (const c of [...Object.values(clients), ...Object.values(health), tokens]) c.close();
+    const { ops, ...services } = clients;
+    for (const c of [...Object.values(services), ...Object.values(ops), ...Object.values(health), tokens]) c.close();
   },
   () => metrics?.stop(),
   stopTracing,

@@ -1,9 +1,11 @@
 // In-memory stand-ins for the gRPC services, for unit tests of the gateway and the typed client
 // only: they keep what they are given, record every call, and fail on demand. The real services'
 // rules are tested against PostgreSQL and NATS in their own packages and in e2e/.
+
+import { PassThrough } from "node:stream";
 import { type CallMeta, REASON_KEY, status } from "@evented/core";
-import { type notificationV1, orderV1, type userV1 } from "@evented/proto";
-import { Metadata, type ServiceError } from "@grpc/grpc-js";
+import { type notificationV1, type opsV1, orderV1, type userV1 } from "@evented/proto";
+import { type ClientReadableStream, Metadata, type ServiceError } from "@grpc/grpc-js";
 import type { Clients } from "../src/clients.ts";
 
 export interface Call {
@@ -55,6 +57,50 @@ export function fakeClients() {
     if (!x) throw serviceError(status.NOT_FOUND, `${what} ${id} not found`);
     return x;
   };
+
+  const preferences = new Map<string, notificationV1.Preference>([
+    ["welcome/email", { kind: "welcome", channel: "email", enabled: true, locked: false }],
+    ["verify_email/email", { kind: "verify_email", channel: "email", enabled: true, locked: true }],
+  ]);
+  const deadLetters: opsV1.DeadLetter[] = [
+    {
+      id: 1,
+      consumer: "notification",
+      subject: "events.order.created",
+      eventId: Bun.randomUUIDv7(),
+      eventType: "OrderCreated",
+      reason: "boom",
+      deliveries: 5,
+      failedAt: now(),
+    },
+  ];
+  /** The feed: subscribed, then every notification so far as a change, then open until cancelled. */
+  const stream = (request: notificationV1.StreamNotificationsRequest, meta?: CallMeta) => {
+    calls.push({ service: "notifications", method: "streamNotifications", request, meta });
+    const out = new PassThrough({ objectMode: true });
+    const err = failure;
+    failure = undefined;
+    if (err) queueMicrotask(() => out.destroy(err));
+    else {
+      out.write({ message: { $case: "subscribed", value: "0" } });
+      for (const [i, n] of notifications.entries()) out.write({ message: { $case: "change", value: { cursor: String(i + 1), notification: n } } });
+    }
+    return Object.assign(out, { cancel: () => out.end() }) as unknown as ClientReadableStream<notificationV1.StreamNotificationsResponse>;
+  };
+  const opsOf = (service: string) => ({
+    close() {},
+    getPipeline: method("ops", "getPipeline", () => ({
+      outbox: service === "notification" ? undefined : { pending: 0, oldestAgeSeconds: 0 },
+      consumers: service === "user" ? [] : [{ consumer: service, pending: 0, ackPending: 0, redelivered: 0, deadLetters: 0 }],
+    })),
+    listDeadLetters: method("ops", "listDeadLetters", () => ({ deadLetters: service === "notification" ? deadLetters : [] })),
+    replayDeadLetter: method("ops", "replayDeadLetter", (r: opsV1.ReplayDeadLetterRequest) => {
+      const letter = found("dead letter", String(r.id), service === "notification" ? deadLetters.find((l) => l.id === r.id) : undefined);
+      if (letter.replayedAt) throw serviceError(status.ABORTED, `dead letter ${r.id} was already replayed`);
+      letter.replayedAt = now();
+      return { deadLetter: letter };
+    }),
+  });
 
   const clients: Clients = {
     users: {
@@ -159,7 +205,19 @@ export function fakeClients() {
         notifications: newestFirst(notifications.filter((n) => n.userId === r.userId)),
         nextPageToken: "",
       })),
+      getPreferences: method("notifications", "getPreferences", () => ({ preferences: [...preferences.values()] })),
+      setPreferences: method("notifications", "setPreferences", (r: notificationV1.SetPreferencesRequest) => {
+        for (const p of r.preferences) {
+          const known = preferences.get(`${p.kind}/${p.channel}`);
+          if (!known) throw serviceError(status.INVALID_ARGUMENT, `unknown kind "${p.kind}"`);
+          if (known.locked && !p.enabled) throw serviceError(status.INVALID_ARGUMENT, `${p.kind} cannot be switched off`);
+          known.enabled = p.enabled;
+        }
+        return { preferences: [...preferences.values()] };
+      }),
+      streamNotifications: stream,
     },
+    ops: { user: opsOf("user"), order: opsOf("order"), notification: opsOf("notification") },
   };
 
   return {

@@ -1,7 +1,7 @@
 import { type Executor, type Logger, Passes } from "@evented/core";
 import { type Channel, PermanentError } from "./channels.ts";
 import { type LinkSettings, withLink } from "./links.ts";
-import { claimDue, clearSentSecrets, type DueDelivery, eraseDepartedRecipients, finishDeliveries, type Outcome } from "./repository.ts";
+import { claimDue, clearSentSecrets, type DueDelivery, eraseDepartedRecipients, finishDeliveries, type Outcome, pruneFeed } from "./repository.ts";
 import type { ChannelName } from "./schema.ts";
 
 /**
@@ -29,6 +29,8 @@ export interface DelivererOptions {
   pollMs?: number;
   /** How often, at most, a pass also erases the data of users who left (default 10 s). */
   eraseEveryMs?: number;
+  /** How long the live feed keeps its entries (default 7 days): the furthest back a stream can resume. */
+  feedRetentionMs?: number;
   /** Opens the tokens of link emails; without it such an email fails (tests that send none). */
   links?: LinkSettings;
 }
@@ -50,7 +52,16 @@ export class Deliverer {
     private readonly log: Logger,
     options: DelivererOptions = {},
   ) {
-    this.o = { maxAttempts: 5, backoffMs: [1000, 5000, 30_000, 120_000], leaseMs: 60_000, batchSize: 50, pollMs: 1000, eraseEveryMs: 10_000, ...options };
+    this.o = {
+      maxAttempts: 5,
+      backoffMs: [1000, 5000, 30_000, 120_000],
+      leaseMs: 60_000,
+      batchSize: 50,
+      pollMs: 1000,
+      eraseEveryMs: 10_000,
+      feedRetentionMs: 7 * 86_400_000,
+      ...options,
+    };
     this.passes = new Passes(() => this.drain(), this.o.pollMs);
   }
 
@@ -88,10 +99,11 @@ export class Deliverer {
 
   private lastErase = 0;
 
-  /** At most every eraseEveryMs: the personal data of users who left, once their goodbye is out. */
+  /** At most every eraseEveryMs: the personal data of users who left, once their goodbye is out, and old feed entries. */
   private async eraseDeparted(): Promise<void> {
     if (Date.now() - this.lastErase < this.o.eraseEveryMs) return;
     this.lastErase = Date.now();
+    await pruneFeed(this.db, this.o.feedRetentionMs);
     const erased = await eraseDepartedRecipients(this.db);
     if (erased > 0) this.log.info({ erased }, "personal data of deleted users erased");
   }

@@ -1,7 +1,7 @@
 // The Deliverer against the real PostgreSQL, sending through the real channels to a real SMTP
 // server and real HTTP receivers: what arrives, retries, final states, suppression, leases.
 import { afterAll, afterEach, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { createLogger, openDatabase } from "@evented/core";
+import { createLogger, type Executor, openDatabase } from "@evented/core";
 import { createDatabase, waitFor } from "@evented/testing";
 import { eq } from "drizzle-orm";
 import { SMTP_USER, startSmtpReceiver, startWebhookReceiver } from "../test/receivers.ts";
@@ -62,10 +62,10 @@ async function addUser(fields: { name?: string; email?: string; phone?: string }
   return userId;
 }
 
-async function notify(userId: string, kind: string, channels: ChannelName[], subject = `About ${kind}`): Promise<string> {
+async function notify(userId: string, kind: string, channels: ChannelName[], subject = `About ${kind}`, on: Executor = db): Promise<string> {
   const id = Bun.randomUUIDv7();
   const body = `Hi,\n\nthis is the ${kind} message.`;
-  await insertNotification(db, { id, userId, kind, subject, body, eventId: Bun.randomUUIDv7(), eventType: "Test" }, channels);
+  await insertNotification(on, { id, userId, kind, subject, body, eventId: Bun.randomUUIDv7(), eventType: "Test" }, channels);
   return id;
 }
 
@@ -197,9 +197,13 @@ test("after UserDeleted only the goodbye is delivered; everything else is suppre
   startDeliverer(channelsFor({ SMTP_URL: smtp.url, EMAIL_FROM: "notifications@shop.example", SMS_WEBHOOK_URL: sms.url }));
   // As UserDeleted does it: the goodbye is recorded with the deletion (else nothing is pending and the details go at once).
   const userId = await addUser({ email: "leaving@example.com" });
-  const goodbye = await notify(userId, "account_deleted", ["email"], "Your account was deleted");
-  const cancelled = await notify(userId, "order_cancelled", ["email", "sms"]);
-  await markRecipientDeleted(db, userId);
+  // One transaction, so the deliverer cannot send the cancellation before the deletion is recorded.
+  const { goodbye, cancelled } = await db.transaction(async (tx) => {
+    const goodbye = await notify(userId, "account_deleted", ["email"], "Your account was deleted", tx);
+    const cancelled = await notify(userId, "order_cancelled", ["email", "sms"], undefined, tx);
+    await markRecipientDeleted(tx, userId);
+    return { goodbye, cancelled };
+  });
 
   expect((await settled(goodbye))[0]).toMatchObject({ status: "sent" });
   expect((await settled(cancelled)).map((d) => [d.status, d.lastError])).toEqual([

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { newEvent, type Payload } from "@evented/core";
 import { orderV1 } from "@evented/proto";
-import { formatMoney, messageFor } from "./messages.ts";
+import { formatMoney, KINDS, messageFor } from "./messages.ts";
 
 const userId = "01900000-0000-7000-8000-000000000001";
 const orderId = "01900000-0000-7000-8000-0000000000aa";
@@ -68,4 +68,28 @@ test("formatMoney reads minor units by the currency's own digits", () => {
   expect(formatMoney(1999, "USD")).toBe("$19.99");
   expect(formatMoney(500, "JPY")).toBe("¥500");
   expect(formatMoney(42, "???")).toBe("42 ??? (minor units)");
+});
+
+test("KINDS is the policy's matrix: every message's kind is in it, on channels it lists", () => {
+  const some = { userId, name: "Ada", email: "ada@example.com", phone: "+15550100" };
+  const order = { orderId, userId };
+  const payloads: Payload[] = [
+    { $case: "userCreated", value: some },
+    { $case: "userUpdated", value: { ...some, changedFields: ["name"] } },
+    { $case: "userDeleted", value: some },
+    ...["verify_email", "password_reset", "invitation"].map(
+      (purpose): Payload => ({ $case: "accountEmailRequested", value: { ...some, purpose, sealedToken: Buffer.from("") } }),
+    ),
+    { $case: "orderCreated", value: { ...order, items: [], currency: "USD", total: 0 } },
+    { $case: "orderStatusUpdated", value: { ...order, oldStatus: S.ORDER_STATUS_PENDING, newStatus: S.ORDER_STATUS_SHIPPED } },
+    { $case: "orderCancelled", value: { ...order, reason: "", previousStatus: S.ORDER_STATUS_PENDING } },
+  ];
+  const seen = new Set<string>();
+  for (const p of payloads) {
+    const m = messageFor(event(p), "Ada", true);
+    const channels = (KINDS as Record<string, readonly string[]>)[m.kind];
+    expect({ kind: m.kind, channels: m.channels.filter((c) => !channels?.includes(c)) }).toEqual({ kind: m.kind, channels: [] });
+    seen.add(m.kind);
+  }
+  expect([...seen].sort()).toEqual(Object.keys(KINDS).sort());
 });

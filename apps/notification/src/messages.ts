@@ -90,6 +90,30 @@ const MESSAGES: { [K in EventCase]: (payload: PayloadOf<K>, to: To) => Message }
   }),
 };
 
+/**
+ * Every kind the policy above sends, with every channel it may use (SMS only where a phone is
+ * known): the matrix of notification preferences. messages.test.ts holds MESSAGES to it.
+ */
+export const KINDS = {
+  welcome: ["email"],
+  profile_updated: ["email"],
+  account_deleted: ["email"],
+  verify_email: ["email"],
+  password_reset: ["email"],
+  invitation: ["email"],
+  order_confirmation: ["email", "push"],
+  order_status: ["push", "sms"],
+  order_cancelled: ["email", "sms"],
+} as const satisfies Record<string, readonly ChannelName[]>;
+export type Kind = keyof typeof KINDS;
+
+/**
+ * Links to get into an account (confirm an address, reset a password, accept an invitation):
+ * always sent. Switching them off would lock a user out of their account (or hide from them that
+ * someone else asked for a reset), so preferences cannot turn them off.
+ */
+export const LOCKED_KINDS: ReadonlySet<string> = new Set<Kind>(["verify_email", "password_reset", "invitation"]);
+
 /** The message for one event; `name` is the recipient's name when known. */
 export function messageFor(event: EventOf, name: string, hasPhone: boolean): Message {
   return compose(event.payload, { hello: name ? `Hi ${name},` : "Hello,", sms: hasPhone ? ["sms"] : [] });

@@ -1,6 +1,6 @@
 import type { Executor } from "@evented/core";
-import { and, desc, eq, inArray, lt, lte, sql } from "drizzle-orm";
-import { type ChannelName, type Delivery, deliveries, type Notification, notifications, type Recipient, recipients } from "./schema.ts";
+import { and, asc, desc, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
+import { type ChannelName, type Delivery, deliveries, feed, type Notification, notifications, preferences, type Recipient, recipients } from "./schema.ts";
 
 export const findRecipient = async (db: Executor, userId: string): Promise<Recipient | undefined> =>
   (await db.select().from(recipients).where(eq(recipients.userId, userId)))[0];
@@ -49,9 +49,105 @@ export async function eraseDepartedRecipients(db: Executor, limit = 100): Promis
   return (rows as unknown as unknown[]).length;
 }
 
-export async function insertNotification(tx: Executor, n: typeof notifications.$inferInsert, channels: ChannelName[]): Promise<void> {
+/** Why a delivery was not attempted: the user switched this kind off on this channel. */
+export const SWITCHED_OFF = "switched_off";
+
+/** A notification and its deliveries (those on a channel in `off` recorded as suppressed), and its feed entry. */
+export async function insertNotification(
+  tx: Executor,
+  n: typeof notifications.$inferInsert,
+  channels: ChannelName[],
+  off: ReadonlySet<ChannelName> = new Set(),
+): Promise<void> {
   await tx.insert(notifications).values(n);
-  if (channels.length) await tx.insert(deliveries).values(channels.map((channel) => ({ notificationId: n.id, channel })));
+  if (channels.length) {
+    await tx
+      .insert(deliveries)
+      .values(
+        channels.map((channel) =>
+          off.has(channel) ? { notificationId: n.id, channel, status: "suppressed" as const, lastError: SWITCHED_OFF } : { notificationId: n.id, channel },
+        ),
+      );
+  }
+  await appendFeed(tx, [{ userId: n.userId, notificationId: n.id }]);
+}
+
+/** The kinds and channels a user switched (off, or on again). */
+export const findPreferences = (db: Executor, userId: string, kind?: string) =>
+  db
+    .select({ kind: preferences.kind, channel: preferences.channel, enabled: preferences.enabled })
+    .from(preferences)
+    .where(and(eq(preferences.userId, userId), kind ? eq(preferences.kind, kind) : undefined));
+
+export async function savePreferences(db: Executor, userId: string, changes: { kind: string; channel: ChannelName; enabled: boolean }[]): Promise<void> {
+  if (changes.length === 0) return;
+  await db
+    .insert(preferences)
+    .values(changes.map((c) => ({ userId, ...c, updatedAt: new Date() })))
+    .onConflictDoUpdate({
+      target: [preferences.userId, preferences.kind, preferences.channel],
+      set: { enabled: sql`excluded.enabled`, updatedAt: sql`now()` },
+    });
+}
+
+/** The NOTIFY channel of feed writes; its payload is the user id. */
+export const FEED_CHANNEL = "notification_feed";
+
+/**
+ * Adds feed entries inside the transaction of their change, and wakes the streams of their users
+ * once it commits (NOTIFY is delivered at commit). The transaction-scoped lock makes feed writes
+ * take their ids and commit one at a time, so a reader that has seen id n never later finds a
+ * smaller id appear: without it, a transaction that took id 10 could commit after one that took 11,
+ * and a stream already past 11 would skip 10 for good.
+ */
+export async function appendFeed(tx: Executor, entries: { userId: string; notificationId: string }[]): Promise<void> {
+  if (entries.length === 0) return;
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${FEED_CHANNEL}))`);
+  await tx.insert(feed).values(entries);
+  for (const userId of new Set(entries.map((e) => e.userId))) await tx.execute(sql`select pg_notify(${FEED_CHANNEL}, ${userId})`);
+}
+
+/** The newest feed id: where a stream without a cursor starts. */
+export async function latestFeedId(db: Executor): Promise<number> {
+  const [row] = await db.select({ id: sql<string | null>`max(${feed.id})` }).from(feed);
+  return Number(row?.id ?? 0);
+}
+
+/** A user's feed entries after `after`, oldest first, with each notification as it is now. */
+export async function feedAfter(
+  db: Executor,
+  userId: string,
+  after: number,
+  limit: number,
+): Promise<{ id: number; notification: NotificationWithDeliveries }[]> {
+  const entries = await db
+    .select()
+    .from(feed)
+    .where(and(eq(feed.userId, userId), gt(feed.id, after)))
+    .orderBy(asc(feed.id))
+    .limit(limit);
+  if (entries.length === 0) return [];
+  const current = new Map(
+    (
+      await withDeliveries(
+        db,
+        await db
+          .select()
+          .from(notifications)
+          .where(inArray(notifications.id, [...new Set(entries.map((e) => e.notificationId))])),
+      )
+    ).map((n) => [n.id, n]),
+  );
+  // A notification erased since (retention) has no current state to show: its entry is skipped.
+  return entries.flatMap((e) => {
+    const notification = current.get(e.notificationId);
+    return notification ? [{ id: e.id, notification }] : [];
+  });
+}
+
+/** Forgets feed entries older than `retentionMs`: a stream resuming from before then gets what is left. */
+export async function pruneFeed(db: Executor, retentionMs: number): Promise<void> {
+  await db.delete(feed).where(lt(feed.createdAt, new Date(Date.now() - retentionMs)));
 }
 
 export type NotificationWithDeliveries = Notification & { deliveries: Delivery[] };
@@ -64,6 +160,10 @@ export async function listNotifications(db: Executor, userId: string, limit: num
     .where(and(eq(notifications.userId, userId), before ? lt(notifications.id, before) : undefined))
     .orderBy(desc(notifications.id))
     .limit(limit);
+  return withDeliveries(db, rows);
+}
+
+async function withDeliveries(db: Executor, rows: Notification[]): Promise<NotificationWithDeliveries[]> {
   if (rows.length === 0) return [];
   const ds = await db
     .select()
@@ -117,7 +217,10 @@ export type Outcome =
   | { status: "failed" | "suppressed"; error: string }
   | { status: "pending"; error: string; retryInMs: number };
 
-/** Records how attempts ended, all in one statement: a delivery pass writes once, however many it sent. */
+/**
+ * Records how attempts ended, all in one statement: a delivery pass writes once, however many it
+ * sent; each notification whose delivery ended (sent, failed, suppressed) gets a feed entry.
+ */
 export async function finishDeliveries(db: Executor, done: { id: number; outcome: Outcome }[]): Promise<void> {
   if (done.length === 0) return;
   const rows = done.map(({ id, outcome: o }) => {
@@ -126,6 +229,20 @@ export async function finishDeliveries(db: Executor, done: { id: number; outcome
     const retryInMs = o.status === "pending" ? o.retryInMs : null;
     return sql`(${id}::bigint, ${o.status}::text, ${address}::text, ${error}::text, ${retryInMs}::int)`;
   });
+  const ended = done.filter((d) => d.outcome.status !== "pending").map((d) => d.id);
+  await db.transaction(async (tx) => {
+    await updateDeliveries(tx, rows);
+    if (ended.length === 0) return;
+    const changed = await tx
+      .selectDistinct({ userId: notifications.userId, notificationId: notifications.id })
+      .from(deliveries)
+      .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
+      .where(inArray(deliveries.id, ended));
+    await appendFeed(tx, changed);
+  });
+}
+
+async function updateDeliveries(db: Executor, rows: ReturnType<typeof sql>[]): Promise<void> {
   await db.execute(sql`
     update ${deliveries} set
       status = v.status,

@@ -1,6 +1,6 @@
 import { bytea } from "@evented/core/tables";
 import { sql } from "drizzle-orm";
-import { bigserial, index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigserial, boolean, index, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export { deadLetters, processedEvents } from "@evented/core/tables";
 
@@ -60,6 +60,36 @@ export const deliveries = pgTable(
     sentAt: timestamp("sent_at", { withTimezone: true }),
   },
   (t) => [index("deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`), index("deliveries_notification_id_idx").on(t.notificationId)],
+);
+
+/** What a user switched off (or on again): one row per kind and channel they changed; no row is "enabled". */
+export const preferences = pgTable(
+  "notification_preferences",
+  {
+    userId: uuid("user_id").notNull(),
+    kind: text("kind").notNull(),
+    channel: text("channel").$type<ChannelName>().notNull(),
+    enabled: boolean("enabled").notNull(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.kind, t.channel] })],
+);
+
+/**
+ * The live feed: one row per change a user can watch (a notification recorded, a delivery's status
+ * changed), written in the transaction of the change. Its id is the SSE cursor; rows are written
+ * under one lock (see appendFeed) so ids become visible in order and a reader never skips one.
+ * Pruned after FEED_RETENTION (see Deliverer).
+ */
+export const feed = pgTable(
+  "notification_feed",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    userId: uuid("user_id").notNull(),
+    notificationId: uuid("notification_id").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("notification_feed_user_id_idx").on(t.userId, t.id), index("notification_feed_created_at_idx").on(t.createdAt)],
 );
 
 export type Recipient = typeof recipients.$inferSelect;

@@ -1,11 +1,31 @@
-import { type CallerAuth, checkId, type Executor, type Logger, mayAccess, page, requireCaller, unaryHandlers } from "@evented/core";
+import {
+  type CallerAuth,
+  checkId,
+  type Executor,
+  ensureAccess,
+  type Logger,
+  mayAccess,
+  page,
+  requireCaller,
+  serverStreamingHandler,
+  unaryHandlers,
+} from "@evented/core";
 import type { notificationV1 } from "@evented/proto";
-import { LINK, LINK_HIDDEN } from "./links.ts";
-import { listNotifications, type NotificationWithDeliveries } from "./repository.ts";
+import type { Feed } from "./feed.ts";
+import { checkChange, matrix } from "./preferences.ts";
+import { findPreferences, listNotifications, savePreferences } from "./repository.ts";
+import { toProto } from "./to-proto.ts";
 
 /** gRPC <-> storage: the notification service only answers what it told whom, to them or an admin. */
-export function notificationServer(db: Executor, log: Logger, auth?: CallerAuth): notificationV1.NotificationServiceServer {
-  return unaryHandlers<notificationV1.NotificationServiceServer>(
+export function notificationServer(db: Executor, log: Logger, feed: Feed, auth?: CallerAuth): notificationV1.NotificationServiceServer {
+  // Whose preferences: the caller's (no user_id), or the named user's for them or an admin.
+  const whose = (userId: string, ctx: Parameters<typeof requireCaller>[0]) => {
+    if (userId === "") return requireCaller(ctx).userId;
+    ensureAccess(ctx, checkId("user_id", userId), "user");
+    return userId.toLowerCase();
+  };
+  const preferencesOf = async (userId: string) => ({ preferences: matrix(await findPreferences(db, userId)) });
+  const unary = unaryHandlers<notificationV1.NotificationServiceServer>(
     log,
     {
       listNotifications: async (req, ctx) => {
@@ -15,23 +35,23 @@ export function notificationServer(db: Executor, log: Logger, auth?: CallerAuth)
         const { items, nextPageToken } = await page(req.pageSize, req.pageToken, (limit, before) => listNotifications(db, userId, limit, before));
         return { notifications: items.map(toProto), nextPageToken };
       },
+      getPreferences: async (req, ctx) => preferencesOf(whose(req.userId, ctx)),
+      setPreferences: async (req, ctx) => {
+        const userId = whose(req.userId, ctx);
+        await savePreferences(db, userId, checkChange(req.preferences));
+        return preferencesOf(userId);
+      },
     },
     auth,
   );
-}
-
-function toProto(n: NotificationWithDeliveries): notificationV1.Notification {
-  const { sealedToken: _sealed, toAddress: _to, ...fields } = n;
   return {
-    ...fields,
-    body: n.body.replaceAll(LINK, LINK_HIDDEN),
-    createdAt: n.createdAt.toISOString(),
-    deliveries: n.deliveries.map((d) => ({
-      channel: d.channel,
-      status: d.status,
-      attempts: d.attempts,
-      lastError: d.lastError,
-      sentAt: d.sentAt?.toISOString(),
-    })),
+    ...unary,
+    // Only the caller's own feed: there is no user_id to ask for another's.
+    streamNotifications: serverStreamingHandler<notificationV1.StreamNotificationsRequest, notificationV1.StreamNotificationsResponse>(
+      log,
+      "streamNotifications",
+      (req, call, ctx) => feed.serve(call, requireCaller(ctx).userId, req.after),
+      auth,
+    ),
   };
 }

@@ -1,7 +1,8 @@
 import { afterCommit, type EventOf, type Executor, everyEvent, type Subscription } from "@evented/core";
 import type { Deliverer } from "./deliverer.ts";
 import { messageFor } from "./messages.ts";
-import { findRecipient, insertNotification, markRecipientDeleted, saveRecipient } from "./repository.ts";
+import { switchedOff } from "./preferences.ts";
+import { findPreferences, findRecipient, insertNotification, markRecipientDeleted, saveRecipient } from "./repository.ts";
 import type { Recipient } from "./schema.ts";
 
 /** The worker's one subscription: every event, turned into contact upkeep and notifications. */
@@ -14,9 +15,11 @@ export function subscriptions(deliverer: Deliverer): Subscription[] {
         const recipient = (await keepContactDetails(tx, event)) ?? (await findRecipient(tx, userId));
         const { channels, sealedToken, ...content } = messageFor(event, recipient?.name ?? "", Boolean(recipient?.phone));
         const sealed = sealedToken && Buffer.from(sealedToken);
-        await insertNotification(tx, { id: Bun.randomUUIDv7(), eventId: event.id, eventType: event.type, ...content, sealedToken: sealed }, channels);
+        // What the user switched off is recorded as suppressed: they see it was not sent, and why.
+        const off = switchedOff(content.kind, channels, await findPreferences(tx, userId, content.kind));
+        await insertNotification(tx, { id: Bun.randomUUIDv7(), eventId: event.id, eventType: event.type, ...content, sealedToken: sealed }, channels, off);
         afterCommit(tx, deliver); // the deliverer sends it once it is committed
-        log.info({ userId, kind: content.kind, channels }, "notification recorded");
+        log.info({ userId, kind: content.kind, channels, switchedOff: [...off] }, "notification recorded");
       }),
     },
   ];

@@ -24,6 +24,7 @@ await runService({
       grpc: [[orderV1.OrderServiceService, orderServer(orders, log, tokens)]],
       subscriptions: subscriptions(orders, cascade),
       work: [cascade],
+      auth: tokens,
       close: [() => users.close(), () => tokens.close()],
     };
   },

@@ -21,6 +21,7 @@ await runService({
         [userV1.UserServiceService, userServer(new UserService(db, outbox, emails), log, auth)],
         [authV1.AuthServiceService, authServer(accounts, keys, log, auth)],
       ],
+      auth,
     };
   },
 });

@@ -73,6 +73,30 @@ test("createClient drives every route of the gateway", async () => {
   expect((await api.auth["password-reset"].confirm.post({ token: "t0k3n", new_password: "another passphrase" })).status).toBe(204);
   expect((await api[".well-known"]["jwks.json"].get()).data).toEqual({ keys: [] });
 
+  const prefs = await api.me["notification-preferences"].get();
+  expect(prefs.data?.preferences).toContainEqual({ kind: "welcome", channel: "email", enabled: true, locked: false });
+  const switched = await api.me["notification-preferences"].put({ preferences: [{ kind: "welcome", channel: "email", enabled: false }] });
+  expect(switched.data?.preferences).toContainEqual({ kind: "welcome", channel: "email", enabled: false, locked: false });
+  expect((await api.me["notification-preferences"].put({ preferences: [{ kind: "welcome", channel: "fax" as "sms", enabled: false }] })).status).toBe(400);
+
+  // The live feed, typed: each event's data is a notification.
+  const live = await api.me.notifications.stream.get({ headers: { "last-event-id": "0" } });
+  expect(live.status).toBe(200);
+  for await (const event of live.data!) {
+    expect(event.event).toBe("notification");
+    expect(event.data.kind).toBe("welcome");
+    expect(event.data.user_id).toBe(user.id);
+    break;
+  }
+
+  const ops = await api.admin.ops.get();
+  expect(ops.data?.consumers.map((c) => c.consumer)).toEqual(["order", "notification"]);
+  const letters = await api.admin["dead-letters"].get({ query: {} });
+  const letter = letters.data!.dead_letters[0]!;
+  expect(letter).toMatchObject({ id: "notification-1", event_type: "OrderCreated", replayed_at: null });
+  expect((await api.admin["dead-letters"]({ id: letter.id }).replay.post()).data?.replayed_at).toBeTruthy();
+  expect((await api.admin["dead-letters"]({ id: letter.id }).replay.post()).status).toBe(409);
+
   const deleted = await api.users({ id: user.id }).delete();
   expect(deleted.status).toBe(204);
   const gone = await api.users({ id: user.id }).get();
@@ -86,8 +110,9 @@ test("createClient drives every route of the gateway", async () => {
   // Every route the app serves was called (the docs' own aside), and every service method behind them.
   // /metrics is for Prometheus, not for API clients.
   const served = app.routes.filter((r) => !r.path.startsWith("/swagger") && r.path !== "/metrics").map((r) => `${r.method} ${r.path}`);
-  const hit = [...routesHit].map((r) => r.replaceAll(user.id, ":id").replaceAll(order.id, ":id"));
+  const hit = [...routesHit].map((r) => r.replaceAll(user.id, ":id").replaceAll(order.id, ":id").replace("notification-1", ":id"));
   expect(new Set(hit)).toEqual(new Set(served));
-  const methods = Object.values(fake.clients).flatMap((c) => Object.keys(c).filter((k) => k !== "close"));
+  const { ops: opsClients, ...services } = fake.clients;
+  const methods = [...Object.values(services), ...Object.values(opsClients)].flatMap((c) => Object.keys(c).filter((k) => k !== "close"));
   expect(new Set(fake.calls.map((c) => c.method))).toEqual(new Set(methods));
 });

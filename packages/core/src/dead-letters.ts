@@ -3,6 +3,7 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import { connect, type JetStreamClient, headers as natsHeaders } from "nats";
 import postgres from "postgres";
 import type { Executor } from "./db.ts";
+import { conflict, notFound } from "./errors.ts";
 import { deadLetters } from "./tables.ts";
 
 export type DeadLetter = typeof deadLetters.$inferSelect;
@@ -31,7 +32,7 @@ export async function replayDeadLetter(db: Executor, js: JetStreamClient, id: nu
       .returning();
     if (!letter) {
       const [existing] = await tx.select().from(deadLetters).where(eq(deadLetters.id, id));
-      throw new Error(existing ? `dead letter ${id} was already replayed at ${existing.replayedAt?.toISOString()}` : `no dead letter ${id}`);
+      throw existing ? conflict(`dead letter ${id} was already replayed at ${existing.replayedAt?.toISOString()}`) : notFound(`no dead letter ${id}`);
     }
     const h = natsHeaders();
     for (const [k, v] of Object.entries(letter.headers)) if (!/^nats-/i.test(k)) h.set(k, v);

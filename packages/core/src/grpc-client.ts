@@ -3,6 +3,7 @@ import {
   type ChannelCredentials,
   type Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
   Metadata,
   type ServiceDefinition,
@@ -23,12 +24,19 @@ export interface CallMeta extends EventContext {
   deadlineMs?: number;
 }
 
-/** A generated grpc-js client with each unary method as `(request, meta?) => Promise<response>`. */
+type ServerStreaming<Req, Res> = (request: Req, metadata?: Metadata, options?: Partial<CallOptions>) => ClientReadableStream<Res>;
+
+/**
+ * A generated grpc-js client with each unary method as `(request, meta?) => Promise<response>`,
+ * and each server-streaming one as `(request, meta?) => stream` (no deadline: it lasts until either side ends it).
+ */
 export type PromiseClient<C> = {
   // biome-ignore lint/suspicious/noExplicitAny: in the key filter, a callback typed with `never` would reject every real method
-  [K in keyof C as C[K] extends Unary<any, any> ? K : never]: C[K] extends Unary<infer Req, infer Res>
-    ? (request: Req, meta?: CallMeta) => Promise<Res>
-    : never;
+  [K in keyof C as C[K] extends Unary<any, any> | ServerStreaming<any, any> ? K : never]: C[K] extends ServerStreaming<infer Req, infer Res>
+    ? (request: Req, meta?: CallMeta) => ClientReadableStream<Res>
+    : C[K] extends Unary<infer Req, infer Res>
+      ? (request: Req, meta?: CallMeta) => Promise<Res>
+      : never;
 } & { close(): void };
 
 type ClientConstructor<C> = (new (
@@ -90,23 +98,32 @@ export function connectService<C extends Client>(Ctor: ClientConstructor<C>, add
   });
   const promised: Record<string, unknown> = { close: () => client.close() };
   for (const [name, def] of Object.entries(Ctor.service)) {
-    if (def.requestStream || def.responseStream) continue;
+    if (def.requestStream) continue;
+    if (def.responseStream) {
+      const open = (client as unknown as Record<string, ServerStreaming<unknown, unknown>>)[name]!.bind(client);
+      promised[name] = (request: unknown, meta: CallMeta = {}) => open(request, metadataOf(meta));
+      continue;
+    }
     const method = (client as unknown as Record<string, Unary<unknown, unknown>>)[name]!.bind(client);
     promised[name] = (request: unknown, meta: CallMeta = {}) => {
       const deadline = Date.now() + (meta.deadlineMs ?? deadlineMs);
       const call = () =>
         new Promise((resolve, reject) => {
-          const metadata = new Metadata();
-          if (meta.requestId) metadata.set("x-request-id", meta.requestId);
-          if (meta.traceparent) metadata.set("traceparent", meta.traceparent);
-          if (meta.authorization) metadata.set("authorization", meta.authorization);
-          if (meta.clientIp) metadata.set("x-client-ip", meta.clientIp);
-          method(request, metadata, { deadline }, (err, res) => (err ? reject(err) : resolve(res)));
+          method(request, metadataOf(meta), { deadline }, (err, res) => (err ? reject(err) : resolve(res)));
         });
       return hasIdempotencyKey(request) ? retryUnavailable(call, deadline) : call();
     };
   }
   return promised as PromiseClient<C>;
+}
+
+function metadataOf(meta: CallMeta): Metadata {
+  const metadata = new Metadata();
+  if (meta.requestId) metadata.set("x-request-id", meta.requestId);
+  if (meta.traceparent) metadata.set("traceparent", meta.traceparent);
+  if (meta.authorization) metadata.set("authorization", meta.authorization);
+  if (meta.clientIp) metadata.set("x-client-ip", meta.clientIp);
+  return metadata;
 }
 
 /** A write carrying an Idempotency-Key: the service answers a repeat with the first answer. */

@@ -1,4 +1,13 @@
-import { type handleUnaryCall, type Metadata, Server, type ServiceDefinition, status, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  type Metadata,
+  Server,
+  type ServerWritableStream,
+  type ServiceDefinition,
+  status,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { authenticate, type Caller, type CallerAuth } from "./auth.ts";
 import { toServiceError } from "./errors.ts";
 import type { EventContext } from "./events.ts";
@@ -16,9 +25,13 @@ export interface CallContext extends EventContext {
   caller?: Caller;
 }
 
-// Mapped over the named methods only: generated servers also carry a string index signature.
+// Mapped over the named unary methods only: generated servers also carry a string index signature,
+// and a streaming method is written by hand.
 type AsyncHandlers<S> = {
-  [K in keyof S as string extends K ? never : K]: S[K] extends handleUnaryCall<infer Req, infer Res> ? (req: Req, ctx: CallContext) => Promise<Res> : never;
+  // biome-ignore lint/suspicious/noExplicitAny: any request and response, to tell unary methods from streaming ones
+  [K in keyof S as string extends K ? never : S[K] extends handleUnaryCall<any, any> ? K : never]: S[K] extends handleUnaryCall<infer Req, infer Res>
+    ? (req: Req, ctx: CallContext) => Promise<Res>
+    : never;
 };
 
 /**
@@ -60,6 +73,37 @@ export function unaryHandlers<S extends UntypedServiceImplementation>(log: Logge
     };
   }
   return impl as S;
+}
+
+/**
+ * A server-streaming method: the caller authenticated as for unary calls (see authenticate), then
+ * `handler` writes to the call until it resolves (the call ends) or throws (the error's status).
+ * One log line when the stream ends.
+ */
+export function serverStreamingHandler<Req, Res>(
+  log: Logger,
+  method: string,
+  handler: (req: Req, call: ServerWritableStream<Req, Res>, ctx: CallContext) => Promise<void>,
+  auth?: CallerAuth,
+): handleServerStreamingCall<Req, Res> {
+  return (call) => {
+    const started = performance.now();
+    const requestId = first(call.metadata, "x-request-id") ?? Bun.randomUUIDv7();
+    const ctx: CallContext = { requestId, log: log.child({ requestId }), ...callerMeta(call.metadata) };
+    authenticate(auth, method, ctx)
+      .then(() => handler(call.request, call, ctx))
+      .then(
+        () => {
+          ctx.log.info({ method, code: "OK", ms: elapsed(started) }, "rpc stream ended");
+          call.end();
+        },
+        (err: unknown) => {
+          const error = toServiceError(err, ctx.log);
+          ctx.log.info({ method, code: status[error.code ?? status.UNKNOWN], message: error.details, ms: elapsed(started) }, "rpc stream ended");
+          call.emit("error", error);
+        },
+      );
+  };
 }
 
 export async function startGrpcServer(

@@ -12,6 +12,7 @@ export * from "./health.ts";
 export * from "./idempotency.ts";
 export * from "./logger.ts";
 export * from "./metrics.ts";
+export * from "./ops-server.ts";
 export * from "./order-status.ts";
 export * from "./outbox.ts";
 export * from "./passes.ts";

@@ -1,11 +1,14 @@
+import { opsV1 } from "@evented/proto";
 import type { ServiceDefinition, UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import type { CallerAuth } from "./auth.ts";
 import { Bus } from "./bus.ts";
 import { loadConfig, type logConfig, type natsConfig, type telemetryConfig } from "./config.ts";
 import { type ConsumerOptions, type Subscription, startConsumers } from "./consumer.ts";
 import { type Database, openDatabase } from "./db.ts";
 import { startGrpcServer } from "./grpc.ts";
 import { createLogger, type Logger } from "./logger.ts";
+import { opsServer } from "./ops-server.ts";
 import { Outbox } from "./outbox.ts";
 import { startServiceOps } from "./service-ops.ts";
 import { onShutdown } from "./shutdown.ts";
@@ -50,6 +53,10 @@ export interface ServiceParts {
   work?: Work[];
   /** Closed after the bus (clients of other services). */
   close?: (() => Promise<unknown> | unknown)[];
+  /** How callers are verified: with it, the service also serves ops.v1.OpsService to admins. */
+  auth?: CallerAuth;
+  /** Ends long-lived calls (streams) first on shutdown: the gRPC server waits for calls in flight. */
+  endStreams?: (() => Promise<unknown> | unknown)[];
 }
 
 export interface ServiceSpec<C extends ServiceConfig, S extends Record<string, unknown>> {
@@ -68,7 +75,7 @@ export interface ServiceSpec<C extends ServiceConfig, S extends Record<string, u
  * Runs one service: config (exit 78 on a bad one), logger, database opened and migrated, bus,
  * outbox relay, health, metrics, tracing, durable consumers, the gRPC server (port 0 binds a free
  * one, logged as `port`), and on SIGTERM/SIGINT the shutdown in this order: health NOT_SERVING,
- * gRPC stop (in-flight calls finish), consumers, work, outbox, bus, clients, ops, database.
+ * streams ended, gRPC stop (in-flight calls finish), consumers, work, outbox, bus, clients, ops, database.
  */
 export async function runService<C extends ServiceConfig, S extends Record<string, unknown>>(spec: ServiceSpec<C, S>) {
   const { name } = spec;
@@ -91,6 +98,7 @@ export async function runService<C extends ServiceConfig, S extends Record<strin
   };
   onShutdown(log, [
     () => up.ops?.health.shutdown(),
+    () => each(up.parts?.endStreams ?? [])(),
     () => up.grpc?.stop(),
     () => up.consumers?.stop(),
     () => each((up.parts?.work ?? []).map((w) => () => w.stop()))(),
@@ -137,7 +145,11 @@ export async function runService<C extends ServiceConfig, S extends Record<strin
   });
   up.ops = ops;
   up.consumers = subscriptions.length ? await startConsumers(subscriptions, { ...parts.consumerOptions, bus, db: database.db, log }) : undefined;
-  const grpc = await startGrpcServer(config.port, parts.grpc, log, ops.health);
+  const consumers = subscriptions.map((s) => s.durable);
+  const opsService: ServiceParts["grpc"] = parts.auth
+    ? [[opsV1.OpsServiceService, opsServer({ db: database.db, bus, log, outbox: Boolean(spec.outbox), consumers }, parts.auth)]]
+    : [];
+  const grpc = await startGrpcServer(config.port, [...parts.grpc, ...opsService], log, ops.health);
   up.grpc = grpc;
   return { config, log, port: grpc.port };
 }

@@ -4,7 +4,7 @@ import { Elysia, t } from "elysia";
 /** The services the gateway needs, by name, each asked with the standard grpc.health.v1 Check. */
 export type Downstream = Record<string, HealthChecker>;
 
-const Readiness = t.Object(
+export const Readiness = t.Object(
   {
     status: t.Union([t.Literal("ready"), t.Literal("not_ready")]),
     checks: t.Record(
@@ -19,6 +19,15 @@ const Readiness = t.Object(
   { description: "Each downstream service and what its health check answered" },
 );
 
+/** Each service's health answer, and those not SERVING. */
+export async function readiness(downstream: Downstream) {
+  const names = Object.keys(downstream);
+  const answers = await Promise.all(names.map((name) => downstream[name]!.check("", 1000)));
+  const checks = Object.fromEntries(names.map((name, i) => [name, answers[i]!]));
+  const down = names.filter((name) => checks[name] !== "SERVING");
+  return { status: down.length ? ("not_ready" as const) : ("ready" as const), checks, down };
+}
+
 /** Liveness (/health: the process answers) and readiness (/ready: and so does everything behind it). Metrics: GATEWAY_METRICS_PORT. */
 export const system = (downstream: Downstream = {}) =>
   new Elysia({ tags: ["system"] })
@@ -29,11 +38,8 @@ export const system = (downstream: Downstream = {}) =>
     .get(
       "/ready",
       async ({ status }) => {
-        const names = Object.keys(downstream);
-        const answers = await Promise.all(names.map((name) => downstream[name]!.check("", 1000)));
-        const checks = Object.fromEntries(names.map((name, i) => [name, answers[i]!]));
-        const down = names.filter((name) => checks[name] !== "SERVING");
-        return down.length ? status(503, { status: "not_ready" as const, checks, down }) : { status: "ready" as const, checks, down };
+        const ready = await readiness(downstream);
+        return ready.down.length ? status(503, ready) : ready;
       },
       {
         response: { 200: Readiness, 503: Readiness },

@@ -11,7 +11,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -57,6 +59,55 @@ export interface ListNotificationsRequest {
 export interface ListNotificationsResponse {
   notifications: Notification[];
   nextPageToken: string;
+}
+
+export interface Preference {
+  kind: string;
+  /** "email", "sms" or "push". */
+  channel: string;
+  enabled: boolean;
+  /** Security messages (email verification, password reset, invitation) cannot be switched off. */
+  locked: boolean;
+}
+
+export interface GetPreferencesRequest {
+  /** Empty: the caller. */
+  userId: string;
+}
+
+export interface SetPreferencesRequest {
+  /** Empty: the caller. */
+  userId: string;
+  preferences: Preference[];
+}
+
+export interface GetPreferencesResponse {
+  preferences: Preference[];
+}
+
+export interface SetPreferencesResponse {
+  preferences: Preference[];
+}
+
+export interface StreamNotificationsRequest {
+  /** The cursor of the last change received (SSE Last-Event-ID); empty: only changes from now on. */
+  after: string;
+}
+
+/** A notification as it is now, after one change to it (created, or a delivery's status changed). */
+export interface FeedChange {
+  /** Opaque, durable and increasing: pass it as `after` to resume right after this change. */
+  cursor: string;
+  notification?: Notification | undefined;
+}
+
+export interface StreamNotificationsResponse {
+  message?:
+    | //
+    /** Sent once, first: the stream is open (the caller verified, the cursor valid). */
+    { $case: "subscribed"; value: string }
+    | { $case: "change"; value: FeedChange }
+    | undefined;
 }
 
 function createBaseDelivery(): Delivery {
@@ -629,6 +680,684 @@ export const ListNotificationsResponse: MessageFns<ListNotificationsResponse> = 
   },
 };
 
+function createBasePreference(): Preference {
+  return { kind: "", channel: "", enabled: false, locked: false };
+}
+
+export const Preference: MessageFns<Preference> = {
+  encode(message: Preference, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.channel !== "") {
+      writer.uint32(18).string(message.channel);
+    }
+    if (message.enabled !== false) {
+      writer.uint32(24).bool(message.enabled);
+    }
+    if (message.locked !== false) {
+      writer.uint32(32).bool(message.locked);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Preference {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePreference();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.channel = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.enabled = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.locked = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Preference {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      channel: isSet(object.channel) ? globalThis.String(object.channel) : "",
+      enabled: isSet(object.enabled) ? globalThis.Boolean(object.enabled) : false,
+      locked: isSet(object.locked) ? globalThis.Boolean(object.locked) : false,
+    };
+  },
+
+  toJSON(message: Preference): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.channel !== "") {
+      obj.channel = message.channel;
+    }
+    if (message.enabled !== false) {
+      obj.enabled = message.enabled;
+    }
+    if (message.locked !== false) {
+      obj.locked = message.locked;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Preference>, I>>(base?: I): Preference {
+    return Preference.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Preference>, I>>(object: I): Preference {
+    const message = createBasePreference();
+    message.kind = object.kind ?? "";
+    message.channel = object.channel ?? "";
+    message.enabled = object.enabled ?? false;
+    message.locked = object.locked ?? false;
+    return message;
+  },
+};
+
+function createBaseGetPreferencesRequest(): GetPreferencesRequest {
+  return { userId: "" };
+}
+
+export const GetPreferencesRequest: MessageFns<GetPreferencesRequest> = {
+  encode(message: GetPreferencesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPreferencesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPreferencesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPreferencesRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetPreferencesRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetPreferencesRequest>, I>>(base?: I): GetPreferencesRequest {
+    return GetPreferencesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPreferencesRequest>, I>>(object: I): GetPreferencesRequest {
+    const message = createBaseGetPreferencesRequest();
+    message.userId = object.userId ?? "";
+    return message;
+  },
+};
+
+function createBaseSetPreferencesRequest(): SetPreferencesRequest {
+  return { userId: "", preferences: [] };
+}
+
+export const SetPreferencesRequest: MessageFns<SetPreferencesRequest> = {
+  encode(message: SetPreferencesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    for (const v of message.preferences) {
+      Preference.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetPreferencesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetPreferencesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.preferences.push(Preference.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetPreferencesRequest {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      preferences: globalThis.Array.isArray(object?.preferences)
+        ? object.preferences.map((e: any) => Preference.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SetPreferencesRequest): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.preferences?.length) {
+      obj.preferences = message.preferences.map((e) => Preference.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetPreferencesRequest>, I>>(base?: I): SetPreferencesRequest {
+    return SetPreferencesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetPreferencesRequest>, I>>(object: I): SetPreferencesRequest {
+    const message = createBaseSetPreferencesRequest();
+    message.userId = object.userId ?? "";
+    message.preferences = object.preferences?.map((e) => Preference.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetPreferencesResponse(): GetPreferencesResponse {
+  return { preferences: [] };
+}
+
+export const GetPreferencesResponse: MessageFns<GetPreferencesResponse> = {
+  encode(message: GetPreferencesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.preferences) {
+      Preference.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPreferencesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPreferencesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.preferences.push(Preference.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPreferencesResponse {
+    return {
+      preferences: globalThis.Array.isArray(object?.preferences)
+        ? object.preferences.map((e: any) => Preference.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetPreferencesResponse): unknown {
+    const obj: any = {};
+    if (message.preferences?.length) {
+      obj.preferences = message.preferences.map((e) => Preference.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetPreferencesResponse>, I>>(base?: I): GetPreferencesResponse {
+    return GetPreferencesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPreferencesResponse>, I>>(object: I): GetPreferencesResponse {
+    const message = createBaseGetPreferencesResponse();
+    message.preferences = object.preferences?.map((e) => Preference.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSetPreferencesResponse(): SetPreferencesResponse {
+  return { preferences: [] };
+}
+
+export const SetPreferencesResponse: MessageFns<SetPreferencesResponse> = {
+  encode(message: SetPreferencesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.preferences) {
+      Preference.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetPreferencesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetPreferencesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.preferences.push(Preference.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetPreferencesResponse {
+    return {
+      preferences: globalThis.Array.isArray(object?.preferences)
+        ? object.preferences.map((e: any) => Preference.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SetPreferencesResponse): unknown {
+    const obj: any = {};
+    if (message.preferences?.length) {
+      obj.preferences = message.preferences.map((e) => Preference.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetPreferencesResponse>, I>>(base?: I): SetPreferencesResponse {
+    return SetPreferencesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetPreferencesResponse>, I>>(object: I): SetPreferencesResponse {
+    const message = createBaseSetPreferencesResponse();
+    message.preferences = object.preferences?.map((e) => Preference.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseStreamNotificationsRequest(): StreamNotificationsRequest {
+  return { after: "" };
+}
+
+export const StreamNotificationsRequest: MessageFns<StreamNotificationsRequest> = {
+  encode(message: StreamNotificationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.after !== "") {
+      writer.uint32(10).string(message.after);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamNotificationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamNotificationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.after = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamNotificationsRequest {
+    return { after: isSet(object.after) ? globalThis.String(object.after) : "" };
+  },
+
+  toJSON(message: StreamNotificationsRequest): unknown {
+    const obj: any = {};
+    if (message.after !== "") {
+      obj.after = message.after;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StreamNotificationsRequest>, I>>(base?: I): StreamNotificationsRequest {
+    return StreamNotificationsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StreamNotificationsRequest>, I>>(object: I): StreamNotificationsRequest {
+    const message = createBaseStreamNotificationsRequest();
+    message.after = object.after ?? "";
+    return message;
+  },
+};
+
+function createBaseFeedChange(): FeedChange {
+  return { cursor: "", notification: undefined };
+}
+
+export const FeedChange: MessageFns<FeedChange> = {
+  encode(message: FeedChange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cursor !== "") {
+      writer.uint32(10).string(message.cursor);
+    }
+    if (message.notification !== undefined) {
+      Notification.encode(message.notification, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FeedChange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFeedChange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.notification = Notification.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FeedChange {
+    return {
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
+      notification: isSet(object.notification) ? Notification.fromJSON(object.notification) : undefined,
+    };
+  },
+
+  toJSON(message: FeedChange): unknown {
+    const obj: any = {};
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
+    if (message.notification !== undefined) {
+      obj.notification = Notification.toJSON(message.notification);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FeedChange>, I>>(base?: I): FeedChange {
+    return FeedChange.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FeedChange>, I>>(object: I): FeedChange {
+    const message = createBaseFeedChange();
+    message.cursor = object.cursor ?? "";
+    message.notification = (object.notification !== undefined && object.notification !== null)
+      ? Notification.fromPartial(object.notification)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseStreamNotificationsResponse(): StreamNotificationsResponse {
+  return { message: undefined };
+}
+
+export const StreamNotificationsResponse: MessageFns<StreamNotificationsResponse> = {
+  encode(message: StreamNotificationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.message?.$case) {
+      case "subscribed":
+        writer.uint32(10).string(message.message.value);
+        break;
+      case "change":
+        FeedChange.encode(message.message.value, writer.uint32(18).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamNotificationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamNotificationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = { $case: "subscribed", value: reader.string() };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = { $case: "change", value: FeedChange.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamNotificationsResponse {
+    return {
+      message: isSet(object.subscribed)
+        ? { $case: "subscribed", value: globalThis.String(object.subscribed) }
+        : isSet(object.change)
+        ? { $case: "change", value: FeedChange.fromJSON(object.change) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: StreamNotificationsResponse): unknown {
+    const obj: any = {};
+    if (message.message?.$case === "subscribed") {
+      obj.subscribed = message.message.value;
+    } else if (message.message?.$case === "change") {
+      obj.change = FeedChange.toJSON(message.message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StreamNotificationsResponse>, I>>(base?: I): StreamNotificationsResponse {
+    return StreamNotificationsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StreamNotificationsResponse>, I>>(object: I): StreamNotificationsResponse {
+    const message = createBaseStreamNotificationsResponse();
+    switch (object.message?.$case) {
+      case "subscribed": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "subscribed", value: object.message.value };
+        }
+        break;
+      }
+      case "change": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "change", value: FeedChange.fromPartial(object.message.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
 /** NotificationService answers questions about what the notification worker told whom. */
 export type NotificationServiceService = typeof NotificationServiceService;
 export const NotificationServiceService = {
@@ -643,10 +1372,64 @@ export const NotificationServiceService = {
       Buffer.from(ListNotificationsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListNotificationsResponse => ListNotificationsResponse.decode(value),
   },
+  /**
+   * The caller's preferences (user_id empty) or, for an admin, anyone's: every kind and channel the
+   * policy can send, enabled unless switched off.
+   */
+  getPreferences: {
+    path: "/notification.v1.NotificationService/GetPreferences" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPreferencesRequest): Buffer =>
+      Buffer.from(GetPreferencesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPreferencesRequest => GetPreferencesRequest.decode(value),
+    responseSerialize: (value: GetPreferencesResponse): Buffer =>
+      Buffer.from(GetPreferencesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetPreferencesResponse => GetPreferencesResponse.decode(value),
+  },
+  /** Switches kinds on channels on or off; the rest stay as they are. Answers the whole matrix. */
+  setPreferences: {
+    path: "/notification.v1.NotificationService/SetPreferences" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetPreferencesRequest): Buffer =>
+      Buffer.from(SetPreferencesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetPreferencesRequest => SetPreferencesRequest.decode(value),
+    responseSerialize: (value: SetPreferencesResponse): Buffer =>
+      Buffer.from(SetPreferencesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetPreferencesResponse => SetPreferencesResponse.decode(value),
+  },
+  /**
+   * The caller's feed: first a Subscribed message, then every change after `after` (a cursor of an
+   * earlier change, or empty for "from now"), in order, then each new one as it is committed.
+   */
+  streamNotifications: {
+    path: "/notification.v1.NotificationService/StreamNotifications" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: StreamNotificationsRequest): Buffer =>
+      Buffer.from(StreamNotificationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StreamNotificationsRequest => StreamNotificationsRequest.decode(value),
+    responseSerialize: (value: StreamNotificationsResponse): Buffer =>
+      Buffer.from(StreamNotificationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StreamNotificationsResponse => StreamNotificationsResponse.decode(value),
+  },
 } as const;
 
 export interface NotificationServiceServer extends UntypedServiceImplementation {
   listNotifications: handleUnaryCall<ListNotificationsRequest, ListNotificationsResponse>;
+  /**
+   * The caller's preferences (user_id empty) or, for an admin, anyone's: every kind and channel the
+   * policy can send, enabled unless switched off.
+   */
+  getPreferences: handleUnaryCall<GetPreferencesRequest, GetPreferencesResponse>;
+  /** Switches kinds on channels on or off; the rest stay as they are. Answers the whole matrix. */
+  setPreferences: handleUnaryCall<SetPreferencesRequest, SetPreferencesResponse>;
+  /**
+   * The caller's feed: first a Subscribed message, then every change after `after` (a cursor of an
+   * earlier change, or empty for "from now"), in order, then each new one as it is committed.
+   */
+  streamNotifications: handleServerStreamingCall<StreamNotificationsRequest, StreamNotificationsResponse>;
 }
 
 export interface NotificationServiceClient extends Client {
@@ -665,6 +1448,54 @@ export interface NotificationServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListNotificationsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * The caller's preferences (user_id empty) or, for an admin, anyone's: every kind and channel the
+   * policy can send, enabled unless switched off.
+   */
+  getPreferences(
+    request: GetPreferencesRequest,
+    callback: (error: ServiceError | null, response: GetPreferencesResponse) => void,
+  ): ClientUnaryCall;
+  getPreferences(
+    request: GetPreferencesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetPreferencesResponse) => void,
+  ): ClientUnaryCall;
+  getPreferences(
+    request: GetPreferencesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetPreferencesResponse) => void,
+  ): ClientUnaryCall;
+  /** Switches kinds on channels on or off; the rest stay as they are. Answers the whole matrix. */
+  setPreferences(
+    request: SetPreferencesRequest,
+    callback: (error: ServiceError | null, response: SetPreferencesResponse) => void,
+  ): ClientUnaryCall;
+  setPreferences(
+    request: SetPreferencesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetPreferencesResponse) => void,
+  ): ClientUnaryCall;
+  setPreferences(
+    request: SetPreferencesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetPreferencesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The caller's feed: first a Subscribed message, then every change after `after` (a cursor of an
+   * earlier change, or empty for "from now"), in order, then each new one as it is committed.
+   */
+  streamNotifications(
+    request: StreamNotificationsRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<StreamNotificationsResponse>;
+  streamNotifications(
+    request: StreamNotificationsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<StreamNotificationsResponse>;
 }
 
 export const NotificationServiceClient = makeGenericClientConstructor(

@@ -1,0 +1,99 @@
+import { isServiceError, status } from "@evented/core";
+import { Elysia } from "elysia";
+import type { Clients } from "../../clients.ts";
+import { requestMeta } from "../../context.ts";
+import { errorResponses } from "../../errors.ts";
+import { type Downstream, readiness } from "../system/index.ts";
+import { DeadLetters, DeadLettersQuery, DeadLetter as Letter, LetterParams, letterId, Ops, toDeadLetter } from "./model.ts";
+
+/**
+ * Operations, for admins: every service answers for its own pipeline (ops.v1) and refuses anyone
+ * else (401/403), so a customer learns nothing here. The gateway only gathers the answers.
+ */
+export const admin = ({ ops }: Clients, downstream: Downstream = {}) =>
+  new Elysia({ prefix: "/admin", tags: ["admin"] })
+    .use(requestMeta)
+    .get(
+      "/ops",
+      async ({ meta }) => {
+        const asked = await askAll(ops, (c) => c.getPipeline({}, meta), { tolerateDown: true });
+        const ready = await readiness(downstream);
+        return {
+          readiness: ready,
+          outbox: asked.answers.flatMap(([service, p]) =>
+            p.outbox ? [{ service, pending: p.outbox.pending, oldest_age_seconds: Math.round(p.outbox.oldestAgeSeconds * 1000) / 1000 }] : [],
+          ),
+          consumers: asked.answers.flatMap(([service, p]) =>
+            p.consumers.map((c) => ({
+              service,
+              consumer: c.consumer,
+              pending: c.pending,
+              ack_pending: c.ackPending,
+              redelivered: c.redelivered,
+              dead_letters: c.deadLetters,
+            })),
+          ),
+          unavailable: asked.down,
+        };
+      },
+      {
+        response: { 200: Ops, ...errorResponses(400, 401, 403, 500, 503, 504) },
+        detail: {
+          summary: "Operations overview",
+          description:
+            "Readiness (as /ready), each service's outbox backlog and each durable consumer's lag. A service that cannot be asked is named in `unavailable`.",
+        },
+      },
+    )
+    .get(
+      "/dead-letters",
+      async ({ query, meta }) => {
+        const { answers } = await askAll(ops, (c) => c.listDeadLetters({ all: query.all ?? false }, meta));
+        return { dead_letters: answers.flatMap(([service, r]) => r.deadLetters.map((l) => toDeadLetter(service, l))) };
+      },
+      {
+        query: DeadLettersQuery,
+        response: { 200: DeadLetters, ...errorResponses(400, 401, 403, 500, 503, 504) },
+        detail: { summary: "Dead letters", description: "Events a consumer gave up on, with the reason; those replayed only with `all=true`." },
+      },
+    )
+    .post(
+      "/dead-letters/:id/replay",
+      async ({ params, meta }) => {
+        const { service, client, n } = letterId(params.id, ops);
+        const { deadLetter } = await client.replayDeadLetter({ id: n }, meta);
+        if (!deadLetter) throw new Error("service answered without the dead letter");
+        return toDeadLetter(service, deadLetter);
+      },
+      {
+        params: LetterParams,
+        response: { 200: Letter, ...errorResponses(400, 401, 403, 404, 409, 500, 503, 504) },
+        detail: {
+          summary: "Replay a dead letter",
+          description:
+            "Publishes the event again, as it arrived, to every consumer of its subject (the one that gave up applies it; the others already did and skip it). 404 for an unknown id, 409 for one already replayed. If it fails again, it comes back as a new dead letter.",
+        },
+      },
+    );
+
+/**
+ * Asks every service; a refusal (401, 403) is the answer for all. With `tolerateDown`, services
+ * that cannot be reached are named rather than failing the whole answer (unless none answered).
+ */
+async function askAll<C, R>(clients: Record<string, C>, ask: (c: C) => Promise<R>, { tolerateDown = false } = {}) {
+  const names = Object.keys(clients);
+  const results = await Promise.allSettled(names.map((name) => ask(clients[name]!)));
+  const refused = results.find(
+    (r) => r.status === "rejected" && isServiceError(r.reason) && [status.UNAUTHENTICATED, status.PERMISSION_DENIED].includes(r.reason.code),
+  );
+  if (refused) throw (refused as PromiseRejectedResult).reason;
+  const answers: [string, R][] = [];
+  const down: string[] = [];
+  results.forEach((r, i) => {
+    if (r.status === "fulfilled") answers.push([names[i]!, r.value]);
+    else if (tolerateDown && isServiceError(r.reason) && [status.UNAVAILABLE, status.DEADLINE_EXCEEDED].includes(r.reason.code)) down.push(names[i]!);
+    else throw r.reason;
+  });
+  if (answers.length === 0 && down.length > 0) throw results.find((r) => r.status === "rejected")!.reason;
+  return { answers, down };
+}

@@ -1,0 +1,80 @@
+// What an operator asks every service about its event pipeline (ops.v1.OpsService, admins only):
+// its outbox backlog, the lag of its durable consumers, and its dead letters, listed and replayed
+// with the same code as `bun run dead-letters`.
+import type { opsV1 } from "@evented/proto";
+import { isNull, sql } from "drizzle-orm";
+import { type CallerAuth, requireAdmin } from "./auth.ts";
+import type { Bus } from "./bus.ts";
+import type { Executor } from "./db.ts";
+import { type DeadLetter, listDeadLetters, replayDeadLetter } from "./dead-letters.ts";
+import { invalid, notFound } from "./errors.ts";
+import { unaryHandlers } from "./grpc.ts";
+import type { Logger } from "./logger.ts";
+import { deadLetters, outbox } from "./tables.ts";
+
+export interface OpsSources {
+  db: Executor;
+  bus: Bus;
+  log: Logger;
+  /** The service relays an outbox. */
+  outbox: boolean;
+  consumers: string[];
+}
+
+export function opsServer({ db, bus, log, outbox: relays, consumers }: OpsSources, auth: CallerAuth): opsV1.OpsServiceServer {
+  // A service that consumes nothing has no dead_letters table.
+  const consumes = consumers.length > 0;
+  return unaryHandlers<opsV1.OpsServiceServer>(
+    log,
+    {
+      getPipeline: async (_req, ctx) => {
+        requireAdmin(ctx);
+        if (!consumes) return { outbox: relays ? await backlog(db) : undefined, consumers: [] };
+        const dead = await db
+          .select({ consumer: deadLetters.consumer, n: sql<number>`count(*)::int` })
+          .from(deadLetters)
+          .where(isNull(deadLetters.replayedAt))
+          .groupBy(deadLetters.consumer);
+        const lags = await Promise.all(
+          consumers.map(async (consumer) => {
+            const info = await bus.jsm.consumers.info(bus.options.stream, consumer);
+            const deadLetters = dead.find((d) => d.consumer === consumer)?.n ?? 0;
+            return { consumer, pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered, deadLetters };
+          }),
+        );
+        return { outbox: relays ? await backlog(db) : undefined, consumers: lags };
+      },
+      listDeadLetters: async (req, ctx) => {
+        requireAdmin(ctx);
+        return { deadLetters: consumes ? (await listDeadLetters(db, { all: req.all })).map(toProto) : [] };
+      },
+      replayDeadLetter: async (req, ctx) => {
+        requireAdmin(ctx);
+        if (!Number.isSafeInteger(req.id) || req.id <= 0) throw invalid("id must be a dead letter's id");
+        if (!consumes) throw notFound(`no dead letter ${req.id}`);
+        return { deadLetter: toProto(await replayDeadLetter(db, bus.js, req.id)) };
+      },
+    },
+    auth,
+  );
+}
+
+async function backlog(db: Executor): Promise<opsV1.OutboxBacklog> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int`, age: sql<number>`coalesce(extract(epoch from now() - min(${outbox.createdAt})), 0)::float8` })
+    .from(outbox)
+    .where(isNull(outbox.publishedAt));
+  return { pending: row?.n ?? 0, oldestAgeSeconds: row?.age ?? 0 };
+}
+
+const toProto = (l: DeadLetter): opsV1.DeadLetter => ({
+  id: l.id,
+  consumer: l.consumer,
+  subject: l.subject,
+  eventId: l.eventId ?? "",
+  eventType: l.headers["event-type"] ?? "",
+  reason: l.reason,
+  deliveries: l.deliveries,
+  failedAt: l.createdAt.toISOString(),
+  replayedAt: l.replayedAt?.toISOString(),
+});
