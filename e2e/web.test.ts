@@ -190,6 +190,30 @@ describe("a customer's first order, live", () => {
   });
 });
 
+describe("preferences", () => {
+  test("a customer switches one kind and channel off; it stays off", async () => {
+    const page = await openPage();
+    await logIn(page, customer.email, customer.password);
+    await menu(page, "Preferences").click();
+    const push = page.getByLabel("order status by push", { exact: true });
+    await push.waitFor(WAIT);
+    expect(await push.isChecked()).toBe(true);
+    await expect(page.getByLabel(/^verify email by email/).isDisabled()).resolves.toBe(true);
+    await push.uncheck();
+    await page.getByRole("button", { name: "Save preferences" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved." }).waitFor(WAIT);
+    await shoot(page, "preferences");
+    await page.reload();
+    await logIn(page, customer.email, customer.password);
+    await menu(page, "Preferences").click();
+    await page.getByLabel("order status by push", { exact: true }).waitFor(WAIT);
+    expect(await page.getByLabel("order status by push", { exact: true }).isChecked()).toBe(false);
+    expect(await page.getByLabel("order confirmation by push", { exact: true }).isChecked()).toBe(true);
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+});
+
 describe("usable and accessible", () => {
   test("at phone width nothing is wider than the screen", async () => {
     const page = await openPage(360);
@@ -209,10 +233,10 @@ describe("usable and accessible", () => {
     const views = ["login", "signup"];
     for (const view of views) await checkNames(page, `${system.gatewayUrl}/#/${view}`);
     await logIn(page, system.admin.email, system.admin.password);
-    for (const view of ["shop", "orders", "notifications", "profile", "admin/users", "admin/orders"]) {
+    for (const view of ["shop", "orders", "notifications", "preferences", "profile", "admin/users", "admin/orders", "admin/ops"]) {
       await checkNames(page, `${system.gatewayUrl}/#/${view}`);
+      if (view.startsWith("admin/")) await shoot(page, view.replace("/", "-"));
     }
-    await shoot(page, "admin-users");
     await page.close();
   });
 });

@@ -37,19 +37,35 @@ export function FeedProvider({ me, children }: { me: Me; children: ReactNode }) 
   return <FeedContext.Provider value={feed}>{children}</FeedContext.Provider>;
 }
 
+/**
+ * Stream first, then the list: nothing made in between is missed (the stream starts "now"), and an
+ * overlap is merged by id. After a cut the stream is asked again from the last event's id; the
+ * list is not asked again, so what the page shows after a cut is what the stream resumed with.
+ */
 async function follow(userId: string, signal: AbortSignal, add: (n: Notification[]) => void, setLive: (live: boolean) => void) {
+  let last: string | undefined;
+  let listed = false;
   let wait = 500;
   while (!signal.aborted) {
     try {
-      add(ok(await api.users({ id: userId }).notifications.get({ query: { page_size: 50 }, fetch: { signal } })).notifications);
+      const res = await api.me.notifications.stream.get({ headers: last ? { "last-event-id": last } : {}, fetch: { signal } });
+      const events = ok(res);
       setLive(true);
+      if (!listed) {
+        add(ok(await api.users({ id: userId }).notifications.get({ query: { page_size: 50 }, fetch: { signal } })).notifications);
+        listed = true;
+      }
       wait = 500;
-      await sleep(5000, signal);
+      for await (const event of events) {
+        if (event.id !== undefined) last = String(event.id);
+        if (event.event === "notification") add([event.data]);
+      }
     } catch {
-      setLive(false);
-      await sleep(wait, signal);
-      wait = Math.min(wait * 2, 5000);
+      // A cut stream, a gateway away, a refused reconnect: all the same here, try again shortly.
     }
+    setLive(false);
+    await sleep(wait, signal);
+    wait = Math.min(wait * 2, 5000);
   }
 }
 

@@ -46,7 +46,10 @@ export function Shop({ me }: { me: Me }) {
                 min={0}
                 max={1000}
                 value={quantities[p.id] ?? 0}
-                onChange={(e) => setQuantities((q) => ({ ...q, [p.id]: Number(e.currentTarget.value) }))}
+                onChange={(e) => {
+                  const quantity = Number(e.currentTarget.value);
+                  setQuantities((q) => ({ ...q, [p.id]: quantity }));
+                }}
               />
             </li>
           ))}
