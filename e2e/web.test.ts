@@ -235,6 +235,7 @@ describe("usable and accessible", () => {
     await logIn(page, system.admin.email, system.admin.password);
     for (const view of ["shop", "orders", "notifications", "preferences", "profile", "admin/users", "admin/orders", "admin/ops"]) {
       await checkNames(page, `${system.gatewayUrl}/#/${view}`);
+      if (view === "admin/ops") await page.getByRole("heading", { name: /^Readiness: / }).waitFor(WAIT);
       if (view.startsWith("admin/")) await shoot(page, view.replace("/", "-"));
     }
     await page.close();
