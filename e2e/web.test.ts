@@ -241,8 +241,9 @@ describe("preferences", () => {
 
 describe("usable and accessible", () => {
   test("at phone width nothing is wider than the screen", async () => {
+    const someone = await signUp(system.gatewayUrl, { password: customer.password });
     const page = await openPage(360);
-    await logIn(page, customer.email, customer.password);
+    await logIn(page, someone.email, someone.password);
     for (const view of ["shop", "orders", "notifications", "profile"]) {
       await page.goto(`${system.gatewayUrl}/#/${view}`);
       await page.getByRole("heading", { level: 2 }).first().waitFor(WAIT);
