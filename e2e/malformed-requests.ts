@@ -97,7 +97,7 @@ export const MALFORMED: Malformed[] = [
   { name: "order: not JSON", method: "POST", path: "/orders", raw: { body: "user_id=1", type: "application/json" } },
   { name: "order: an array", method: "POST", path: "/orders", json: [order({})] },
   { name: "order: missing items", method: "POST", path: "/orders", json: { user_id: "USER" } },
-  { name: "order: missing user", method: "POST", path: "/orders", json: { items: [item] } },
+  { name: "order: user id empty", method: "POST", path: "/orders", json: order({ user_id: "" }) },
   { name: "order: user id not a UUID", method: "POST", path: "/orders", json: order({ user_id: "42" }) },
   { name: "order: unknown user", method: "POST", path: "/orders", json: order({ user_id: "01900000-0000-7000-8000-000000000000" }) },
   { name: "order: items an object", method: "POST", path: "/orders", json: order({ items: item }) },

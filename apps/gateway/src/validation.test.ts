@@ -30,7 +30,6 @@ const BAD: Bad[] = [
   { route: "PATCH /users/ID", body: { name: "" }, says: "name must be 1 to 100 characters" },
   { route: "PATCH /users/ID", body: { email: "nope" }, says: "email must be a valid email address" },
   { route: "PATCH /users/ID", body: { phone: "12345" }, says: "phone must be in E.164 form" },
-  { route: "POST /orders", body: { items: order.items }, says: "user_id must be a UUID" },
   { route: "POST /orders", body: { ...order, user_id: "42" }, says: "user_id must be a UUID" },
   { route: "POST /orders", body: { user_id: ID }, says: "items must hold 1 to 100 items" },
   { route: "POST /orders", body: { ...order, items: [] }, says: "items must hold 1 to 100 items" },

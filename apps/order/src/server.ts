@@ -30,9 +30,11 @@ export function orderServer(orders: OrderService, log: Logger, auth?: CallerAuth
     log,
     {
       listProducts: async () => ({ products: await orders.listProducts() }),
-      createOrder: async (req, ctx) => ({
-        order: toProto(await orders.create(req, { ...ctx, idempotencyKey: callerKey(ctx.caller, req.idempotencyKey) })),
-      }),
+      createOrder: async (req, ctx) => {
+        // No user_id: the caller's own order.
+        const input = { ...req, userId: req.userId || ctx.caller?.userId || "" };
+        return { order: toProto(await orders.create(input, { ...ctx, idempotencyKey: callerKey(ctx.caller, req.idempotencyKey) })) };
+      },
       getOrder: async (req, ctx) => ({ order: toProto(await own(ctx, req.id)) }),
       listOrders: async (req, ctx) => {
         // All orders is an admin's list; a customer sees their own (another's user_id has none for them).

@@ -64,14 +64,8 @@ export class OrderService {
         request,
         async () => {
           // Priced in this transaction, from the catalog as it is now; the order keeps these prices.
-          const { items, currency, total } = priceItems(
-            wanted,
-            await repo.findProducts(
-              tx,
-              wanted.map((i) => i.productId),
-            ),
-            request.currency,
-          );
+          const products = wanted.map((i) => i.productId);
+          const { items, currency, total } = priceItems(wanted, await repo.findProducts(tx, products), request.currency);
           const id = Bun.randomUUIDv7();
           const event = newEvent(SOURCE, id, { $case: "orderCreated", value: { orderId: id, userId, items, currency, total } }, ctx);
           // One round trip: the statements are pipelined and PostgreSQL runs them in this order, so

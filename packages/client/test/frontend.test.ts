@@ -34,8 +34,13 @@ export async function signUpAndOrder(name: string, email: string): Promise<strin
   const created = await api.users.post({ name, email }, { headers: { "idempotency-key": crypto.randomUUID() } });
   if (created.error) throw new Error(\`\${created.error.status}\`);
   const userId: string = created.data.id;
+  const catalog = await api.products.get();
+  const price: number | undefined = catalog.data?.products.find((p) => p.id === "456")?.unit_price;
+  void price;
   const placed = await api.orders.post({ user_id: userId, items: [{ product_id: "456", quantity: 2 }] });
   if (!placed.data) throw new Error("no order");
+  // @ts-expect-error prices come from the catalog: unit_price is not accepted
+  await api.orders.post({ user_id: userId, items: [{ product_id: "456", quantity: 2, unit_price: 1 }] });
   const order = await api.orders({ id: placed.data.id }).get();
   const status: "pending" | "confirmed" | "shipped" | "completed" | "cancelled" | undefined = order.data?.status;
   document.title = \`order \${status}\`;
@@ -45,7 +50,7 @@ export async function signUpAndOrder(name: string, email: string): Promise<strin
   // @ts-expect-error wrong field name: \`nme\`
   await api.users.post({ nme: name, email });
   // @ts-expect-error no such route
-  await api.products.get();
+  await api.catalog.get();
   // @ts-expect-error the path parameter is \`id\`
   await api.orders({ orderId: placed.data.id }).get();
   // @ts-expect-error a user has no \`username\`

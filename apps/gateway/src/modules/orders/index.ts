@@ -25,7 +25,7 @@ export const orders = ({ orders }: Clients) =>
           "",
           async ({ body, headers, meta, status }) => {
             const items = body.items.map((i) => ({ productId: i.product_id, quantity: i.quantity }));
-            const request = { userId: body.user_id, items, currency: body.currency ?? "", idempotencyKey: headers["idempotency-key"] ?? "" };
+            const request = { userId: body.user_id ?? "", items, currency: body.currency ?? "", idempotencyKey: headers["idempotency-key"] ?? "" };
             return status(201, toOrder((await orders.createOrder(request, meta)).order));
           },
           {

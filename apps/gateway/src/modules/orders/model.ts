@@ -48,7 +48,9 @@ export const Order = t.Object(
 
 export const CreateOrderBody = t.Object(
   {
-    user_id: Id("user_id"),
+    user_id: t.Optional(
+      t.String({ ...Id("user_id"), description: "Whose order: left out, the caller's own; another user's only for an admin (400 otherwise)" }),
+    ),
     items: t.Array(OrderItem, { minItems: 1, maxItems: LIMITS.itemsMax, error: `items must hold 1 to ${LIMITS.itemsMax} items` }),
     currency: t.Optional(
       t.String({

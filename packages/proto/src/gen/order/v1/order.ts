@@ -115,6 +115,7 @@ export interface Order {
 }
 
 export interface CreateOrderRequest {
+  /** Empty: the caller's own order. Another user's id only for an admin. */
   userId: string;
   items: CreateOrderItem[];
   /** Optional. The order's currency is its products'; if set, it must be that one. */
