@@ -235,12 +235,41 @@ test("a customer's stream never carries another user's notification", async () =
   expect(sneaky.events.every((e) => e.data.user_id === bob.id)).toBe(true);
 });
 
+test("a notification service restart does not end the stream: the gateway resumes it from the last change it passed on", async () => {
+  const customer = await signUp(system.gatewayUrl);
+  const feed = openFeed(system.gatewayUrl, customer.accessToken);
+  expect(await feed.status).toBe(200);
+  const orders = [await placeOrder(system.gatewayUrl, customer)];
+  await waitFor("the first confirmation", () => confirmed(feed.events).size === 1);
+  await system.restart("notification");
+  orders.push(await placeOrder(system.gatewayUrl, customer), await placeOrder(system.gatewayUrl, customer));
+  await waitFor("the confirmations after the restart, on the same connection", () => confirmed(feed.events).size === 3);
+  feed.close();
+  expect(await feed.ended).toBe("closed"); // by us: the gateway never ended it
+  expect([...confirmed(feed.events)].sort()).toEqual(orders.toSorted());
+  await expectWholeFeed(customer.id, feed.events);
+});
+
 test("an invalid cursor is 400; no token 401", async () => {
   const customer = await signUp(system.gatewayUrl);
   expect(await openFeed(system.gatewayUrl, customer.accessToken, "not-a-cursor").status).toBe(400);
   const res = await fetch(`${system.gatewayUrl}/me/notifications/stream`);
   expect(res.status).toBe(401);
   expect(Object.keys((await res.json()) as object)).toEqual(["error"]);
+});
+
+test("at most 5 open streams per user: the sixth is 429, and one closed makes room", async () => {
+  const customer = await signUp(system.gatewayUrl);
+  const open = Array.from({ length: 5 }, () => openFeed(system.gatewayUrl, customer.accessToken));
+  expect(await Promise.all(open.map((f) => f.status))).toEqual([200, 200, 200, 200, 200]);
+  const sixth = openFeed(system.gatewayUrl, customer.accessToken);
+  expect(await sixth.status).toBe(429);
+  open[0]!.close();
+  const again = await waitFor("room for another stream", async () => {
+    const f = openFeed(system.gatewayUrl, customer.accessToken);
+    if ((await f.status) === 200) return f;
+  });
+  for (const f of [...open, again]) f.close();
 });
 
 describe("notification preferences", () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { natsServers } from "@evented/core";
-import { createDatabase, freePort, ROOT, type RunningApp, signUp, startApp, waitFor } from "@evented/testing";
+import { createAdmin, createDatabase, freePort, ROOT, type RunningApp, signUp, startApp, waitFor } from "@evented/testing";
 import { connect, type NatsConnection } from "nats";
 
 setDefaultTimeout(60_000);
@@ -22,6 +22,7 @@ const serverLog = join(store, "server.log");
 const violations = async () => (await Bun.file(serverLog).text()).split("\n").filter((l) => /Violation/.test(l));
 const cleanup: (() => unknown)[] = [];
 let gateway = "";
+let userDbUrl = "";
 let server: ReturnType<typeof Bun.spawn>;
 
 beforeAll(async () => {
@@ -52,6 +53,7 @@ beforeAll(async () => {
     await Promise.all(apps.map((a) => a.proc.exited));
   });
   const [userDb, orderDb, notificationDb] = dbs as [(typeof dbs)[0], (typeof dbs)[0], (typeof dbs)[0]];
+  userDbUrl = userDb.url;
   apps.push(await startApp("user", { NATS_URL: urlOf("user"), USER_PORT: String(ports.user), USER_DB_CONN: userDb.url }));
   apps.push(
     ...(await Promise.all([
@@ -149,4 +151,20 @@ test("without credentials, or with another user's password, nobody connects", as
     );
     expect(String(err)).toMatch(/AUTHORIZATION_VIOLATION|Authorization Violation/i);
   }
+});
+
+// Last: it makes a refusal on purpose.
+test("a dead letter replayed through the API by a service that may not publish its subject: a clear 400, nothing marked", async () => {
+  const admin = await createAdmin(userDbUrl, gateway);
+  await (await as("ops")).jetstream().publish("events.order.created", new TextEncoder().encode("not protobuf"), { msgID: crypto.randomUUID() });
+  const letters = async () => ((await (await admin.fetch(`${gateway}/admin/dead-letters`)).json()) as { dead_letters: { id: string }[] }).dead_letters;
+  const [letter] = await waitFor("the dead letter", async () => {
+    const list = await letters();
+    return list.length > 0 && list;
+  });
+  const res = await admin.fetch(`${gateway}/admin/dead-letters/${letter!.id}/replay`, { method: "POST" });
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  expect({ status: res.status, code: body.error.code }).toEqual({ status: 400, code: "FAILED_PRECONDITION" });
+  expect(body.error.message).toContain("bun run dead-letters");
+  expect((await letters()).map((l) => l.id)).toContain(letter!.id); // still waiting for a replay
 });

@@ -47,11 +47,17 @@ export class Feed {
   async start(): Promise<void> {
     try {
       // On a reconnect of the LISTEN connection every stream looks again: NOTIFYs may have been missed.
-      this.listening = await this.sql.listen(
+      const listening = this.sql.listen(
         FEED_CHANNEL,
         (userId) => this.wake(this.waiters.get(userId)),
         () => this.wakeAll(),
       );
+      // A database that never answers LISTEN must not hold up the start: streams poll instead.
+      let timer: Timer | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("LISTEN did not answer within 5 s")), 5000);
+      });
+      this.listening = await Promise.race([listening, late]).finally(() => clearTimeout(timer));
     } catch (err) {
       this.log.warn({ err }, `cannot LISTEN ${FEED_CHANNEL}; live streams fall back to polling every ${this.o.pollMs} ms`);
     }

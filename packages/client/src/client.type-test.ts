@@ -198,4 +198,50 @@ export async function typeTest() {
   await api.orders({ id }).cancel.post();
   // @ts-expect-error wrong type: reason is a string
   await api.orders({ id }).cancel.post({ reason: 1 });
+
+  // GET and PUT /me/notification-preferences
+  const prefs = await api.me["notification-preferences"].get();
+  if (prefs.data) {
+    const cell: { kind: string; channel: "email" | "sms" | "push"; enabled: boolean; locked: boolean } | undefined = prefs.data.preferences[0];
+    void cell;
+  }
+  await api.me["notification-preferences"].put({ preferences: [{ kind: "order_status", channel: "sms", enabled: false }] });
+  // @ts-expect-error no such channel
+  await api.me["notification-preferences"].put({ preferences: [{ kind: "order_status", channel: "fax", enabled: false }] });
+  // @ts-expect-error enabled is a boolean
+  await api.me["notification-preferences"].put({ preferences: [{ kind: "order_status", channel: "sms", enabled: "no" }] });
+
+  // GET /me/notifications/stream: Server-Sent Events, each a notification
+  const live = await api.me.notifications.stream.get({ headers: { "last-event-id": "42" } });
+  if (live.data) {
+    for await (const event of live.data) {
+      const cursor: string = event.id;
+      const kind: string = event.data.kind;
+      // @ts-expect-error the event's data is a notification, which has no `total`
+      const total: number = event.data.total;
+      void [cursor, kind, total];
+    }
+  }
+  await api.me.notifications.stream.get({ query: { last_event_id: "42" } });
+
+  // GET /admin/ops, GET /admin/dead-letters, POST /admin/dead-letters/:id/replay
+  const ops = await api.admin.ops.get();
+  if (ops.data) {
+    const lag: number | undefined = ops.data.consumers[0]?.pending;
+    const backlog: number | undefined = ops.data.outbox[0]?.oldest_age_seconds;
+    const ready: "ready" | "not_ready" = ops.data.readiness.status;
+    void [lag, backlog, ready];
+  }
+  const letters = await api.admin["dead-letters"].get({ query: { all: true } });
+  if (letters.data) {
+    const reason: string | undefined = letters.data.dead_letters[0]?.reason;
+    void reason;
+  }
+  const replayed = await api.admin["dead-letters"]({ id: "notification-3" }).replay.post();
+  if (replayed.data) {
+    const at: string | null = replayed.data.replayed_at;
+    void at;
+  }
+  // @ts-expect-error `all` is a boolean
+  await api.admin["dead-letters"].get({ query: { all: "yes" } });
 }

@@ -7,7 +7,7 @@ import { type CallerAuth, requireAdmin } from "./auth.ts";
 import type { Bus } from "./bus.ts";
 import type { Executor } from "./db.ts";
 import { type DeadLetter, listDeadLetters, replayDeadLetter } from "./dead-letters.ts";
-import { invalid, notFound } from "./errors.ts";
+import { AppError, failedPrecondition, invalid, notFound, unavailable } from "./errors.ts";
 import { unaryHandlers } from "./grpc.ts";
 import type { Logger } from "./logger.ts";
 import { deadLetters, outbox } from "./tables.ts";
@@ -52,7 +52,10 @@ export function opsServer({ db, bus, log, outbox: relays, consumers }: OpsSource
         requireAdmin(ctx);
         if (!Number.isSafeInteger(req.id) || req.id <= 0) throw invalid("id must be a dead letter's id");
         if (!consumes) throw notFound(`no dead letter ${req.id}`);
-        return { deadLetter: toProto(await replayDeadLetter(db, bus.js, req.id)) };
+        const letter = await replayDeadLetter(db, bus.js, req.id).catch((err: unknown) => {
+          throw err instanceof AppError ? err : publishRefused(err, log);
+        });
+        return { deadLetter: toProto(letter) };
       },
     },
     auth,
@@ -65,6 +68,21 @@ async function backlog(db: Executor): Promise<opsV1.OutboxBacklog> {
     .from(outbox)
     .where(isNull(outbox.publishedAt));
   return { pending: row?.n ?? 0, oldestAgeSeconds: row?.age ?? 0 };
+}
+
+/**
+ * The replay could not be published (nothing was marked). With the deployment's NATS permissions a
+ * consumer's user may not publish the subjects it consumes: the operator's command, run as the ops
+ * user, can. Anything else is NATS being away.
+ */
+function publishRefused(err: unknown, log: Logger): AppError {
+  const code = (err as { code?: unknown }).code;
+  log.warn({ err }, "dead letter replay not published");
+  if (code === "PERMISSIONS_VIOLATION" || /permissions violation/i.test(String((err as Error).message)))
+    return failedPrecondition(
+      "this service's NATS user may not publish the event's subject: replay it with `bun run dead-letters <service> replay <id>` as the ops user",
+    );
+  return unavailable("the replay could not be published to NATS; retry later");
 }
 
 const toProto = (l: DeadLetter): opsV1.DeadLetter => ({

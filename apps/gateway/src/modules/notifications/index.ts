@@ -1,21 +1,20 @@
-import { AppError, status } from "@evented/core";
-import type { notificationV1 } from "@evented/proto";
-import type { ClientReadableStream } from "@grpc/grpc-js";
 import { Elysia, sse } from "elysia";
 import type { Clients } from "../../clients.ts";
 import { requestMeta } from "../../context.ts";
 import { errorResponses } from "../../errors.ts";
 import { Notification, toNotification } from "../users/model.ts";
 import { Preferences, PreferencesBody, StreamHeaders, StreamQuery, toPreferences } from "./model.ts";
+import { Relay } from "./relay.ts";
 
 export interface StreamOptions {
-  /** A comment line this often keeps proxies from closing an idle stream. */
+  /** A comment line this often keeps proxies, and the server's own idle timeout (Elysia sets 30 s), from closing an idle stream. */
   heartbeatMs?: number;
   /** Aborted on shutdown: every open stream ends, so the server need not wait for them. */
   shutdown?: AbortSignal;
 }
 
 const OPEN_TIMEOUT_MS = 5000;
+const REOPEN_FOR_MS = 10_000;
 
 /** A comment line (": ..."): EventSource and Eden skip it. Typed `never` so the stream's type stays the notification's. */
 const comment = (text: string) => ({ sse: true, toSSE: () => `: ${text}\n\n` }) as never;
@@ -45,35 +44,37 @@ export const notifications = ({ notifications }: Clients, { heartbeatMs = 15_000
     .get(
       "/notifications/stream",
       async function* ({ headers, query, meta, set }) {
-        const after = headers["last-event-id"] ?? query.last_event_id ?? "";
-        const call = notifications.streamNotifications({ after }, meta);
-        const messages = call[Symbol.asyncIterator]() as AsyncIterator<notificationV1.StreamNotificationsResponse>;
-        let next: Promise<IteratorResult<notificationV1.StreamNotificationsResponse>> | undefined;
+        const open = (after: string) => new Relay(notifications.streamNotifications({ after }, meta), heartbeatMs, shutdown);
+        let relay = open(headers["last-event-id"] ?? query.last_event_id ?? "");
         try {
           // Opened (authenticated, cursor valid) or the error's status, before a byte of the response.
-          await opened(call, messages);
+          let cursor = await relay.opened(OPEN_TIMEOUT_MS);
           set.headers["x-accel-buffering"] = "no"; // a proxy (nginx) passes each event on at once
           yield comment("subscribed");
-          const ended = shutdown ? new Promise<"end">((resolve) => shutdown.addEventListener("abort", () => resolve("end"), { once: true })) : undefined;
-          next = messages.next();
           for (;;) {
-            const beat = Bun.sleep(heartbeatMs).then(() => "beat" as const);
-            const got = await Promise.race([next, beat, ...(ended ? [ended] : [])]);
-            if (got === "end" || shutdown?.aborted) return;
-            if (got === "beat") {
+            const item = await relay.next();
+            if (item === "beat") {
               yield comment("heartbeat");
               continue;
             }
-            if (got.done) return; // the service ended it (it stops): the client resumes elsewhere
-            next = messages.next();
-            const change = got.value.message?.$case === "change" ? got.value.message.value : undefined;
-            if (change?.notification) yield sse({ id: change.cursor, event: "notification", data: toNotification(change.notification) });
+            if (shutdown?.aborted) return; // the client resumes on another gateway with Last-Event-ID
+            if (item === "end" || "error" in item) {
+              // The service's side ended (a replica stopping, the connection's age): go on from the
+              // last change passed on, on the same response. If it cannot be reopened, end it.
+              relay.close();
+              const reopened = await reopen(open, cursor, shutdown);
+              if (!reopened) return;
+              relay = reopened;
+              continue;
+            }
+            const { message } = item.message;
+            if (message?.$case === "change" && message.value.notification) {
+              cursor = message.value.cursor;
+              yield sse({ id: cursor, event: "notification", data: toNotification(message.value.notification) });
+            }
           }
         } finally {
-          // The client went (or the gateway stops): cancelling makes the pending read fail with CANCELLED, which nobody needs.
-          next?.catch(() => {});
-          call.on("error", () => {});
-          call.cancel();
+          relay.close();
         }
       },
       {
@@ -93,23 +94,22 @@ export const notifications = ({ notifications }: Clients, { heartbeatMs = 15_000
       },
     );
 
-/** Waits for the service's first message (subscribed); its error (UNAVAILABLE, UNAUTHENTICATED, ...) is thrown. */
-async function opened(
-  call: ClientReadableStream<notificationV1.StreamNotificationsResponse>,
-  messages: AsyncIterator<notificationV1.StreamNotificationsResponse>,
-): Promise<void> {
-  let timer: Timer | undefined;
-  const late = new Promise<"late">((resolve) => {
-    timer = setTimeout(() => resolve("late"), OPEN_TIMEOUT_MS);
-  });
-  try {
-    const first = await Promise.race([messages.next(), late]);
-    if (first === "late") {
-      call.cancel();
-      throw new AppError(status.DEADLINE_EXCEEDED, "the notification service did not open the stream in time");
+/**
+ * Opens the service's stream again after `cursor`, trying for up to REOPEN_FOR_MS (a restart, a
+ * replica taking over); undefined if it stays away: then the response ends and the client reconnects.
+ */
+async function reopen(open: (after: string) => Relay, cursor: string, shutdown?: AbortSignal): Promise<Relay | undefined> {
+  const until = Date.now() + REOPEN_FOR_MS;
+  while (Date.now() < until) {
+    await Bun.sleep(250);
+    if (shutdown?.aborted) return undefined;
+    const relay = open(cursor);
+    try {
+      await relay.opened(OPEN_TIMEOUT_MS);
+      return relay;
+    } catch {
+      relay.close();
     }
-    if (first.done || first.value.message?.$case !== "subscribed") throw new AppError(status.UNAVAILABLE, "the notification service did not open the stream");
-  } finally {
-    clearTimeout(timer);
   }
+  return undefined;
 }
