@@ -25,7 +25,7 @@ const useHash = () => {
   return hash.replace(/^#\/?/, "");
 };
 
-export const go = (page: string) => {
+const go = (page: string) => {
   if (location.pathname !== "/") location.assign(`/#/${page}`);
   else location.hash = `/${page}`;
 };
@@ -41,8 +41,18 @@ export function App() {
   };
 
   const link = location.pathname;
-  if (link === "/verify-email") return <Shell>{<VerifyEmail />}</Shell>;
-  if (link === "/reset-password" || link === "/accept-invitation") return <Shell>{<SetPassword invitation={link === "/accept-invitation"} />}</Shell>;
+  if (link === "/verify-email")
+    return (
+      <Shell>
+        <VerifyEmail />
+      </Shell>
+    );
+  if (link === "/reset-password" || link === "/accept-invitation")
+    return (
+      <Shell>
+        <SetPassword invitation={link === "/accept-invitation"} />
+      </Shell>
+    );
 
   if (!me) {
     return (
