@@ -5,7 +5,7 @@
 // The apps, their databases and what each needs come from system.ts: the compose file and the
 // Dockerfiles must match it.
 import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createDatabase, freePort, NATS_URL, ROOT, uniqueStream, waitFor } from "@evented/testing";
@@ -188,6 +188,22 @@ describe("each app's image, built the Docker way and started with its compose en
         { timeoutMs: 30_000, intervalMs: 500 },
       );
       expect(health.code).toBe(0);
+      if (app === "gateway") await servesTheWebApp(image.dir, ports.gateway);
     }, 180_000);
   }
 });
+
+/** The gateway's image serves the web app from its build, and holds neither its sources nor React. */
+async function servesTheWebApp(dir: string, port: number) {
+  const page = await fetch(`http://127.0.0.1:${port}/`);
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+  expect(script).toBeDefined();
+  const asset = await fetch(`http://127.0.0.1:${port}${script}`);
+  expect({ status: asset.status, type: asset.headers.get("content-type") }).toEqual({ status: 200, type: expect.stringContaining("javascript") });
+  expect(existsSync(join(dir, "web/index.html"))).toBe(true);
+  expect(existsSync(join(dir, "apps/web/src"))).toBe(false);
+  const installed = readdirSync(join(dir, "node_modules/.bun"));
+  expect(installed.filter((name) => /^react(-dom)?@/.test(name))).toEqual([]);
+}

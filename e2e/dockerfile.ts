@@ -83,8 +83,9 @@ export async function build(context: string, dockerfile: string, workdir: string
         const dest = words.pop()!;
         for (const source of words) {
           if (from) {
-            if (source !== "/app" || dest !== "/app") throw new Error(`COPY --from ${source} ${dest}: only /app /app is emulated`);
-            cpSync(from, image.dir, { recursive: true, verbatimSymlinks: true });
+            const inApp = (path: string) => path === "/app" || path.startsWith("/app/");
+            if (!inApp(source) || !inApp(dest)) throw new Error(`COPY --from ${source} ${dest}: only paths under /app are emulated`);
+            cpSync(join(from, source.slice(4)), join(image.dir, dest.slice(4)), { recursive: true, verbatimSymlinks: true });
             continue;
           }
           image.copied.push(source);

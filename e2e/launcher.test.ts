@@ -119,6 +119,11 @@ test("with no *_DB_CONN, `bun run start` serves the whole system on embedded dat
       return found.length === 3 ? found : undefined;
     });
     expect(kinds).toEqual(["order_confirmation", "verify_email", "welcome"]);
+    // The web app, on the same origin: built on this first page request, with its script.
+    const page = await fetch(`${gateway}/`);
+    expect({ status: page.status, type: page.headers.get("content-type") }).toEqual({ status: 200, type: "text/html; charset=utf-8" });
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
+    expect((await fetch(`${gateway}${script}`)).status).toBe(200);
   } finally {
     await stop(first, "ctrlC");
   }

@@ -4,7 +4,7 @@
 # named with the command that installs them.
 #   nats-server     the fault tests start, kill and restart a broker of their own
 #   docker-compose  e2e/deploy.test.ts validates docker-compose.yml (no Docker engine needed)
-#   chromium        apps/gateway/src/docs.test.ts proves /swagger renders offline
+#   chromium        apps/gateway/src/docs.test.ts proves /swagger renders offline; e2e/web.test.ts drives the web app
 #   wrk             bench/lib/load.test.ts and the bench drive HTTP load with it
 #   openssl         e2e/grpc-tls.test.ts makes a CA and certificates
 #   psql            e2e/postgres-roles.test.ts runs deploy/postgres/service-databases.sh

@@ -28,6 +28,12 @@ export function readConfig(env: Record<string, string | undefined>) {
     telemetry: telemetryConfig(env),
     log: logConfig(env),
     auth: authConfig(env),
+    web: {
+      /** The web app's build (`bun apps/web/build.ts <dir>`); unset: built from apps/web on the first page request. */
+      dir: optional(env, "WEB_DIR"),
+      /** `bun run dev`: Bun's dev server with hot reloading serves the page instead. */
+      hot: env.NODE_ENV === "development" && !optional(env, "WEB_DIR"),
+    },
   };
 }
 

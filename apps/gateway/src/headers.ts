@@ -2,12 +2,22 @@
 // headers cheat sheet), and CORS for the origins a deployment names, none by default.
 import { cors } from "@elysiajs/cors";
 import { Elysia } from "elysia";
+import { PAGE_PATHS } from "./web.ts";
 
 /** An API answer is data: nothing in it may run, be framed, or be cached by a shared cache. */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 /** The API reference page runs its bundle, served from here (docs.ts), and calls the API. */
 const DOCS_CSP =
   "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
+
+/**
+ * The web app's page (web.ts): its own bundled script and stylesheet only, no inline code, calls to
+ * this origin only (the API and the live feed). Nothing else is allowed than the API's own CSP
+ * needs for a page to run at all.
+ */
+const WEB_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const PAGES = new Set<string>(PAGE_PATHS);
 
 export const SECURITY_HEADERS = {
   "x-content-type-options": "nosniff",
@@ -21,8 +31,9 @@ export const SECURITY_HEADERS = {
 
 export const securityHeaders = new Elysia({ name: "security-headers" }).onRequest(({ request, set }) => {
   Object.assign(set.headers, SECURITY_HEADERS);
-  const docs = new URL(request.url).pathname.startsWith("/swagger");
-  set.headers["content-security-policy"] = docs ? DOCS_CSP : API_CSP;
+  const path = new URL(request.url).pathname;
+  const docs = path.startsWith("/swagger");
+  set.headers["content-security-policy"] = docs ? DOCS_CSP : PAGES.has(path) ? WEB_CSP : API_CSP;
   if (!docs) set.headers["cache-control"] = "no-store";
 });
 

@@ -32,6 +32,24 @@ export function authorizedFetch(options: TokenOptions, inner: Fetch): Fetch {
   };
 }
 
+/** A refused login: the status and the API's error body (`{"error":{"code","message","request_id"}}`). */
+export class LoginFailed extends Error {
+  readonly body: unknown;
+  constructor(
+    readonly status: number,
+    text: string,
+  ) {
+    super(`login failed: ${status} ${text}`);
+    this.body = (() => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        return text;
+      }
+    })();
+  }
+}
+
 export interface Session {
   /** The current access token (pass as `token`). */
   token: () => Token;
@@ -61,7 +79,10 @@ export function createSession(baseUrl: string, inner: Fetch = fetch): Session {
     refresh: async () => (refreshToken && (await keep(await post("/auth/refresh", { refresh_token: refreshToken }))) ? access : undefined),
     async login(email, password) {
       const res = await post("/auth/login", { email, password });
-      if (!(await keep(res.clone() as Response))) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+      if (!(await keep(res.clone() as Response))) {
+        const text = await res.text();
+        throw new LoginFailed(res.status, text);
+      }
     },
     async logout() {
       if (refreshToken) await post("/auth/logout", { refresh_token: refreshToken });

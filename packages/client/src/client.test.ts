@@ -29,6 +29,8 @@ test("createClient drives every route of the gateway", async () => {
   expect(fake.calls.at(-1)?.request).toMatchObject({ idempotencyKey: "signup-1" });
 
   expect((await api.users({ id: user.id }).get()).data).toEqual(user);
+  // Times are strings, as typed (Eden would parse them into Dates unless told not to).
+  expect(typeof user.created_at).toBe("string");
   expect((await api.users.get({ query: { page_size: 10 } })).data?.users.map((u) => u.id)).toEqual([user.id]);
   const renamed = await api.users({ id: user.id }).patch({ name: "Ada King" });
   expect(renamed.data).toMatchObject({ id: user.id, name: "Ada King", email: "ada@example.com" });

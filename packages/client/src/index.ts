@@ -3,7 +3,7 @@ import { type Treaty, treaty } from "@elysiajs/eden";
 import type { App } from "./app.ts";
 import { authorizedFetch, type TokenOptions } from "./auth.ts";
 
-export { createSession, type Session, type TokenOptions } from "./auth.ts";
+export { createSession, LoginFailed, type Session, type TokenOptions } from "./auth.ts";
 export type { App };
 
 /** A typed client of the gateway: `api.users.post({ name, email })`, `api.orders({ id }).get()`, ... */
@@ -14,7 +14,8 @@ export type Client = Treaty.Create<App>;
  * `Authorization: Bearer`; with `refresh` too, a 401 renews the token once and the request is retried.
  */
 export function createClient(baseUrl: string, options: Treaty.Config & TokenOptions = {}): Client {
-  const { token, refresh, ...rest } = options;
+  // Times stay the strings the types say they are (Eden would turn ISO strings into Dates by default).
+  const { token, refresh, ...rest } = { parseDate: false, ...options };
   if (token === undefined && refresh === undefined) return treaty<App>(baseUrl, rest);
   return treaty<App>(baseUrl, { ...rest, fetcher: authorizedFetch({ token, refresh }, rest.fetcher ?? fetch) as typeof fetch });
 }

@@ -1,0 +1,80 @@
+// The signed-in user's notifications, kept live: the list, then every new notification and
+// delivery change from GET /me/notifications/stream. After a cut the stream is asked again with
+// the id of the last event received (Last-Event-ID), so what was missed arrives, once.
+import { createContext, type ReactNode, useContext, useEffect, useState } from "react";
+import { api, ok } from "./api.ts";
+import type { Me } from "./app.tsx";
+
+export type Notification = NonNullable<Awaited<ReturnType<ReturnType<typeof api.users>["notifications"]["get"]>>["data"]>["notifications"][number];
+
+interface Feed {
+  notifications: Notification[];
+  /** Whether the stream is connected now. */
+  live: boolean;
+  /** Grows with each notification received: pages showing what notifications are about reload on it. */
+  received: number;
+}
+
+const FeedContext = createContext<Feed>({ notifications: [], live: false, received: 0 });
+export const useFeed = () => useContext(FeedContext);
+
+/** Newest first, one entry per notification id (a later copy carries newer delivery states). */
+function merge(list: Notification[], more: Notification[]): Notification[] {
+  const byId = new Map(list.map((n) => [n.id, n]));
+  for (const n of more) byId.set(n.id, n);
+  return [...byId.values()].sort((a, b) => b.created_at.localeCompare(a.created_at) || b.id.localeCompare(a.id));
+}
+
+export function FeedProvider({ me, children }: { me: Me; children: ReactNode }) {
+  const [feed, setFeed] = useState<Feed>({ notifications: [], live: false, received: 0 });
+  useEffect(() => {
+    const stop = new AbortController();
+    const add = (more: Notification[]) => setFeed((f) => ({ ...f, notifications: merge(f.notifications, more), received: f.received + more.length }));
+    const setLive = (live: boolean) => setFeed((f) => (f.live === live ? f : { ...f, live }));
+    void follow(me.id, stop.signal, add, setLive);
+    return () => stop.abort();
+  }, [me.id]);
+  return <FeedContext.Provider value={feed}>{children}</FeedContext.Provider>;
+}
+
+/**
+ * Stream first, then the list: nothing made in between is missed (the stream starts "now"), and an
+ * overlap is merged by id. After a cut the stream is asked again from the last event's id; the
+ * list is not asked again, so what the page shows after a cut is what the stream resumed with.
+ */
+async function follow(userId: string, signal: AbortSignal, add: (n: Notification[]) => void, setLive: (live: boolean) => void) {
+  let last: string | undefined;
+  let listed = false;
+  let wait = 500;
+  while (!signal.aborted) {
+    try {
+      const res = await api.me.notifications.stream.get({ headers: last ? { "last-event-id": last } : {}, fetch: { signal } });
+      const events = ok(res);
+      setLive(true);
+      if (!listed) {
+        add(ok(await api.users({ id: userId }).notifications.get({ query: { page_size: 50 }, fetch: { signal } })).notifications);
+        listed = true;
+      }
+      wait = 500;
+      for await (const event of events) {
+        if (event.id !== undefined) last = String(event.id);
+        if (event.event === "notification") add([event.data]);
+      }
+    } catch {
+      // A cut stream, a gateway away, a refused reconnect: all the same here, try again shortly.
+    }
+    setLive(false);
+    await sleep(wait, signal);
+    wait = Math.min(wait * 2, 5000);
+  }
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    signal.addEventListener("abort", done, { once: true });
+  });
