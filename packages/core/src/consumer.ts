@@ -42,6 +42,24 @@ function dispatch<K extends EventCase>(handlers: Handlers, event: EventOf<K>, tx
   return handler(event.payload.value as PayloadOf<K>, event, tx, log);
 }
 
+/**
+ * Applies one event as `sub` inside `tx`: records it in the inbox and runs its handler, unless the
+ * inbox already has it (then nothing; false). The consumer's one-event path, and a dead letter's
+ * replay (dead-letters.ts). An event type the subscription has no handler for is skipped (false),
+ * as the consumer acks those unseen.
+ */
+export async function applyEvent(sub: Subscription, event: EventOf, tx: Executor, log: Logger): Promise<boolean> {
+  if (!sub.handlers[event.payload.$case]) return false;
+  const fresh = await tx
+    .insert(processedEvents)
+    .values({ consumer: sub.durable, eventId: event.id })
+    .onConflictDoNothing()
+    .returning({ id: processedEvents.eventId });
+  if (fresh.length === 0) return false;
+  await dispatch(sub.handlers, event, tx, log);
+  return true;
+}
+
 export interface ConsumerOptions {
   bus: Bus;
   db: Executor;
@@ -145,16 +163,7 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
     });
     const elog = eventLog(event, traceId);
     try {
-      const applied = await db.transaction(async (tx) => {
-        const fresh = await tx
-          .insert(processedEvents)
-          .values({ consumer: sub.durable, eventId: event.id })
-          .onConflictDoNothing()
-          .returning({ id: processedEvents.eventId });
-        if (fresh.length === 0) return false;
-        await dispatch(sub.handlers, event, tx, elog);
-        return true;
-      });
+      const applied = await db.transaction((tx) => applyEvent(sub, event, tx, elog));
       m.ack();
       failures.delete(m.seq);
       elog.debug({ applied }, applied ? "event handled" : "duplicate event skipped");
