@@ -3,7 +3,7 @@ import type { ConsumerMessages, JsMsg } from "nats";
 import { nanos } from "nats";
 import type { Bus } from "./bus.ts";
 import type { Executor } from "./db.ts";
-import { isUnreachable } from "./errors.ts";
+import { errorText, isUnreachable } from "./errors.ts";
 import { decodeEvent, EVENTS, type EventCase, type EventOf, type PayloadOf, subjectFor } from "./events.ts";
 import type { Logger } from "./logger.ts";
 import { deadLetters, processedEvents } from "./tables.ts";
@@ -181,7 +181,7 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
     const attempt = outage ? m.info.deliveryCount : (failures.get(m.seq) ?? 0) + 1;
     if (!outage) failures.set(m.seq, attempt);
     if (!outage && attempt >= maxAttempts) {
-      await deadLetter(m, event.id, errorMessage(err)).then(
+      await deadLetter(m, event.id, errorText(err)).then(
         () => failures.delete(m.seq),
         (e) => {
           elog.warn({ err: e }, "could not store dead letter; will retry");
@@ -305,7 +305,7 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
       try {
         event = decodeEvent(m.data);
       } catch (err) {
-        await deadLetter(m, m.headers?.get("Nats-Msg-Id") || null, `undecodable event: ${errorMessage(err)}`).catch((e) => {
+        await deadLetter(m, m.headers?.get("Nats-Msg-Id") || null, `undecodable event: ${errorText(err)}`).catch((e) => {
           log.warn({ err: e }, "could not store dead letter; will retry");
           m.nak(backoffMs[0]);
         });
@@ -344,8 +344,4 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
     // Every handler already started finishes (and acks) before the database and NATS are closed.
     while (inflight.size > 0) await Promise.allSettled([...inflight]);
   };
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -4,7 +4,7 @@ import { connect, type JetStreamClient, headers as natsHeaders } from "nats";
 import postgres from "postgres";
 import { applyEvent, type Subscription } from "./consumer.ts";
 import type { Executor } from "./db.ts";
-import { AppError, conflict, failedPrecondition, isUnreachable, notFound, status } from "./errors.ts";
+import { AppError, conflict, errorText, failedPrecondition, isUnreachable, notFound, status } from "./errors.ts";
 import { decodeEvent, type EventOf } from "./events.ts";
 import type { Logger } from "./logger.ts";
 import { deadLetters } from "./tables.ts";
@@ -77,12 +77,6 @@ async function markReplayed(tx: Executor, id: number): Promise<DeadLetter> {
   const [existing] = await tx.select().from(deadLetters).where(eq(deadLetters.id, id));
   throw existing ? conflict(`dead letter ${id} was already replayed at ${existing.replayedAt?.toISOString()}`) : notFound(`no dead letter ${id}`);
 }
-
-/** Drizzle wraps driver errors ("Failed query: ..." with its parameters); the cause says what is wrong. */
-const errorText = (err: unknown) => {
-  const e = err as Error & { cause?: Error };
-  return e.cause?.message ?? e.message ?? String(err);
-};
 
 /** A service's dead letters, for the operator's command (scripts/dead-letters.ts). */
 export function deadLetterAdmin(dbConn: string, natsUrl: string) {
