@@ -1,7 +1,8 @@
 // The deployment's NATS configuration (deploy/nats/nats-server.conf) on a nats-server of this test's
 // own: the whole system runs with one NATS user per service, and a process holding only the order
 // service's credentials cannot publish another service's event (events.user.deleted), nor can anyone
-// without credentials connect.
+// without credentials connect; an admin's replay of a dead letter works all the same (the service
+// applies it itself, publishing nothing).
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +10,7 @@ import { join } from "node:path";
 import { natsServers } from "@evented/core";
 import { createAdmin, createDatabase, freePort, ROOT, type RunningApp, signUp, startApp, waitFor } from "@evented/testing";
 import { connect, type NatsConnection } from "nats";
+import postgres from "postgres";
 
 setDefaultTimeout(60_000);
 
@@ -23,6 +25,7 @@ const violations = async () => (await Bun.file(serverLog).text()).split("\n").fi
 const cleanup: (() => unknown)[] = [];
 let gateway = "";
 let userDbUrl = "";
+let notificationDbUrl = "";
 let server: ReturnType<typeof Bun.spawn>;
 
 beforeAll(async () => {
@@ -54,6 +57,7 @@ beforeAll(async () => {
   });
   const [userDb, orderDb, notificationDb] = dbs as [(typeof dbs)[0], (typeof dbs)[0], (typeof dbs)[0]];
   userDbUrl = userDb.url;
+  notificationDbUrl = notificationDb.url;
   apps.push(await startApp("user", { NATS_URL: urlOf("user"), USER_PORT: String(ports.user), USER_DB_CONN: userDb.url }));
   apps.push(
     ...(await Promise.all([
@@ -62,6 +66,7 @@ beforeAll(async () => {
         NATS_URL: urlOf("notification"),
         NOTIFICATION_PORT: String(ports.notification),
         NOTIFICATION_DB_CONN: notificationDb.url,
+        NOTIFICATION_MAX_ATTEMPTS: "2", // the last test's dead letter comes soon
         USER_SERVICE_URL: `127.0.0.1:${ports.user}`,
       }),
       startApp("gateway", {
@@ -153,18 +158,49 @@ test("without credentials, or with another user's password, nobody connects", as
   }
 });
 
-// Last: it makes a refusal on purpose.
-test("a dead letter replayed through the API by a service that may not publish its subject: a clear 400, nothing marked", async () => {
+test("an admin replays a dead letter through the API under these permissions: refused while it still fails, then applied once, then 409", async () => {
+  // The notification worker cannot record this user (a trigger stands in for a bug): a dead letter.
+  const name = `Refused ${crypto.randomUUID().slice(0, 8)}`;
+  const sql = postgres(notificationDbUrl, { max: 1, onnotice: () => {} });
+  cleanup.unshift(() => sql.end());
+  await sql.unsafe(`create function refuse_recipient() returns trigger language plpgsql as $$
+    begin if new.name = '${name}' then raise exception 'recipient refused by the test'; end if; return new; end $$`);
+  await sql`create trigger refuse_recipient before insert or update on recipients for each row execute function refuse_recipient()`;
   const admin = await createAdmin(userDbUrl, gateway);
-  await (await as("ops")).jetstream().publish("events.order.created", new TextEncoder().encode("not protobuf"), { msgID: crypto.randomUUID() });
-  const letters = async () => ((await (await admin.fetch(`${gateway}/admin/dead-letters`)).json()) as { dead_letters: { id: string }[] }).dead_letters;
-  const [letter] = await waitFor("the dead letter", async () => {
-    const list = await letters();
-    return list.length > 0 && list;
-  });
-  const res = await admin.fetch(`${gateway}/admin/dead-letters/${letter!.id}/replay`, { method: "POST" });
-  const body = (await res.json()) as { error: { code: string; message: string } };
-  expect({ status: res.status, code: body.error.code }).toEqual({ status: 400, code: "FAILED_PRECONDITION" });
-  expect(body.error.message).toContain("bun run dead-letters");
-  expect((await letters()).map((l) => l.id)).toContain(letter!.id); // still waiting for a replay
+  const bob = await signUp(gateway, { name });
+  const letters = async () =>
+    (
+      (await (await admin.fetch(`${gateway}/admin/dead-letters`)).json()) as {
+        dead_letters: { id: string; consumer: string; event_type: string; reason: string }[];
+      }
+    ).dead_letters;
+  const letter = await waitFor("Bob's UserCreated dead-lettered by the notification worker", async () =>
+    (await letters()).find((l) => l.consumer === "notification" && l.event_type === "UserCreated" && l.reason.includes("refused by the test")),
+  );
+  expect(letter.reason).not.toContain(bob.email); // the driver's message, not the query with its parameters
+  const welcomes = async () =>
+    ((await (await bob.fetch(`${gateway}/users/${bob.id}/notifications`)).json()) as { notifications: { kind: string }[] }).notifications.filter(
+      (n) => n.kind === "welcome",
+    ).length;
+  const replay = () => admin.fetch(`${gateway}/admin/dead-letters/${letter.id}/replay`, { method: "POST" });
+  const refusalsBefore = (await violations()).length;
+
+  // Not fixed yet: it fails again, a clear 400, and it keeps waiting.
+  const again = await replay();
+  const body = (await again.json()) as { error: { code: string; message: string } };
+  expect({ status: again.status, code: body.error.code }).toEqual({ status: 400, code: "FAILED_PRECONDITION" });
+  expect(body.error.message).toContain("failed again (recipient refused by the test)");
+  expect((await letters()).map((l) => l.id)).toContain(letter.id);
+  expect(await welcomes()).toBe(0);
+
+  await sql`drop trigger refuse_recipient on recipients`; // the fix is deployed
+  const replayed = await replay();
+  expect(replayed.status).toBe(200);
+  expect(((await replayed.json()) as { replayed_at: string | null }).replayed_at).toEqual(expect.any(String));
+  expect(await welcomes()).toBe(1); // applied when the answer came, once
+  expect((await replay()).status).toBe(409);
+  expect((await letters()).map((l) => l.id)).not.toContain(letter.id);
+  expect(await welcomes()).toBe(1);
+  // Nothing was published on the way: not one refusal more from NATS.
+  expect((await violations()).length).toBe(refusalsBefore);
 });

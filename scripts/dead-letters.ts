@@ -2,6 +2,12 @@
 // what an operator does with the events a consumer gave up on. Reads the service's database
 // through the same configuration as the service (<SERVICE>_DB_CONN, NATS_URL), so it runs
 // wherever the service runs.
+// `replay` publishes the message again to its subject, so it needs NATS credentials that may publish
+// it (the deployment's `ops` user): the way in when the service is down or no admin account is at
+// hand. The admin API's replay (POST /admin/dead-letters/{id}/replay) is applied in the service
+// itself and needs no publish rights; both end with the event applied once (the inbox), but a
+// republished event that fails again comes back as a new dead letter, while the API's replay
+// leaves the dead letter waiting and answers why.
 import { type DeadLetter, deadLetterAdmin, loadConfig } from "@evented/core";
 import { paths, withConsumers } from "../system.ts";
 

@@ -3,7 +3,7 @@ import type { ConsumerMessages, JsMsg } from "nats";
 import { nanos } from "nats";
 import type { Bus } from "./bus.ts";
 import type { Executor } from "./db.ts";
-import { isUnreachable } from "./errors.ts";
+import { errorText, isUnreachable } from "./errors.ts";
 import { decodeEvent, EVENTS, type EventCase, type EventOf, type PayloadOf, subjectFor } from "./events.ts";
 import type { Logger } from "./logger.ts";
 import { deadLetters, processedEvents } from "./tables.ts";
@@ -40,6 +40,24 @@ function dispatch<K extends EventCase>(handlers: Handlers, event: EventOf<K>, tx
   const handler = handlers[event.payload.$case as K];
   if (!handler) throw new Error(`no handler for ${event.payload.$case}`);
   return handler(event.payload.value as PayloadOf<K>, event, tx, log);
+}
+
+/**
+ * Applies one event as `sub` inside `tx`: records it in the inbox and runs its handler, unless the
+ * inbox already has it (then nothing; false). The consumer's one-event path, and a dead letter's
+ * replay (dead-letters.ts). An event type the subscription has no handler for is skipped (false),
+ * as the consumer acks those unseen.
+ */
+export async function applyEvent(sub: Subscription, event: EventOf, tx: Executor, log: Logger): Promise<boolean> {
+  if (!sub.handlers[event.payload.$case]) return false;
+  const fresh = await tx
+    .insert(processedEvents)
+    .values({ consumer: sub.durable, eventId: event.id })
+    .onConflictDoNothing()
+    .returning({ id: processedEvents.eventId });
+  if (fresh.length === 0) return false;
+  await dispatch(sub.handlers, event, tx, log);
+  return true;
 }
 
 export interface ConsumerOptions {
@@ -145,16 +163,7 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
     });
     const elog = eventLog(event, traceId);
     try {
-      const applied = await db.transaction(async (tx) => {
-        const fresh = await tx
-          .insert(processedEvents)
-          .values({ consumer: sub.durable, eventId: event.id })
-          .onConflictDoNothing()
-          .returning({ id: processedEvents.eventId });
-        if (fresh.length === 0) return false;
-        await dispatch(sub.handlers, event, tx, elog);
-        return true;
-      });
+      const applied = await db.transaction((tx) => applyEvent(sub, event, tx, elog));
       m.ack();
       failures.delete(m.seq);
       elog.debug({ applied }, applied ? "event handled" : "duplicate event skipped");
@@ -172,7 +181,7 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
     const attempt = outage ? m.info.deliveryCount : (failures.get(m.seq) ?? 0) + 1;
     if (!outage) failures.set(m.seq, attempt);
     if (!outage && attempt >= maxAttempts) {
-      await deadLetter(m, event.id, errorMessage(err)).then(
+      await deadLetter(m, event.id, errorText(err)).then(
         () => failures.delete(m.seq),
         (e) => {
           elog.warn({ err: e }, "could not store dead letter; will retry");
@@ -296,7 +305,7 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
       try {
         event = decodeEvent(m.data);
       } catch (err) {
-        await deadLetter(m, m.headers?.get("Nats-Msg-Id") || null, `undecodable event: ${errorMessage(err)}`).catch((e) => {
+        await deadLetter(m, m.headers?.get("Nats-Msg-Id") || null, `undecodable event: ${errorText(err)}`).catch((e) => {
           log.warn({ err: e }, "could not store dead letter; will retry");
           m.nak(backoffMs[0]);
         });
@@ -335,8 +344,4 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
     // Every handler already started finishes (and acks) before the database and NATS are closed.
     while (inflight.size > 0) await Promise.allSettled([...inflight]);
   };
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

@@ -2,8 +2,11 @@ import { and, asc, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { connect, type JetStreamClient, headers as natsHeaders } from "nats";
 import postgres from "postgres";
+import { applyEvent, type Subscription } from "./consumer.ts";
 import type { Executor } from "./db.ts";
-import { conflict, notFound } from "./errors.ts";
+import { AppError, conflict, errorText, failedPrecondition, isUnreachable, notFound, status } from "./errors.ts";
+import { decodeEvent, type EventOf } from "./events.ts";
+import type { Logger } from "./logger.ts";
 import { deadLetters } from "./tables.ts";
 
 export type DeadLetter = typeof deadLetters.$inferSelect;
@@ -18,28 +21,61 @@ export async function listDeadLetters(db: Executor, { all = false } = {}): Promi
 }
 
 /**
- * Publishes a dead letter's message again, as it arrived, and marks it replayed; both or neither.
- * It gets a new Nats-Msg-Id (the event id would be dropped inside the duplicate window), so every
- * consumer of its subject receives it again: the one that gave up applies it, the others find the
- * event in their inbox and do nothing. If it fails again, it comes back as a new dead letter.
+ * Applies a dead letter again in the service that runs its consumer, as the consumer would now:
+ * its handler runs in one transaction with the inbox row (an event applied meanwhile is not
+ * applied twice) and the mark "replayed"; all or nothing. Nothing is published, so it works with
+ * a NATS user that may not publish the event's subject. If the handler fails again (or the
+ * message cannot be decoded), nothing changes: the dead letter keeps waiting, and the error says why.
  */
-export async function replayDeadLetter(db: Executor, js: JetStreamClient, id: number): Promise<DeadLetter> {
+export async function reapplyDeadLetter(db: Executor, subscriptions: Subscription[], id: number, log: Logger): Promise<DeadLetter> {
   return db.transaction(async (tx) => {
-    const [letter] = await tx
-      .update(deadLetters)
-      .set({ replayedAt: new Date() })
-      .where(and(eq(deadLetters.id, id), isNull(deadLetters.replayedAt)))
-      .returning();
-    if (!letter) {
-      const [existing] = await tx.select().from(deadLetters).where(eq(deadLetters.id, id));
-      throw existing ? conflict(`dead letter ${id} was already replayed at ${existing.replayedAt?.toISOString()}`) : notFound(`no dead letter ${id}`);
+    const letter = await markReplayed(tx, id);
+    const sub = subscriptions.find((s) => s.durable === letter.consumer);
+    if (!sub) throw failedPrecondition(`dead letter ${id} is of consumer "${letter.consumer}", which this service does not run`);
+    let event: EventOf;
+    try {
+      event = decodeEvent(letter.payload);
+    } catch (err) {
+      throw failedPrecondition(`dead letter ${id} cannot be decoded (${errorText(err)}); it keeps waiting`);
     }
+    await applyEvent(sub, event, tx, log.child({ consumer: sub.durable, eventId: event.id, replayOf: id })).catch((err: unknown) => {
+      // An outage is not the event's fault: 503, retry later. Anything else is the handler's answer.
+      if (isUnreachable(err) || (err instanceof AppError && err.code === status.DEADLINE_EXCEEDED)) throw err;
+      throw failedPrecondition(`dead letter ${id} failed again (${errorText(err)}); it keeps waiting`);
+    });
+    return letter;
+  });
+}
+
+/**
+ * Publishes a dead letter's message again, as it arrived, and marks it replayed; both or neither:
+ * the operator's command, with NATS credentials that may publish the subject (the deployment's
+ * `ops` user). It gets a new Nats-Msg-Id (the event id would be dropped inside the duplicate
+ * window), so every consumer of its subject receives it again: the one that gave up applies it,
+ * the others find the event in their inbox and do nothing. If it fails again, it comes back as a
+ * new dead letter.
+ */
+export async function republishDeadLetter(db: Executor, js: JetStreamClient, id: number): Promise<DeadLetter> {
+  return db.transaction(async (tx) => {
+    const letter = await markReplayed(tx, id);
     const h = natsHeaders();
     for (const [k, v] of Object.entries(letter.headers)) if (!/^nats-/i.test(k)) h.set(k, v);
     h.set("x-replay-of", `${letter.consumer}/${letter.id}`);
     await js.publish(letter.subject, letter.payload, { msgID: `replay-${letter.consumer}-${letter.id}`, headers: h, timeout: 5000 });
     return letter;
   });
+}
+
+/** Marks a dead letter replayed in `tx` (a replay running at the same time waits, then gets 409). */
+async function markReplayed(tx: Executor, id: number): Promise<DeadLetter> {
+  const [letter] = await tx
+    .update(deadLetters)
+    .set({ replayedAt: new Date() })
+    .where(and(eq(deadLetters.id, id), isNull(deadLetters.replayedAt)))
+    .returning();
+  if (letter) return letter;
+  const [existing] = await tx.select().from(deadLetters).where(eq(deadLetters.id, id));
+  throw existing ? conflict(`dead letter ${id} was already replayed at ${existing.replayedAt?.toISOString()}`) : notFound(`no dead letter ${id}`);
 }
 
 /** A service's dead letters, for the operator's command (scripts/dead-letters.ts). */
@@ -51,7 +87,7 @@ export function deadLetterAdmin(dbConn: string, natsUrl: string) {
     async replay(id: number): Promise<DeadLetter> {
       const nc = await connect({ servers: natsUrl, name: "dead-letters", timeout: 5000 });
       try {
-        return await replayDeadLetter(db, nc.jetstream(), id);
+        return await republishDeadLetter(db, nc.jetstream(), id);
       } finally {
         await nc.close();
       }

@@ -61,6 +61,17 @@ const UNREACHABLE = new Set([
   "53300", // too_many_connections
 ]);
 
+/**
+ * An error's message for a dead letter's reason or an operator: Drizzle wraps driver errors
+ * ("Failed query: ..." with the query's parameters, a user's email among them); the cause says
+ * what is wrong without them.
+ */
+export function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = (err as { cause?: unknown }).cause;
+  return err.message.startsWith("Failed query:") && cause instanceof Error ? cause.message : err.message;
+}
+
 export function isUnreachable(err: unknown): boolean {
   for (let e: unknown = err; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
     const code = (e as { code?: unknown }).code;

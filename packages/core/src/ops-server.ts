@@ -1,13 +1,15 @@
 // What an operator asks every service about its event pipeline (ops.v1.OpsService, admins only):
-// its outbox backlog, the lag of its durable consumers, and its dead letters, listed and replayed
-// with the same code as `bun run dead-letters`.
+// its outbox backlog, the lag of its durable consumers, and its dead letters, listed (the same code
+// as `bun run dead-letters`) and replayed by applying them again here, in the service that runs
+// their consumer (dead-letters.ts: reapplyDeadLetter).
 import type { opsV1 } from "@evented/proto";
 import { isNull, sql } from "drizzle-orm";
 import { type CallerAuth, requireAdmin } from "./auth.ts";
 import type { Bus } from "./bus.ts";
+import type { Subscription } from "./consumer.ts";
 import type { Executor } from "./db.ts";
-import { type DeadLetter, listDeadLetters, replayDeadLetter } from "./dead-letters.ts";
-import { AppError, failedPrecondition, invalid, notFound, unavailable } from "./errors.ts";
+import { type DeadLetter, listDeadLetters, reapplyDeadLetter } from "./dead-letters.ts";
+import { invalid, notFound } from "./errors.ts";
 import { unaryHandlers } from "./grpc.ts";
 import type { Logger } from "./logger.ts";
 import { deadLetters, outbox } from "./tables.ts";
@@ -18,10 +20,12 @@ export interface OpsSources {
   log: Logger;
   /** The service relays an outbox. */
   outbox: boolean;
-  consumers: string[];
+  /** The service's durable consumers: their lag is reported, their dead letters replayed with their handlers. */
+  subscriptions: Subscription[];
 }
 
-export function opsServer({ db, bus, log, outbox: relays, consumers }: OpsSources, auth: CallerAuth): opsV1.OpsServiceServer {
+export function opsServer({ db, bus, log, outbox: relays, subscriptions }: OpsSources, auth: CallerAuth): opsV1.OpsServiceServer {
+  const consumers = subscriptions.map((s) => s.durable);
   // A service that consumes nothing has no dead_letters table.
   const consumes = consumers.length > 0;
   return unaryHandlers<opsV1.OpsServiceServer>(
@@ -52,9 +56,7 @@ export function opsServer({ db, bus, log, outbox: relays, consumers }: OpsSource
         requireAdmin(ctx);
         if (!Number.isSafeInteger(req.id) || req.id <= 0) throw invalid("id must be a dead letter's id");
         if (!consumes) throw notFound(`no dead letter ${req.id}`);
-        const letter = await replayDeadLetter(db, bus.js, req.id).catch((err: unknown) => {
-          throw err instanceof AppError ? err : publishRefused(err, log);
-        });
+        const letter = await reapplyDeadLetter(db, subscriptions, req.id, log);
         return { deadLetter: toProto(letter) };
       },
     },
@@ -68,21 +70,6 @@ async function backlog(db: Executor): Promise<opsV1.OutboxBacklog> {
     .from(outbox)
     .where(isNull(outbox.publishedAt));
   return { pending: row?.n ?? 0, oldestAgeSeconds: row?.age ?? 0 };
-}
-
-/**
- * The replay could not be published (nothing was marked). With the deployment's NATS permissions a
- * consumer's user may not publish the subjects it consumes: the operator's command, run as the ops
- * user, can. Anything else is NATS being away.
- */
-function publishRefused(err: unknown, log: Logger): AppError {
-  const code = (err as { code?: unknown }).code;
-  log.warn({ err }, "dead letter replay not published");
-  if (code === "PERMISSIONS_VIOLATION" || /permissions violation/i.test(String((err as Error).message)))
-    return failedPrecondition(
-      "this service's NATS user may not publish the event's subject: replay it with `bun run dead-letters <service> replay <id>` as the ops user",
-    );
-  return unavailable("the replay could not be published to NATS; retry later");
 }
 
 const toProto = (l: DeadLetter): opsV1.DeadLetter => ({

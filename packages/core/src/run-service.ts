@@ -145,9 +145,8 @@ export async function runService<C extends ServiceConfig, S extends Record<strin
   });
   up.ops = ops;
   up.consumers = subscriptions.length ? await startConsumers(subscriptions, { ...parts.consumerOptions, bus, db: database.db, log }) : undefined;
-  const consumers = subscriptions.map((s) => s.durable);
   const opsService: ServiceParts["grpc"] = parts.auth
-    ? [[opsV1.OpsServiceService, opsServer({ db: database.db, bus, log, outbox: Boolean(spec.outbox), consumers }, parts.auth)]]
+    ? [[opsV1.OpsServiceService, opsServer({ db: database.db, bus, log, outbox: Boolean(spec.outbox), subscriptions }, parts.auth)]]
     : [];
   const grpc = await startGrpcServer(config.port, [...parts.grpc, ...opsService], log, ops.health);
   up.grpc = grpc;

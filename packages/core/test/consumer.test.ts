@@ -1,9 +1,10 @@
 // Durable consumers against the real PostgreSQL and NATS: explicit settings applied idempotently,
 // one effect per event whatever JetStream redelivers, retries with backoff, dead letters that do
-// not hold up the rest, and the operator's dead-letter command.
+// not hold up the rest, the operator's dead-letter command, and a dead letter applied again in the service.
 import { afterAll, afterEach, beforeAll, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import { type ConsumerOptions, pruneProcessedEvents, type RunningConsumers, type Subscription, startConsumers } from "@evented/core/consumer";
 import { afterCommit } from "@evented/core/db";
+import { reapplyDeadLetter } from "@evented/core/dead-letters";
 import { type Envelope, encodeEvent, newEvent, subjectFor } from "@evented/core/events";
 import { deadLetters } from "@evented/core/tables";
 import { NATS_URL, ROOT, waitFor } from "@evented/testing";
@@ -193,6 +194,45 @@ test("each event reaches the handler of its type with its payload; types without
   expect(seen.toSorted()).toEqual(["cancelled order-1 why order-1", "created Ada UserCreated", "created Ada UserCreated"]);
   expect(committed.toSorted()).toEqual(["kept", "order-1"]); // not the refused one, whose transaction rolled back
   expect(await allEffects()).toBe(1);
+});
+
+test("a dead letter applied again in the service: refused while it still fails, then applied once, then 409", async () => {
+  await consume({ maxAttempts: 1 });
+  const poison = userCreated("again");
+  refuse.set("again", Infinity);
+  await nats.bus.publish(`${nats.prefix}.user.created`, new Uint8Array([0xff, 0x01]), "garbage-2", {});
+  await settledUpTo((await publish(poison)).seq);
+  const letters = await pg.db.select().from(deadLetters).orderBy(deadLetters.id);
+  const letter = letters.find((l) => l.eventId === poison.id)!;
+  const undecodable = letters.find((l) => l.eventId === "garbage-2")!;
+  const reapply = (id: number, subs = [subscription]) => reapplyDeadLetter(pg.db, subs, id, silent).catch((e: { code?: number; message: string }) => e);
+  const waiting = async (id: number) => (await pg.db.select().from(deadLetters)).find((l) => l.id === id)?.replayedAt === null;
+
+  // Still failing: a clear refusal (FAILED_PRECONDITION = 9), nothing applied, still waiting.
+  expect(await reapply(letter.id)).toMatchObject({ code: 9, message: expect.stringContaining("failed again (cannot handle again yet)") });
+  expect(await reapply(undecodable.id)).toMatchObject({ code: 9, message: expect.stringContaining("cannot be decoded") });
+  expect(await reapply(letter.id, [{ ...subscription, durable: "another" }])).toMatchObject({ code: 9, message: expect.stringContaining("does not run") });
+  expect(await effectsOf(poison.id)).toBe(0);
+  expect(await waiting(letter.id)).toBe(true);
+  expect(await waiting(undecodable.id)).toBe(true);
+
+  refuse.delete("again"); // the fix is deployed
+  expect(await reapply(letter.id)).toMatchObject({ id: letter.id, replayedAt: expect.any(Date) });
+  expect(await effectsOf(poison.id)).toBe(1);
+  expect(await reapply(letter.id)).toMatchObject({ code: 10, message: expect.stringContaining("already replayed") }); // ABORTED: 409
+  expect(await reapply(999_999)).toMatchObject({ code: 5 }); // NOT_FOUND
+
+  // An event the consumer applied meanwhile (delivered again): the replay marks it, applies nothing twice.
+  const late = userCreated("late");
+  const [row] = await pg.db
+    .insert(deadLetters)
+    .values({ consumer: subscription.durable, subject: "s", eventId: late.id, payload: encodeEvent(late), headers: {}, reason: "r", deliveries: 1 })
+    .returning();
+  await settledUpTo((await publish(late)).seq);
+  expect(await effectsOf(late.id)).toBe(1);
+  expect(await reapply(row!.id)).toMatchObject({ id: row!.id, replayedAt: expect.any(Date) });
+  expect(await effectsOf(late.id)).toBe(1);
+  expect(calls.get(late.id)).toHaveLength(1);
 });
 
 /** `bun run dead-letters order ...` against this test's database, as an operator would run it. */

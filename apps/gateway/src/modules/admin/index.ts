@@ -71,7 +71,7 @@ export const admin = ({ ops }: Clients, downstream: Downstream = {}) =>
         detail: {
           summary: "Replay a dead letter",
           description:
-            "Publishes the event again, as it arrived, to every consumer of its subject (the one that gave up applies it; the others already did and skip it). 404 for an unknown id, 409 for one already replayed. If it fails again, it comes back as a new dead letter.",
+            "The service that runs the dead letter's consumer applies the event again with that consumer's handler, in one transaction with marking it replayed; an event applied meanwhile is not applied twice. 404 for an unknown id, 409 for one already replayed, 400 FAILED_PRECONDITION if it fails again (nothing changes: it keeps waiting, the message says why), 503 if a dependency is down.",
         },
       },
     );
