@@ -93,7 +93,7 @@ describe.skipIf(why !== undefined)("docker-compose.yml in a real engine", () => 
       expect(config.User).toBe("bun");
       expect(config.Env).toContain("NODE_ENV=production");
     }
-  }, 300_000);
+  }, 600_000); // a fresh engine has no cached layer: four installs and the web build, on two cores
 
   test("starts the stack, and every container becomes healthy", async () => {
     await compose("up", "-d").catch(async (err) => {
