@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Run by `bun run test` before the tests, and with `bench` by `bun run bench`: the programs the tests
-# (and the bench) spawn, installed from Debian's packages when missing (as root, or with sudo), else
-# named with the command that installs them.
+# Run by `bun run test` before the tests, and by `bun run bench` (its argument `bench` changes
+# nothing: both need the same programs): the programs the tests and the bench spawn, installed from
+# Debian's packages when missing (as root, or with sudo), else named with the command that installs them.
 #   nats-server     the fault tests start, kill and restart a broker of their own
 #   docker-compose  e2e/deploy.test.ts validates docker-compose.yml (no Docker engine needed)
 #   chromium        apps/gateway/src/docs.test.ts proves /swagger renders offline; e2e/web.test.ts drives the web app
@@ -11,7 +11,6 @@
 #   pgbench, initdb bench/lib/statements.test.ts starts a private PostgreSQL with pg_stat_statements
 #                   and runs the bench's SQL scripts on it; the bench's database phase (Debian ships
 #                   both with the server package, postgresql-<major>, not with postgresql-client)
-# With `bench`, also:
 #   docker.io       e2e/containers.test.ts starts Debian's dockerd of its own (scripts/container-engine.ts)
 #   debootstrap     ... and builds the stand-in base images on a debootstrapped Debian
 #   kubectl         e2e/k8s.test.ts renders deploy/k8s with `kubectl kustomize`
