@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { connect, type JetStreamClient, headers as natsHeaders } from "nats";
 import postgres from "postgres";
@@ -19,6 +19,14 @@ export async function listDeadLetters(db: Executor, { all = false } = {}): Promi
     .where(all ? undefined : isNull(deadLetters.replayedAt))
     .orderBy(asc(deadLetters.id));
 }
+
+/** Dead letters not replayed yet, counted per consumer (a consumer with none is absent). */
+export const countDeadLetters = (db: Executor): Promise<{ consumer: string; n: number }[]> =>
+  db
+    .select({ consumer: deadLetters.consumer, n: sql<number>`count(*)::int` })
+    .from(deadLetters)
+    .where(isNull(deadLetters.replayedAt))
+    .groupBy(deadLetters.consumer);
 
 /**
  * Applies a dead letter again in the service that runs its consumer, as the consumer would now:

@@ -1,12 +1,11 @@
 // Prometheus metrics (prom-client). One process is one app, so the library's default registry is
 // the app's registry: the gateway adds its HTTP metrics, services their gRPC and event metrics.
-import { isNull, sql } from "drizzle-orm";
 import client from "prom-client";
 import type { Bus } from "./bus.ts";
 import type { Executor } from "./db.ts";
+import { countDeadLetters } from "./dead-letters.ts";
 import type { Logger } from "./logger.ts";
 import type { Outbox } from "./outbox.ts";
-import { deadLetters } from "./tables.ts";
 
 export const registry = client.register;
 export { client as prometheus };
@@ -58,7 +57,7 @@ export function registerServiceGauges({ db, bus, log, outbox, consumers = [] }: 
     const backlog: client.Gauge = new client.Gauge({
       name: "outbox_backlog",
       help: "Events written to the outbox and not yet published to NATS.",
-      collect: guarded("outbox backlog", async () => backlog.set(await outbox.backlog())),
+      collect: guarded("outbox backlog", async () => backlog.set((await outbox.backlog()).pending)),
     });
   }
   if (consumers.length === 0) return;
@@ -90,11 +89,7 @@ export function registerServiceGauges({ db, bus, log, outbox, consumers = [] }: 
     help: "Events a consumer gave up on and that are not replayed yet.",
     labelNames: ["consumer"],
     collect: guarded("dead letters", async () => {
-      const rows = await db
-        .select({ consumer: deadLetters.consumer, n: sql<number>`count(*)::int` })
-        .from(deadLetters)
-        .where(isNull(deadLetters.replayedAt))
-        .groupBy(deadLetters.consumer);
+      const rows = await countDeadLetters(db);
       for (const consumer of consumers) dead.set({ consumer }, rows.find((r) => r.consumer === consumer)?.n ?? 0);
     }),
   });

@@ -3,16 +3,15 @@
 // as `bun run dead-letters`) and replayed by applying them again here, in the service that runs
 // their consumer (dead-letters.ts: reapplyDeadLetter).
 import type { opsV1 } from "@evented/proto";
-import { isNull, sql } from "drizzle-orm";
 import { type CallerAuth, requireAdmin } from "./auth.ts";
 import type { Bus } from "./bus.ts";
 import type { Subscription } from "./consumer.ts";
 import type { Executor } from "./db.ts";
-import { type DeadLetter, listDeadLetters, reapplyDeadLetter } from "./dead-letters.ts";
+import { countDeadLetters, type DeadLetter, listDeadLetters, reapplyDeadLetter } from "./dead-letters.ts";
 import { invalid, notFound } from "./errors.ts";
 import { unaryHandlers } from "./grpc.ts";
 import type { Logger } from "./logger.ts";
-import { deadLetters, outbox } from "./tables.ts";
+import { outboxBacklog } from "./outbox.ts";
 
 export interface OpsSources {
   db: Executor;
@@ -33,12 +32,8 @@ export function opsServer({ db, bus, log, outbox: relays, subscriptions }: OpsSo
     {
       getPipeline: async (_req, ctx) => {
         requireAdmin(ctx);
-        if (!consumes) return { outbox: relays ? await backlog(db) : undefined, consumers: [] };
-        const dead = await db
-          .select({ consumer: deadLetters.consumer, n: sql<number>`count(*)::int` })
-          .from(deadLetters)
-          .where(isNull(deadLetters.replayedAt))
-          .groupBy(deadLetters.consumer);
+        if (!consumes) return { outbox: relays ? await outboxBacklog(db) : undefined, consumers: [] };
+        const dead = await countDeadLetters(db);
         const lags = await Promise.all(
           consumers.map(async (consumer) => {
             const info = await bus.jsm.consumers.info(bus.options.stream, consumer);
@@ -46,7 +41,7 @@ export function opsServer({ db, bus, log, outbox: relays, subscriptions }: OpsSo
             return { consumer, pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered, deadLetters };
           }),
         );
-        return { outbox: relays ? await backlog(db) : undefined, consumers: lags };
+        return { outbox: relays ? await outboxBacklog(db) : undefined, consumers: lags };
       },
       listDeadLetters: async (req, ctx) => {
         requireAdmin(ctx);
@@ -62,14 +57,6 @@ export function opsServer({ db, bus, log, outbox: relays, subscriptions }: OpsSo
     },
     auth,
   );
-}
-
-async function backlog(db: Executor): Promise<opsV1.OutboxBacklog> {
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int`, age: sql<number>`coalesce(extract(epoch from now() - min(${outbox.createdAt})), 0)::float8` })
-    .from(outbox)
-    .where(isNull(outbox.publishedAt));
-  return { pending: row?.n ?? 0, oldestAgeSeconds: row?.age ?? 0 };
 }
 
 const toProto = (l: DeadLetter): opsV1.DeadLetter => ({

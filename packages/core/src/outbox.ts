@@ -167,9 +167,17 @@ export class Outbox {
     await this.db.delete(outbox).where(lt(outbox.publishedAt, cutoff));
   }
 
-  /** Unpublished rows: the backlog, for health and metrics. */
-  async backlog(): Promise<number> {
-    const [row] = await this.db.select({ n: sql<number>`count(*)::int` }).from(outbox).where(isNull(outbox.publishedAt));
-    return row?.n ?? 0;
+  /** Unpublished rows, and how long the oldest has waited: the backlog, for metrics and operators. */
+  backlog(): Promise<{ pending: number; oldestAgeSeconds: number }> {
+    return outboxBacklog(this.db);
   }
+}
+
+/** An outbox's unpublished rows, and how long the oldest has waited (seconds; 0 when none). */
+export async function outboxBacklog(db: Executor): Promise<{ pending: number; oldestAgeSeconds: number }> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int`, age: sql<number>`coalesce(extract(epoch from now() - min(${outbox.createdAt})), 0)::float8` })
+    .from(outbox)
+    .where(isNull(outbox.publishedAt));
+  return { pending: row?.n ?? 0, oldestAgeSeconds: row?.age ?? 0 };
 }
