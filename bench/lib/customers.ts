@@ -15,6 +15,8 @@ import { Sessions } from "../../apps/user/src/auth/sessions.ts";
 
 export interface Customers {
   count: number;
+  /** Each customer's id and access token, in the file's order. */
+  people: { id: string; token: string }[];
   /** One "id token" per line: what the wrk script and the open-loop generator read. */
   file: string;
   /** Deletes the file (its tokens outlive the run's system by up to their TTL). */
@@ -55,8 +57,8 @@ export async function seedCustomers(
   const keys = new KeyRing(await keysFromJwks("AUTH_SIGNING_KEYS", { keys: [signingJwk] }));
   // Only accessToken() is used: it signs and touches no database.
   const sessions = new Sessions(undefined as never, keys, { issuer, audience, accessTtlS: tokenTtlS, refreshTtlS: tokenTtlS });
-  const lines = await Promise.all(ids.map(async (id) => `${id} ${await sessions.accessToken({ id, role: "customer" })}`));
+  const people = await Promise.all(ids.map(async (id) => ({ id, token: await sessions.accessToken({ id, role: "customer" }) })));
   const file = `${tmpdir()}/bench-customers-${tag}.txt`;
-  await Bun.write(file, `${lines.join("\n")}\n`);
-  return { count, file, remove: () => unlink(file).catch(() => {}) };
+  await Bun.write(file, `${people.map((p) => `${p.id} ${p.token}`).join("\n")}\n`);
+  return { count, people, file, remove: () => unlink(file).catch(() => {}) };
 }

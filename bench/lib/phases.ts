@@ -167,8 +167,7 @@ export async function pgbenchPhase(
   customers: Customers,
   postgresPids: () => number[],
 ): Promise<PgbenchResult[]> {
-  const customer = (await Bun.file(customers.file).text()).split(" ")[0]!;
-  const vars = pgbenchVars(system.stream.prefix, customer);
+  const vars = pgbenchVars(system.stream.prefix, customers.people[0]!.id);
   const db = system.databases;
   const jobs: [string, string, Record<string, string>][] = [
     ["get-user.sql", db.user.url, { id: userIds[1]! }],

@@ -70,10 +70,7 @@ export async function measureStatements(scenario: "orders" | "users", n: number)
     };
     const reset = () => admin`select pg_stat_statements_reset()`;
     const customers = await seedCustomers(system.databases, system.signingJwk, n);
-    const people = (await Bun.file(customers.file).text())
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => l.split(" ") as [string, string]);
+    const { people } = customers;
     await customers.remove();
     const { user, order, notification } = system.databases;
     const probe = eventProbe(scenario === "orders" ? order.url : user.url, notification.url);
@@ -87,7 +84,7 @@ export async function measureStatements(scenario: "orders" | "users", n: number)
       const started = performance.now();
       for (let i = 0; i < n; i++) {
         const mark = await probe.mark();
-        const [id, token] = people[i]!;
+        const { id, token } = people[i]!;
         const res =
           scenario === "orders"
             ? await fetch(`${system.gatewayUrl}/orders`, {
@@ -125,7 +122,7 @@ export async function measureStatements(scenario: "orders" | "users", n: number)
       await system.stop();
 
       const scripts: Counts = {};
-      const vars = pgbenchVars(system.stream.prefix, people[0]![0]);
+      const vars = pgbenchVars(system.stream.prefix, people[0]!.id);
       for (const { db, script } of allSqlScripts(scenario)) {
         await reset();
         await pgbenchOnce(system.databases[db].url, script, vars);

@@ -11,10 +11,7 @@ import { type PidSource, round, startSampler } from "./sampler.ts";
 import type { BenchSystem } from "./system.ts";
 
 export async function workerPhase(system: BenchSystem, customers: Customers, count: number, groups: Record<string, PidSource>): Promise<WorkerRun> {
-  const ids = (await Bun.file(customers.file).text())
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => l.split(" ")[0]!);
+  const ids = customers.people.map((p) => p.id);
   const events = Array.from({ length: count }, (_, i) => {
     const orderId = Bun.randomUUIDv7();
     const userId = ids[i % ids.length]!;
