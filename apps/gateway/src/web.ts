@@ -16,13 +16,6 @@ export const PAGE_PATHS = ["/", "/verify-email", "/reset-password", "/accept-inv
 /** The built files by URL path: /index.html and /assets/<name>-<hash>.<ext>. */
 export type WebFiles = Map<string, Blob>;
 
-export interface WebOptions {
-  /** A folder written by `bun apps/web/build.ts`. */
-  dir?: string;
-  /** Bun's dev server with hot reloading (development only: its pages carry no security headers). */
-  hot?: boolean;
-}
-
 /** Reads a built folder, or builds the app in memory (apps/web/build.ts, which the image leaves out). */
 export async function loadWebFiles(dir?: string): Promise<WebFiles> {
   const files: WebFiles = new Map();

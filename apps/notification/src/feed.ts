@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { AppError, type Executor, invalid, type Logger, status } from "@evented/core";
+import { AppError, type Executor, invalid, type Logger, status, withTimeout } from "@evented/core";
 import type { notificationV1 } from "@evented/proto";
 import type { ServerWritableStream } from "@grpc/grpc-js";
 import type postgres from "postgres";
@@ -53,11 +53,7 @@ export class Feed {
         () => this.wakeAll(),
       );
       // A database that never answers LISTEN must not hold up the start: streams poll instead.
-      let timer: Timer | undefined;
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("LISTEN did not answer within 5 s")), 5000);
-      });
-      this.listening = await Promise.race([listening, late]).finally(() => clearTimeout(timer));
+      this.listening = await withTimeout(listening, 5000);
     } catch (err) {
       this.log.warn({ err }, `cannot LISTEN ${FEED_CHANNEL}; live streams fall back to polling every ${this.o.pollMs} ms`);
     }

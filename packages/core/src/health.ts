@@ -120,7 +120,8 @@ export class Health {
   }
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+/** `promise`, or a rejection after `ms` (the timer cleared either way). */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: Timer | undefined;
   const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms)));
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));

@@ -16,8 +16,7 @@ export const admin = ({ ops }: Clients, downstream: Downstream = {}) =>
     .get(
       "/ops",
       async ({ meta }) => {
-        const asked = await askAll(ops, (c) => c.getPipeline({}, meta), { tolerateDown: true });
-        const ready = await readiness(downstream);
+        const [asked, ready] = await Promise.all([askAll(ops, (c) => c.getPipeline({}, meta), { tolerateDown: true }), readiness(downstream)]);
         return {
           readiness: ready,
           outbox: asked.answers.flatMap(([service, p]) =>
