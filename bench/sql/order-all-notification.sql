@@ -22,7 +22,6 @@ with "claimed" as (update "deliveries" set "attempts" = "deliveries"."attempts" 
 select min(id) as bench_helper_email, max(id) as bench_helper_push from deliveries where notification_id = :bench_helper_notification \gset
 BEGIN;
 update "deliveries" set status = v.status, address = coalesce(v.address, "deliveries"."address"), sent_at = case when v.status = 'sent' then now() else "deliveries"."sent_at" end, last_error = v.error, next_attempt_at = case when v.retry_ms is null then "deliveries"."next_attempt_at" else now() + v.retry_ms * interval '1 millisecond' end from (values (:bench_helper_email::bigint, 'sent'::text, 'c0@bench.example.com'::text, ''::text, null::int), (:bench_helper_push::bigint, 'sent'::text, :uid::text, ''::text, null::int)) as v (id, status, address, error, retry_ms) where "deliveries"."id" = v.id;
-select distinct "notifications"."user_id", "notifications"."id" from "deliveries" inner join "notifications" on "notifications"."id" = "deliveries"."notification_id" where "deliveries"."id" in (:bench_helper_email, :bench_helper_push);
 select pg_advisory_xact_lock(hashtext('notification_feed'));
 insert into "notification_feed" ("id", "user_id", "notification_id", "created_at") values (default, :uid, :bench_helper_notification, default);
 select pg_notify('notification_feed', :uid);

@@ -221,7 +221,10 @@ export type Outcome =
  * Records how attempts ended, all in one statement: a delivery pass writes once, however many it
  * sent; each notification whose delivery ended (sent, failed, suppressed) gets a feed entry.
  */
-export async function finishDeliveries(db: Executor, done: { id: number; outcome: Outcome }[]): Promise<void> {
+export async function finishDeliveries(
+  db: Executor,
+  done: { id: number; notification: Pick<Notification, "id" | "userId">; outcome: Outcome }[],
+): Promise<void> {
   if (done.length === 0) return;
   const rows = done.map(({ id, outcome: o }) => {
     const address = o.status === "sent" ? o.address : null;
@@ -229,16 +232,12 @@ export async function finishDeliveries(db: Executor, done: { id: number; outcome
     const retryInMs = o.status === "pending" ? o.retryInMs : null;
     return sql`(${id}::bigint, ${o.status}::text, ${address}::text, ${error}::text, ${retryInMs}::int)`;
   });
-  const ended = done.filter((d) => d.outcome.status !== "pending").map((d) => d.id);
+  // One feed entry per notification with a delivery that ended (email and push may end together).
+  const changed = new Map<string, { userId: string; notificationId: string }>();
+  for (const { notification: n, outcome } of done) if (outcome.status !== "pending") changed.set(n.id, { userId: n.userId, notificationId: n.id });
   await db.transaction(async (tx) => {
     await updateDeliveries(tx, rows);
-    if (ended.length === 0) return;
-    const changed = await tx
-      .selectDistinct({ userId: notifications.userId, notificationId: notifications.id })
-      .from(deliveries)
-      .innerJoin(notifications, eq(notifications.id, deliveries.notificationId))
-      .where(inArray(deliveries.id, ended));
-    await appendFeed(tx, changed);
+    await appendFeed(tx, [...changed.values()]);
   });
 }
 

@@ -1,6 +1,6 @@
 import { afterCommit, type EventOf, type Executor, everyEvent, type Subscription } from "@evented/core";
 import type { Deliverer } from "./deliverer.ts";
-import { messageFor } from "./messages.ts";
+import { LOCKED_KINDS, messageFor } from "./messages.ts";
 import { switchedOff } from "./preferences.ts";
 import { findPreferences, findRecipient, insertNotification, markRecipientDeleted, saveRecipient } from "./repository.ts";
 import type { Recipient } from "./schema.ts";
@@ -16,7 +16,8 @@ export function subscriptions(deliverer: Deliverer): Subscription[] {
         const { channels, sealedToken, ...content } = messageFor(event, recipient?.name ?? "", Boolean(recipient?.phone));
         const sealed = sealedToken && Buffer.from(sealedToken);
         // What the user switched off is recorded as suppressed: they see it was not sent, and why.
-        const off = switchedOff(content.kind, channels, await findPreferences(tx, userId, content.kind));
+        // (A locked kind is sent whatever the preferences say: nothing to read for it.)
+        const off = LOCKED_KINDS.has(content.kind) ? new Set<never>() : switchedOff(content.kind, channels, await findPreferences(tx, userId, content.kind));
         await insertNotification(tx, { id: Bun.randomUUIDv7(), eventId: event.id, eventType: event.type, ...content, sealedToken: sealed }, channels, off);
         afterCommit(tx, deliver); // the deliverer sends it once it is committed
         log.info({ userId, kind: content.kind, channels, switchedOff: [...off] }, "notification recorded");
