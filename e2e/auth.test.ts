@@ -5,9 +5,8 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { createClient, createSession } from "@evented/client";
 import { connectHealth, connectService, isServiceError, status } from "@evented/core";
 import { notificationV1, orderV1, userV1 } from "@evented/proto";
-import { type System, signUp, startSystem, testEmail } from "@evented/testing";
-import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from "jose";
-import postgres from "postgres";
+import { forgeAccessToken, type System, signUp, startSystem, systemSigningKey, testEmail } from "@evented/testing";
+import { exportJWK, generateKeyPair, type JWK } from "jose";
 
 setDefaultTimeout(30_000);
 
@@ -18,10 +17,7 @@ let signingJwk: JWK;
 beforeAll(async () => {
   system = await startSystem();
   url = system.gatewayUrl;
-  // The development key the user service generated and keeps in its database: the tests forge with it.
-  const sql = postgres(system.databases.user.url, { max: 1 });
-  [{ private_jwk: signingJwk }] = (await sql`select private_jwk from signing_keys order by created_at desc limit 1`) as unknown as [{ private_jwk: JWK }];
-  await sql.end();
+  signingJwk = await systemSigningKey(system.databases.user.url); // the tests forge with it
 }, 60_000);
 afterAll(() => system?.stop());
 
@@ -173,25 +169,16 @@ describe("bad tokens", () => {
 
   beforeAll(async () => {
     victim = await signUp(url);
-    const key = await importJWK(signingJwk, "EdDSA");
-    const forge = (claims: Record<string, unknown>, o: { iss?: string; aud?: string; exp?: number; kid?: string } = {}, k = key) =>
-      new SignJWT({ role: "customer", ...claims })
-        .setProtectedHeader({ alg: "EdDSA", typ: "at+jwt", kid: o.kid ?? signingJwk.kid })
-        .setSubject(victim.id)
-        .setIssuer(o.iss ?? "urn:evented:user")
-        .setAudience(o.aud ?? "urn:evented:api")
-        .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
-        .setExpirationTime(o.exp ?? Math.floor(Date.now() / 1000) + 600)
-        .setJti(crypto.randomUUID())
-        .sign(k);
+    const forge = (o: Parameters<typeof forgeAccessToken>[2] = {}, k: JWK | CryptoKey = signingJwk) =>
+      forgeAccessToken(k, { sub: victim.id, role: "customer" }, { kid: signingJwk.kid, ...o });
     // The forger's own key works when nothing is wrong: each case below differs by one thing.
-    tokens.control = await forge({});
-    tokens.expired = await forge({}, { exp: Math.floor(Date.now() / 1000) - 60 });
-    tokens.wrongAudience = await forge({}, { aud: "urn:someone:else" });
-    tokens.wrongIssuer = await forge({}, { iss: "https://evil.example" });
+    tokens.control = await forge();
+    tokens.expired = await forge({ exp: Math.floor(Date.now() / 1000) - 60 });
+    tokens.wrongAudience = await forge({ aud: "urn:someone:else" });
+    tokens.wrongIssuer = await forge({ iss: "https://evil.example" });
     const other = (await generateKeyPair("EdDSA", { crv: "Ed25519", extractable: true })).privateKey;
-    tokens.otherKeySameKid = await forge({}, {}, other);
-    tokens.otherKeyOwnKid = await forge({}, { kid: (await exportJWK(other)).x! }, other);
+    tokens.otherKeySameKid = await forge({}, other);
+    tokens.otherKeyOwnKid = await forge({ kid: (await exportJWK(other)).x! }, other);
     const [h, p, s] = victim.accessToken.split(".");
     const claims = JSON.parse(Buffer.from(p!, "base64url").toString());
     tokens.tampered = [h, Buffer.from(JSON.stringify({ ...claims, role: "admin" })).toString("base64url"), s].join(".");

@@ -5,9 +5,8 @@
 // with the one error body (429 with Retry-After for the burst), never a 5xx, a hang, or another
 // user's data, and the system is still ready after each group.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { type Account, type System, signUp, startSystem, waitFor } from "@evented/testing";
-import { importJWK, type JWK, SignJWT } from "jose";
-import postgres from "postgres";
+import { type Account, forgeAccessToken, type System, signUp, startSystem, systemSigningKey, waitFor } from "@evented/testing";
+import type { JWK } from "jose";
 import { startSmtpReceiver } from "../apps/notification/test/receivers.ts";
 
 setDefaultTimeout(60_000);
@@ -44,9 +43,7 @@ beforeAll(async () => {
   const placed = await send("/orders", { method: "POST", json: { items: [{ product_id: "456", quantity: 1 }] }, token: alice.accessToken });
   expect(placed.status).toBe(201);
   aliceOrder = ((await placed.json()) as { id: string }).id;
-  const sql = postgres(system.databases.user.url, { max: 1 });
-  [{ private_jwk: signingJwk }] = (await sql`select private_jwk from signing_keys order by created_at desc limit 1`) as unknown as [{ private_jwk: JWK }];
-  await sql.end();
+  signingJwk = await systemSigningKey(system.databases.user.url);
 }, 90_000);
 afterAll(async () => {
   await system?.stop();
@@ -277,16 +274,7 @@ group("another user's ids in paths, bodies and query strings: 404 (or an empty l
 ]);
 
 /** An access token signed with the system's own key (so each one is refused for its one fault). */
-async function forge(o: { iss?: string; aud?: string; exp?: number } = {}) {
-  return new SignJWT({ role: "admin" })
-    .setProtectedHeader({ alg: "EdDSA", typ: "at+jwt", kid: signingJwk.kid! })
-    .setSubject(mallory.id)
-    .setIssuer(o.iss ?? "urn:evented:user")
-    .setAudience(o.aud ?? "urn:evented:api")
-    .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
-    .setExpirationTime(o.exp ?? Math.floor(Date.now() / 1000) + 600)
-    .sign(await importJWK(signingJwk, "EdDSA"));
-}
+const forge = (o: Parameters<typeof forgeAccessToken>[2] = {}) => forgeAccessToken(signingJwk, { sub: mallory.id, role: "admin" }, o);
 const payloadOf = (token: string) => token.split(".")[1]!;
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
 const FORGED: [string, () => Promise<string>][] = [

@@ -1,5 +1,6 @@
 // Accounts for end-to-end tests: an admin made straight in the user service's database (as
 // `bun run admin create` does), users signed up through the gateway, and fetch with their token.
+import { importJWK, type JWK, SignJWT } from "jose";
 import postgres from "postgres";
 
 export interface Account {
@@ -75,4 +76,39 @@ export async function signUp(
     refreshToken: session.refresh_token,
     fetch: fetchWithToken(session.access_token),
   };
+}
+
+/** The signing key the user service generated and keeps in its database (development mode): what tests forge with. */
+export async function systemSigningKey(userDbUrl: string): Promise<JWK> {
+  const sql = postgres(userDbUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [row] = await sql<{ private_jwk: JWK }[]>`select private_jwk from signing_keys order by created_at desc limit 1`;
+    if (!row) throw new Error("the user service has no signing key yet");
+    return row.private_jwk;
+  } finally {
+    await sql.end();
+  }
+}
+
+/**
+ * An access token as the user service would sign it (issued an hour ago, valid 10 more minutes),
+ * with `key`; each option changes one thing, so a test can forge a token with exactly one fault.
+ */
+export async function forgeAccessToken(
+  key: JWK | CryptoKey,
+  claims: { sub: string; role: string },
+  o: { iss?: string; aud?: string; exp?: number; kid?: string } = {},
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const signWith = "kty" in key ? await importJWK(key, "EdDSA") : key;
+  const kid = o.kid ?? ("kty" in key ? key.kid : undefined);
+  return new SignJWT({ role: claims.role })
+    .setProtectedHeader({ alg: "EdDSA", typ: "at+jwt", ...(kid ? { kid } : {}) })
+    .setSubject(claims.sub)
+    .setIssuer(o.iss ?? "urn:evented:user")
+    .setAudience(o.aud ?? "urn:evented:api")
+    .setIssuedAt(now - 3600)
+    .setExpirationTime(o.exp ?? now + 600)
+    .setJti(crypto.randomUUID())
+    .sign(signWith);
 }
