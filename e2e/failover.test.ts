@@ -114,13 +114,15 @@ test("1,000 orders through two gateways survive SIGKILLs of a NATS node, a repli
   const authorization = `Bearer ${admin.accessToken}`;
   const fiveHundreds: { gateway: number; status: number; body: string }[] = [];
   let retried = 0;
+  const inFlight = [0, 0];
   const send = async (gateway: number, path: string, body: unknown, key: string) => {
+    inFlight[gateway]!++;
     const res = await fetch(`${gateways[gateway]}${path}`, {
       method: "POST",
       headers: { "content-type": "application/json", "idempotency-key": key, authorization },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
-    });
+    }).finally(() => inFlight[gateway]!--);
     const text = await res.text();
     if (res.status >= 500) fiveHundreds.push({ gateway, status: res.status, body: text });
     return { status: res.status, text };
@@ -146,7 +148,11 @@ test("1,000 orders through two gateways survive SIGKILLs of a NATS node, a repli
     ),
   );
 
-  // The faults, each at a point of the run, each process started again after a moment.
+  // The faults, each at a point of the run, each process started again after a moment. Orders go
+  // on while a process is down, but the run waits for each fault's restart before it goes more than
+  // AHEAD orders past it: so every kill lands while orders are being placed, however fast or slow
+  // the machine, and what each kill hit is recorded.
+  const AHEAD = 60;
   let placed = 0;
   const faults: [number, string, () => Promise<void>][] = [
     [100, "NATS node n2", () => cluster.nodes[1]!.kill()],
@@ -156,14 +162,19 @@ test("1,000 orders through two gateways survive SIGKILLs of a NATS node, a repli
     [700, "gateway 1", () => replicas.gateway[0]!.kill()],
   ];
   const restarts = [cluster.nodes[1]!.start, replicas.user[0]!.start, replicas.order[0]!.start, replicas.notification[0]!.start, replicas.gateway[0]!.start];
+  let restarted = 0; // faults whose process runs again
+  const hit: { placed: number; inFlight: number[] }[] = [];
   const chaos = (async () => {
     for (const [index, [at, , kill]] of faults.entries()) {
-      await waitFor(`order ${at}`, () => placed >= at, { timeoutMs: 240_000, intervalMs: 20 });
+      await waitFor(`order ${at}`, () => placed >= at, { timeoutMs: 240_000, intervalMs: 5 });
+      hit.push({ placed, inFlight: [...inFlight] });
       await kill();
       await Bun.sleep(1500);
       await restarts[index]!();
+      restarted = index + 1;
     }
   })();
+  const heldBack = (i: number) => faults.some(([at], index) => index >= restarted && i >= at + AHEAD);
 
   const orders: Record<string, Json>[] = [];
   let next = 0;
@@ -171,6 +182,7 @@ test("1,000 orders through two gateways survive SIGKILLs of a NATS node, a repli
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < ORDERS) {
         const i = next++;
+        await waitFor(`the fault before order ${i} to be over`, () => !heldBack(i), { timeoutMs: 240_000, intervalMs: 5 });
         const user = users[i % users.length]!;
         orders[i] = await placeWithRetry(i, "/orders", { user_id: user.id, items: [{ product_id: "456", quantity: 1 }] }, `${stream.prefix}-order-${i}`);
         placed++;
@@ -179,8 +191,15 @@ test("1,000 orders through two gateways survive SIGKILLs of a NATS node, a repli
   );
   await chaos;
   console.log(
-    `failover: ${ORDERS} orders, ${retried} retried requests (5xx: ${fiveHundreds.filter((f) => f.gateway === 0).length} from the killed gateway, ${fiveHundreds.filter((f) => f.gateway !== 0).length} from the other); killed and restarted: ${faults.map((f) => f[1]).join(", ")}`,
+    `failover: ${ORDERS} orders, ${retried} retried requests (5xx: ${fiveHundreds.filter((f) => f.gateway === 0).length} from the killed gateway, ${fiveHundreds.filter((f) => f.gateway !== 0).length} from the other)`,
   );
+  for (const [index, [, name]] of faults.entries())
+    console.log(`  killed ${name} after ${hit[index]!.placed} orders, with ${hit[index]!.inFlight.join(" + ")} requests in flight at the two gateways`);
+  // Each kill came while orders were still being placed, and the gateway's with requests on it,
+  // which the client had to place again elsewhere.
+  for (const h of hit) expect(h.placed).toBeLessThan(ORDERS);
+  expect(hit[4]!.inFlight[0]).toBeGreaterThan(0);
+  expect(retried).toBeGreaterThanOrEqual(hit[4]!.inFlight[0]!);
 
   // exactly 1,000 orders, one per key
   expect(new Set(orders.map((o) => o.id)).size).toBe(ORDERS);
