@@ -1,4 +1,4 @@
-import type { Executor } from "@evented/core";
+import { beforeCommit, type Executor } from "@evented/core";
 import { and, asc, desc, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
 import { type ChannelName, type Delivery, deliveries, feed, type Notification, notifications, preferences, type Recipient, recipients } from "./schema.ts";
 
@@ -93,18 +93,35 @@ export async function savePreferences(db: Executor, userId: string, changes: { k
 /** The NOTIFY channel of feed writes; its payload is the user id. */
 export const FEED_CHANNEL = "notification_feed";
 
+type FeedEntry = { userId: string; notificationId: string };
+
+/** The feed entries of each open transaction, written just before it commits. */
+const pendingFeed = new WeakMap<Executor, FeedEntry[]>();
+
 /**
  * Adds feed entries inside the transaction of their change, and wakes the streams of their users
  * once it commits (NOTIFY is delivered at commit). The transaction-scoped lock makes feed writes
  * take their ids and commit one at a time, so a reader that has seen id n never later finds a
  * smaller id appear: without it, a transaction that took id 10 could commit after one that took 11,
- * and a stream already past 11 would skip 10 for good.
+ * and a stream already past 11 would skip 10 for good. The entries of a transaction are written
+ * together as its last work (beforeCommit), so the lock is held only for that write and the commit:
+ * a batch of 64 events does not hold every other batch up while it runs.
  */
-export async function appendFeed(tx: Executor, entries: { userId: string; notificationId: string }[]): Promise<void> {
+export async function appendFeed(tx: Executor, entries: FeedEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${FEED_CHANNEL}))`);
-  await tx.insert(feed).values(entries);
-  for (const userId of new Set(entries.map((e) => e.userId))) await tx.execute(sql`select pg_notify(${FEED_CHANNEL}, ${userId})`);
+  const pending = pendingFeed.get(tx);
+  if (pending) {
+    pending.push(...entries);
+    return;
+  }
+  const mine = [...entries];
+  pendingFeed.set(tx, mine);
+  await beforeCommit(tx, async () => {
+    pendingFeed.delete(tx);
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${FEED_CHANNEL}))`);
+    await tx.insert(feed).values(mine);
+    for (const userId of new Set(mine.map((e) => e.userId))) await tx.execute(sql`select pg_notify(${FEED_CHANNEL}, ${userId})`);
+  });
 }
 
 /** The newest feed id: where a stream without a cursor starts. */

@@ -73,24 +73,49 @@ export function afterCommit(tx: Executor, fn: () => void): void {
   else fn();
 }
 
-/** `db` whose transactions (and savepoints inside them) record afterCommit hooks and run them after COMMIT. */
-function withCommitHooks<D extends object>(db: D, outer?: Set<() => void>): D {
+/** What each open transaction runs once its work is done, just before COMMIT (see beforeCommit). */
+const precommitHooks = new WeakMap<object, Set<() => Promise<unknown>>>();
+
+/**
+ * Runs `fn` once the work of the transaction `tx` is done, inside it, just before COMMIT: for
+ * what must hold a lock until the commit and so should take it last (the notification feed's
+ * order). The same `fn` registered twice runs once; if it throws, the transaction rolls back. On a
+ * database rather than a transaction, `fn` runs at once. A savepoint's hooks wait for the outer
+ * transaction.
+ */
+export async function beforeCommit(tx: Executor, fn: () => Promise<unknown>): Promise<void> {
+  const hooks = precommitHooks.get(tx);
+  if (hooks) hooks.add(fn);
+  else await fn();
+}
+
+interface Hooks {
+  before: Set<() => Promise<unknown>>;
+  after: Set<() => void>;
+}
+
+/** `db` whose transactions (and savepoints inside them) record beforeCommit and afterCommit hooks and run them around COMMIT. */
+function withCommitHooks<D extends object>(db: D, outer?: Hooks): D {
   return new Proxy(db, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       if (prop !== "transaction" || typeof value !== "function") return value;
       return async (work: (tx: object) => unknown, ...rest: unknown[]) => {
-        const hooks = outer ?? new Set<() => void>();
+        const hooks = outer ?? { before: new Set(), after: new Set() };
         const result = await value.call(
           target,
-          (tx: object) => {
+          async (tx: object) => {
             const tracked = withCommitHooks(tx, hooks);
-            commitHooks.set(tracked, hooks);
-            return work(tracked);
+            commitHooks.set(tracked, hooks.after);
+            precommitHooks.set(tracked, hooks.before);
+            const done = await work(tracked);
+            // A hook may register another (it runs too); each runs once.
+            if (!outer) for (const fn of hooks.before) await fn();
+            return done;
           },
           ...rest,
         );
-        if (!outer) for (const fn of hooks) fn();
+        if (!outer) for (const fn of hooks.after) fn();
         return result;
       };
     },

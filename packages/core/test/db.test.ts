@@ -1,5 +1,5 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { openDatabase, STATEMENT_TIMEOUT_MS } from "@evented/core/db";
+import { afterCommit, beforeCommit, openDatabase, STATEMENT_TIMEOUT_MS } from "@evented/core/db";
 import { pgCode, status, toServiceError } from "@evented/core/errors";
 import { createLogger } from "@evented/core/logger";
 import { createDatabase, PG_URL, uniqueName } from "@evented/testing";
@@ -90,6 +90,45 @@ test("statements issued together in a transaction run in the order they were iss
     return row?.n;
   });
   expect(counted).toBe(1);
+});
+
+test("beforeCommit runs inside the transaction after its work, once per hook, and a hook that throws rolls it back; afterCommit after COMMIT", async () => {
+  const target = await createDatabase("hooks");
+  cleanup.push(target.drop);
+  const database = await openDatabase(target.url, {}, { log, migrationsFolder, poolSize: 1 });
+  cleanup.unshift(database.close);
+  await database.db.execute(sql`create table seen (v text)`);
+  const order: string[] = [];
+  const last = async () => {
+    order.push("before");
+    // inside the transaction: it sees the work's row, and its own write commits with it
+    const [row] = await tx0!.execute<{ n: number }>(sql`select count(*)::int as n from seen`);
+    order.push(`saw ${row?.n}`);
+    await tx0!.execute(sql`insert into seen values ('hook')`);
+  };
+  let tx0: Parameters<Parameters<typeof database.db.transaction>[0]>[0] | undefined;
+  await database.db.transaction(async (tx) => {
+    tx0 = tx;
+    await beforeCommit(tx, last);
+    await beforeCommit(tx, last); // the same hook twice runs once
+    afterCommit(tx, () => order.push("after"));
+    await tx.execute(sql`insert into seen values ('work')`);
+    order.push("work");
+  });
+  expect(order).toEqual(["work", "before", "saw 1", "after"]);
+  const rows = async () => (await database.db.execute<{ v: string }>(sql`select v from seen order by v`)).map((r) => r.v);
+  expect(await rows()).toEqual(["hook", "work"]);
+
+  const failing = database.db.transaction(async (tx) => {
+    await tx.execute(sql`insert into seen values ('rolled back')`);
+    await beforeCommit(tx, async () => {
+      throw new Error("the hook failed");
+    });
+    afterCommit(tx, () => order.push("after a rollback"));
+  });
+  await expect(failing).rejects.toThrow("the hook failed");
+  expect(await rows()).toEqual(["hook", "work"]);
+  expect(order).not.toContain("after a rollback");
 });
 
 test("every connection has a statement timeout: a statement past it is cancelled, and a service answers DEADLINE_EXCEEDED", async () => {
