@@ -284,10 +284,11 @@ async function streamLeader(url: string, stream: string): Promise<string> {
     // no API check at connect: a node that has just restarted may not answer JetStream yet
     const jsm = await nc.jetstreamManager({ checkAPI: false });
     let leader = "";
-    await waitFor(`a leader for ${stream}`, async () => Boolean((leader = (await jsm.streams.info(stream).catch(() => undefined))?.cluster?.leader ?? "")), {
-      timeoutMs: 30_000,
-      intervalMs: 200,
-    });
+    const elected = async () => {
+      leader = (await jsm.streams.info(stream).catch(() => undefined))?.cluster?.leader ?? "";
+      return leader !== "";
+    };
+    await waitFor(`a leader for ${stream}`, elected, { timeoutMs: 30_000, intervalMs: 200 });
     return leader;
   } finally {
     await nc.close();
