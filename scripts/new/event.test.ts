@@ -2,7 +2,7 @@
 // them, installed from bun's cache): the contracts get the event, the generated code is up to
 // date, and the typecheck fails exactly where every event must be handled, naming the new one.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -38,7 +38,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
-test("new event order OrderShipped: in the contracts, generated, and a compile error only where every event must be handled", async () => {
+test("new event order OrderShipped: in the contracts, generated, and a compile error only where every event must be handled, until it is", async () => {
   expect(await ok(["bun", "scripts/new/event.ts", "order", "OrderShipped"])).toContain("events.order.shipped");
 
   const proto = readFileSync(join(copy, "proto/events/v1/events.proto"), "utf8");
@@ -53,6 +53,19 @@ test("new event order OrderShipped: in the contracts, generated, and a compile e
   const failing = new Set([...typecheck.out.matchAll(/^([\w./-]+\.ts)\(\d+,\d+\): error/gm)].map((m) => m[1]));
   expect([...failing]).toEqual(["apps/notification/src/messages.ts"]);
   expect(typecheck.out).toContain("Property 'orderShipped' is missing");
+
+  // Handled there (what the README's step says to write), it compiles.
+  const messages = join(copy, "apps/notification/src/messages.ts");
+  const source = readFileSync(messages, "utf8");
+  const handled = source.replace(
+    '    channels: ["email", ...sms],\n  }),\n};\n',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: source code being written, template literals included
+    '    channels: ["email", ...sms],\n  }),\n  orderShipped: (p, { hello }) => ({\n    userId: p.userId,\n    kind: "order_shipped",\n    subject: `Order ${p.orderId} shipped`,\n    body: `${hello}\\n\\nyour order ${p.orderId} is on its way.`,\n    channels: ["email"],\n  }),\n};\n',
+  );
+  expect(handled).not.toBe(source);
+  writeFileSync(messages, handled);
+  const fixed = await run(["bun", "x", "tsc", "--noEmit", "-p", "."], 240_000);
+  expect({ code: fixed.code, out: fixed.out.slice(0, 2000) }).toEqual({ code: 0, out: expect.any(String) });
 
   // A second run refuses: the event exists.
   const again = await run(["bun", "scripts/new/event.ts", "order", "OrderShipped"]);
