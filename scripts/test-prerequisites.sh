@@ -30,8 +30,10 @@ if ! pgbench --version >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/initdb 
 fi
 [ -x /usr/sbin/dockerd ] || missing+=(docker.io)
 command -v debootstrap >/dev/null || [ -x /usr/sbin/debootstrap ] || missing+=(debootstrap)
-# kubectl is not in every Debian release's main archive: asked for only where apt knows it.
-command -v kubectl >/dev/null || ! apt-cache show kubectl >/dev/null 2>&1 || missing+=(kubectl)
+# kubectl is not in every Debian release's main archive: asked for only where apt knows it (asked
+# again after the update below, since a fresh machine's package lists may not be there yet).
+want_kubectl() { command -v kubectl >/dev/null || ! apt-cache show kubectl >/dev/null 2>&1 || [[ " ${missing[*]} " == *" kubectl "* ]] || missing+=(kubectl); }
+want_kubectl
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if command -v apt-get >/dev/null; then
@@ -40,6 +42,7 @@ if command -v apt-get >/dev/null; then
   if [ -z "$sudo" ] || sudo -n true 2>/dev/null; then
     echo "prerequisites: installing ${missing[*]}"
     $sudo apt-get update -qq
+    want_kubectl
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
     exit 0
   fi
