@@ -163,35 +163,31 @@ test("1,000 orders through two gateways survive SIGKILLs of a NATS node, a repli
   // the machine, and what each kill hit is recorded.
   const AHEAD = 60;
   let placed = 0;
-  const faults: [number, string, () => Promise<void>][] = [
-    [100, "the NATS node leading the stream", () => natsLeader.kill()],
-    [250, "user replica 1", () => replicas.user[0]!.kill()],
-    [400, "order replica 1", () => replicas.order[0]!.kill()],
-    [550, "notification replica 1", () => replicas.notification[0]!.kill()],
-    [700, "gateway 1", () => replicas.gateway[0]!.kill()],
-  ];
   // The node that leads the stream: killing it makes the cluster elect another while orders publish.
   const leaderName = await streamLeader(cluster.url, stream.stream);
   const natsLeader = cluster.nodes.find((n) => n.name === leaderName)!;
   expect(natsLeader).toBeDefined();
-  const restarts = [() => natsLeader.start(), replicas.user[0]!.start, replicas.order[0]!.start, replicas.notification[0]!.start, replicas.gateway[0]!.start];
+  const killedGateway = replicas.gateway[0]!;
+  const faults: [number, string, { kill(): Promise<void>; start(): Promise<void> }][] = [
+    [100, "the NATS node leading the stream", natsLeader],
+    [250, "user replica 1", replicas.user[0]!],
+    [400, "order replica 1", replicas.order[0]!],
+    [550, "notification replica 1", replicas.notification[0]!],
+    [700, "gateway 1", killedGateway],
+  ];
   let restarted = 0; // faults whose process runs again
   const hit: { placed: number; inFlight: number[] }[] = [];
   let newLeader = "";
   const chaos = (async () => {
-    for (const [index, [at, , kill]] of faults.entries()) {
+    for (const [index, [at, , proc]] of faults.entries()) {
       await waitFor(`order ${at}`, () => placed >= at, { timeoutMs: 240_000, intervalMs: 5 });
       hit.push({ placed, inFlight: [...inFlight] });
-      const isGateway = index === faults.length - 1;
-      if (isGateway) gatewayDown = true;
-      await kill();
+      if (proc === killedGateway) gatewayDown = true;
+      await proc.kill();
       await Bun.sleep(1500);
-      await restarts[index]!();
-      if (index === 0) {
-        const elected = await streamLeader(cluster.url, stream.stream);
-        newLeader = elected;
-      }
-      if (isGateway) setTimeout(() => (gatewayDown = false), 2000);
+      await proc.start();
+      if (proc === natsLeader) newLeader = await streamLeader(cluster.url, stream.stream);
+      if (proc === killedGateway) setTimeout(() => (gatewayDown = false), 2000);
       restarted = index + 1;
     }
   })();
