@@ -6,6 +6,7 @@ import { encodeEvent, newEvent, subjectFor } from "@evented/core";
 import { AckPolicy, connect, DeliverPolicy } from "nats";
 import postgres from "postgres";
 import type { Customers } from "./customers.ts";
+import { notificationWatch } from "./events.ts";
 import type { WorkerRun } from "./results.ts";
 import { type PidSource, round, startSampler } from "./sampler.ts";
 import type { BenchSystem } from "./system.ts";
@@ -19,10 +20,12 @@ export async function workerPhase(system: BenchSystem, customers: Customers, cou
     return newEvent("order", orderId, { $case: "orderCreated", value: { orderId, userId, items, currency: "USD", total: 2500 } });
   });
   const nc = await connect({ servers: "nats://127.0.0.1:4222" });
-  const db = postgres(system.databases.notification.url, { max: 1, onnotice: () => {} });
+  const db = postgres(system.databases.notification.url, { max: 1, onnotice: () => {}, connection: { application_name: "bench" } });
+  const notified = notificationWatch(db);
   const sampler = startSampler({ notification: groups.notification!, postgres: groups.postgres!, "nats (shared)": groups["nats (shared)"]! });
   try {
     const js = nc.jetstream();
+    const feedFrom = await notified.position();
     const started = performance.now();
     let firstSeq = 0;
     // In windows of 256 acks in flight, as the relay publishes a batch concurrently.
@@ -30,15 +33,11 @@ export async function workerPhase(system: BenchSystem, customers: Customers, cou
       const acks = await Promise.all(events.slice(i, i + 256).map((e) => js.publish(subjectFor(system.stream.prefix, e), encodeEvent(e), { msgID: e.id })));
       if (i === 0) firstSeq = Math.min(...acks.map((a: { seq: number }) => a.seq));
     }
-    const eventIds = events.map((e) => e.id);
-    const deadline = Date.now() + 120_000;
-    let stored = 0;
-    while (Date.now() < deadline) {
-      const [row] = await db`select count(*)::int as n from notifications where event_id = any(${eventIds}::uuid[])`;
-      stored = row!.n;
-      if (stored >= count) break;
-      await Bun.sleep(50);
-    }
+    const stored = await notified.waitFor(
+      events.map((e) => e.id),
+      feedFrom,
+      120_000,
+    );
     const workerMs = performance.now() - started;
     const processes = await sampler.stop();
 
