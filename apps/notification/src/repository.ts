@@ -1,9 +1,19 @@
-import { beforeCommit, type Executor } from "@evented/core";
+import { beforeCommit, type Executor, inOrder, prepared } from "@evented/core";
 import { and, asc, desc, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
 import { type ChannelName, type Delivery, deliveries, feed, type Notification, notifications, preferences, type Recipient, recipients } from "./schema.ts";
 
+const placeholder = sql.placeholder;
+
 export const findRecipient = async (db: Executor, userId: string): Promise<Recipient | undefined> =>
-  (await db.select().from(recipients).where(eq(recipients.userId, userId)))[0];
+  (
+    await prepared(db, "find_recipient", (d) =>
+      d
+        .select()
+        .from(recipients)
+        .where(eq(recipients.userId, placeholder("userId")))
+        .prepare("find_recipient"),
+    ).execute({ userId })
+  )[0];
 
 export async function saveRecipient(tx: Executor, r: Pick<Recipient, "userId" | "name" | "email" | "phone">, deleted = false): Promise<void> {
   const values = { ...r, updatedAt: new Date(), ...(deleted && { deletedAt: new Date() }) };
@@ -59,25 +69,60 @@ export async function insertNotification(
   channels: ChannelName[],
   off: ReadonlySet<ChannelName> = new Set(),
 ): Promise<void> {
-  await tx.insert(notifications).values(n);
-  if (channels.length) {
-    await tx
-      .insert(deliveries)
-      .values(
-        channels.map((channel) =>
-          off.has(channel) ? { notificationId: n.id, channel, status: "suppressed" as const, lastError: SWITCHED_OFF } : { notificationId: n.id, channel },
-        ),
-      );
-  }
-  await appendFeed(tx, [{ userId: n.userId, notificationId: n.id }]);
+  const { id, userId, kind, subject, body, eventId, eventType, toAddress = null, sealedToken = null } = n;
+  const notification = () =>
+    prepared(tx, "insert_notification", (d) =>
+      d
+        .insert(notifications)
+        .values({
+          id: placeholder("id"),
+          userId: placeholder("userId"),
+          kind: placeholder("kind"),
+          subject: placeholder("subject"),
+          body: placeholder("body"),
+          eventId: placeholder("eventId"),
+          eventType: placeholder("eventType"),
+          toAddress: placeholder("toAddress"),
+          sealedToken: placeholder("sealedToken"),
+        })
+        .prepare("insert_notification"),
+    ).execute({ id, userId, kind, subject, body, eventId, eventType, toAddress, sealedToken });
+  // One statement per number of channels; each row says its status, so its text does not depend on which are off.
+  const values = Object.fromEntries(
+    channels.flatMap((channel, i) => [
+      [`channel${i}`, channel],
+      [`status${i}`, off.has(channel) ? "suppressed" : "pending"],
+      [`error${i}`, off.has(channel) ? SWITCHED_OFF : ""],
+    ]),
+  );
+  const deliveryRows = () =>
+    prepared(tx, `insert_deliveries_${channels.length}`, (d) =>
+      d
+        .insert(deliveries)
+        .values(
+          channels.map((_, i) => ({
+            notificationId: placeholder("notificationId"),
+            channel: placeholder(`channel${i}`),
+            status: placeholder(`status${i}`),
+            lastError: placeholder(`error${i}`),
+          })),
+        )
+        .prepare(`insert_deliveries_${channels.length}`),
+    ).execute({ notificationId: id, ...values });
+  if (channels.length === 0) await notification();
+  else await inOrder(tx, notification, deliveryRows);
+  await appendFeed(tx, [{ userId, notificationId: id }]);
 }
 
 /** The kinds and channels a user switched (off, or on again). */
-export const findPreferences = (db: Executor, userId: string, kind?: string) =>
-  db
-    .select({ kind: preferences.kind, channel: preferences.channel, enabled: preferences.enabled })
-    .from(preferences)
-    .where(and(eq(preferences.userId, userId), kind ? eq(preferences.kind, kind) : undefined));
+export const findPreferences = (db: Executor, userId: string): Promise<{ kind: string; channel: ChannelName; enabled: boolean }[]> =>
+  prepared(db, "find_preferences", (d) =>
+    d
+      .select({ kind: preferences.kind, channel: preferences.channel, enabled: preferences.enabled })
+      .from(preferences)
+      .where(eq(preferences.userId, placeholder("userId")))
+      .prepare("find_preferences"),
+  ).execute({ userId });
 
 export async function savePreferences(db: Executor, userId: string, changes: { kind: string; channel: ChannelName; enabled: boolean }[]): Promise<void> {
   if (changes.length === 0) return;
@@ -119,8 +164,12 @@ export async function appendFeed(tx: Executor, entries: FeedEntry[]): Promise<vo
   await beforeCommit(tx, async () => {
     pendingFeed.delete(tx);
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${FEED_CHANNEL}))`);
-    await tx.insert(feed).values(mine);
-    for (const userId of new Set(mine.map((e) => e.userId))) await tx.execute(sql`select pg_notify(${FEED_CHANNEL}, ${userId})`);
+    // However many entries and users: one statement each, whose text does not change.
+    const [userIds, notificationIds] = [mine.map((e) => e.userId), mine.map((e) => e.notificationId)];
+    await tx.execute(
+      sql`insert into ${feed} (user_id, notification_id) select * from unnest(${sql.param(userIds)}::uuid[], ${sql.param(notificationIds)}::uuid[])`,
+    );
+    await tx.execute(sql`select pg_notify(${FEED_CHANNEL}, u) from unnest(${sql.param([...new Set(userIds)])}::text[]) u`);
   });
 }
 

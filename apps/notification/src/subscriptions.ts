@@ -1,6 +1,6 @@
 import { afterCommit, type EventOf, type Executor, everyEvent, type Subscription } from "@evented/core";
 import type { Deliverer } from "./deliverer.ts";
-import { LOCKED_KINDS, messageFor } from "./messages.ts";
+import { messageFor } from "./messages.ts";
 import { switchedOff } from "./preferences.ts";
 import { findPreferences, findRecipient, insertNotification, markRecipientDeleted, saveRecipient } from "./repository.ts";
 import type { Recipient } from "./schema.ts";
@@ -12,12 +12,20 @@ export function subscriptions(deliverer: Deliverer): Subscription[] {
     {
       durable: "notification",
       handlers: everyEvent(async ({ userId }, event, tx, log) => {
-        const recipient = (await keepContactDetails(tx, event)) ?? (await findRecipient(tx, userId));
+        // Asked together, so they share one round trip (a transaction's statements are pipelined).
+        const [recipient, switched] = await Promise.all([
+          (async () => (await keepContactDetails(tx, event)) ?? (await findRecipient(tx, userId)))(),
+          findPreferences(tx, userId),
+        ]);
         const { channels, sealedToken, ...content } = messageFor(event, recipient?.name ?? "", Boolean(recipient?.phone));
         const sealed = sealedToken && Buffer.from(sealedToken);
-        // What the user switched off is recorded as suppressed: they see it was not sent, and why.
-        // (A locked kind is sent whatever the preferences say: nothing to read for it.)
-        const off = LOCKED_KINDS.has(content.kind) ? new Set<never>() : switchedOff(content.kind, channels, await findPreferences(tx, userId, content.kind));
+        // What the user switched off for this kind is recorded as suppressed: they see it was not
+        // sent, and why. (A locked kind is sent whatever the preferences say.)
+        const off = switchedOff(
+          content.kind,
+          channels,
+          switched.filter((p) => p.kind === content.kind),
+        );
         await insertNotification(tx, { id: Bun.randomUUIDv7(), eventId: event.id, eventType: event.type, ...content, sealedToken: sealed }, channels, off);
         afterCommit(tx, deliver); // the deliverer sends it once it is committed
         log.info({ userId, kind: content.kind, channels, switchedOff: [...off] }, "notification recorded");

@@ -1,5 +1,5 @@
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
-import { afterCommit, beforeCommit, openDatabase, STATEMENT_TIMEOUT_MS } from "@evented/core/db";
+import { afterCommit, beforeCommit, inOrder, openDatabase, prepared, STATEMENT_TIMEOUT_MS } from "@evented/core/db";
 import { pgCode, status, toServiceError } from "@evented/core/errors";
 import { createLogger } from "@evented/core/logger";
 import { createDatabase, PG_URL, uniqueName } from "@evented/testing";
@@ -90,6 +90,62 @@ test("statements issued together in a transaction run in the order they were iss
     return row?.n;
   });
   expect(counted).toBe(1);
+});
+
+test("prepared: a statement is built once per database and once per transaction, and runs on the one it was built for", async () => {
+  const target = await createDatabase("prepared");
+  cleanup.push(target.drop);
+  const database = await openDatabase(target.url, {}, { log, migrationsFolder, poolSize: 2 });
+  cleanup.unshift(database.close);
+  await database.db.execute(sql`create table seen (v int)`);
+  let builds = 0;
+  const count = (db: typeof database.db) =>
+    prepared(db, "count_seen", (d) => {
+      builds++;
+      return d
+        .select({ n: sql<number>`count(*)::int` })
+        .from(sql`seen`)
+        .where(sql`v >= ${sql.placeholder("least")}`)
+        .prepare("count_seen");
+    }).execute({ least: 1 });
+  const inside = await database.db.transaction(async (tx) => {
+    await tx.execute(sql`insert into seen values (1), (2)`);
+    const first = await count(tx);
+    const outside = await count(database.db); // another connection: the rows are not committed yet
+    const again = await count(tx);
+    return { first: first[0]?.n, outside: outside[0]?.n, again: again[0]?.n };
+  });
+  expect(inside).toEqual({ first: 2, outside: 0, again: 2 });
+  expect(builds).toBe(2); // one for the transaction, one for the database
+  await database.db.transaction((tx) => count(tx));
+  await count(database.db);
+  expect(builds).toBe(3); // a new transaction builds its own; the database's is reused
+});
+
+test("inOrder: in a transaction the statements are issued together, on a database one after the other; both run in order", async () => {
+  const target = await createDatabase("inorder");
+  cleanup.push(target.drop);
+  const database = await openDatabase(target.url, {}, { log, migrationsFolder, poolSize: 2 });
+  cleanup.unshift(database.close);
+  await database.db.execute(sql`create table seen (v int)`);
+  const run = async (db: typeof database.db) => {
+    const events: string[] = [];
+    const [, rows] = await inOrder(
+      db,
+      async () => {
+        events.push("insert issued");
+        await db.execute(sql`insert into seen select 1 from pg_sleep(0.05)`);
+        events.push("insert done");
+      },
+      async () => {
+        events.push("count issued");
+        return db.select({ n: sql<number>`count(*)::int` }).from(sql`seen`);
+      },
+    );
+    return { events, n: rows[0]?.n };
+  };
+  expect(await database.db.transaction((tx) => run(tx))).toEqual({ events: ["insert issued", "count issued", "insert done"], n: 1 });
+  expect(await run(database.db)).toEqual({ events: ["insert issued", "insert done", "count issued"], n: 2 });
 });
 
 test("beforeCommit runs inside the transaction after its work, once per hook, and a hook that throws rolls it back; afterCommit after COMMIT", async () => {
