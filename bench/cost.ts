@@ -4,6 +4,7 @@
 // The system starts as the bench starts it. After a warm-up the load runs, then the events it caused
 // are notified and their deliveries sent, inside the measured window, so background work counts.
 // Scenarios: get-user, post-user, post-order; rate in requests/s paces the load (else: flat out).
+// BENCH_BUN_ARGS (e.g. --smol) starts the apps under other Bun flags, as in bench/run.ts.
 
 import { eventProbe } from "./lib/events.ts";
 import { wrk } from "./lib/load.ts";
@@ -21,7 +22,7 @@ async function machineTicks(): Promise<number> {
   return [0, 1, 2, 5, 6, 7].reduce((sum, i) => sum + (fields[i] ?? 0), 0);
 }
 
-const system = await startSystem();
+const system = await startSystem({ extraBunArgs: process.env.BENCH_BUN_ARGS?.split(" ").filter(Boolean) });
 const backends = await backendTracker(Object.values(system.databases).map((d) => d.name));
 const { user, order, notification } = system.databases;
 const probe = scenario === "post-user" ? eventProbe(user.url, notification.url) : eventProbe(order.url, notification.url);
@@ -47,7 +48,7 @@ try {
       `errors ${load.errors.socket + load.errors.non2xx}`,
   );
   console.log(`CPU ms per request: machine ${perRequest(machineMs)}`);
-  for (const [name, u] of Object.entries(usage)) console.log(`  ${name.padEnd(13)} ${perRequest(u.cpuSeconds * 1000)}`);
+  for (const [name, u] of Object.entries(usage)) console.log(`  ${name.padEnd(13)} ${String(perRequest(u.cpuSeconds * 1000)).padEnd(6)} (peak RSS ${u.peakRssMb} MB)`);
 } finally {
   await probe.close();
   await backends.close();

@@ -1,8 +1,17 @@
-import type { Executor } from "@evented/core";
+import { type Executor, prepared } from "@evented/core";
 import { desc, eq, lt, sql } from "drizzle-orm";
 import { type User, userColumns, users } from "./schema.ts";
 
-export const findUser = async (db: Executor, id: string): Promise<User | undefined> => (await db.select(userColumns).from(users).where(eq(users.id, id)))[0];
+export const findUser = async (db: Executor, id: string): Promise<User | undefined> =>
+  (
+    await prepared(db, "find_user", (d) =>
+      d
+        .select(userColumns)
+        .from(users)
+        .where(eq(users.id, sql.placeholder("id")))
+        .prepare("find_user"),
+    ).execute({ id })
+  )[0];
 
 /** Locks the row until the transaction ends, so concurrent updates apply one after another. */
 export const findUserForUpdate = async (tx: Executor, id: string): Promise<User | undefined> =>

@@ -9,14 +9,14 @@ const claims = { issuer: "test-issuer", audience: "test-audience" };
 async function signingKey(kid: string) {
   const { privateKey, publicKey } = await generateKeyPair(TOKEN_ALG, { crv: "Ed25519" });
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: TOKEN_ALG, use: "sig" };
-  const sign = (sub: string) =>
+  const sign = (sub: string, expiresIn: string | number = "5m") =>
     new SignJWT({ role: "customer" })
       .setProtectedHeader({ alg: TOKEN_ALG, kid, typ: "at+jwt" })
       .setSubject(sub)
       .setIssuer(claims.issuer)
       .setAudience(claims.audience)
       .setIssuedAt()
-      .setExpirationTime("5m")
+      .setExpirationTime(expiresIn)
       .setJti(crypto.randomUUID())
       .sign(privateKey);
   return { jwk, sign };
@@ -50,4 +50,36 @@ test("a token of a key published just after the last fetch is verified, not refu
   // Known keys keep verifying from the cache.
   await verifier.verify(await oldKey.sign("c"));
   expect(fetches).toBe(3);
+});
+
+test("a verified token is remembered, but never past its exp nor past the key set's next fetch (a retired key's tokens stop passing)", async () => {
+  const [oldKey, newKey] = await Promise.all([signingKey("old"), signingKey("new")]);
+  let published: JSONWebKeySet = { keys: [oldKey.jwk] };
+  let fetches = 0;
+  const fetchJwks = async () => {
+    fetches++;
+    return published;
+  };
+  const verifier = new TokenVerifier(claims, fetchJwks, 300, 400);
+
+  // The same token again: the remembered answer (the very same object), no second check.
+  const token = await oldKey.sign("a");
+  const first = await verifier.verify(token);
+  expect(await verifier.verify(token)).toBe(first);
+
+  // A token of a key taken out of the set: refused once the key set is due to be fetched again.
+  published = { keys: [newKey.jwk] };
+  await Bun.sleep(450);
+  expect(await verifier.verify(token).catch((e: Error) => e.message)).toBe("the access token is not valid");
+  expect(fetches).toBeGreaterThanOrEqual(2); // asked again: the scheduled fetch (and one for the kid it then misses, timing permitting)
+
+  // A token remembered is checked again from its exp on (here it then passes on the clock tolerance).
+  const short = new TokenVerifier(claims, fetchJwks);
+  const soon = await newKey.sign("b", Math.floor(Date.now() / 1000) + 1);
+  const before = await short.verify(soon);
+  expect(await short.verify(soon)).toBe(before);
+  await Bun.sleep(1100);
+  const after = await short.verify(soon);
+  expect(after).toEqual(before);
+  expect(after).not.toBe(before);
 });
