@@ -48,7 +48,8 @@ try {
       `errors ${load.errors.socket + load.errors.non2xx}`,
   );
   console.log(`CPU ms per request: machine ${perRequest(machineMs)}`);
-  for (const [name, u] of Object.entries(usage)) console.log(`  ${name.padEnd(13)} ${String(perRequest(u.cpuSeconds * 1000)).padEnd(6)} (peak RSS ${u.peakRssMb} MB)`);
+  for (const [name, u] of Object.entries(usage))
+    console.log(`  ${name.padEnd(13)} ${String(perRequest(u.cpuSeconds * 1000)).padEnd(6)} (peak RSS ${u.peakRssMb} MB)`);
 } finally {
   await probe.close();
   await backends.close();

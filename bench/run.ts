@@ -5,7 +5,7 @@ import postgres from "postgres";
 import { seedCustomers } from "./lib/customers.ts";
 import { requireTools } from "./lib/load.ts";
 import { backendTracker, systemGroups } from "./lib/measure.ts";
-import { elysiaPhase, pgbenchPhase, readyPhase, type Settings, seedUsers, systemPhase } from "./lib/phases.ts";
+import { baselinesPhase, pgbenchPhase, readyPhase, type Settings, seedUsers, systemPhase } from "./lib/phases.ts";
 import { writeResults } from "./lib/report.ts";
 import { type Results, targets } from "./lib/results.ts";
 import { startSystem } from "./lib/system.ts";
@@ -44,7 +44,7 @@ try {
   await customers.remove();
   const orderNotificationSql = pgbench.find((p) => p.script === "order-all-notification.sql");
   if (worker && orderNotificationSql) worker.sqlFloorPerS = orderNotificationSql.tps;
-  runs.push(...(await elysiaPhase(settings)));
+  runs.push(...(await baselinesPhase(settings)));
   results = {
     mode: quick ? "quick" : "full",
     startedAt: started.toISOString(),

@@ -8,7 +8,7 @@ import { type PgbenchResult, pgbench } from "./pgbench.ts";
 import { ORDER_ALL_SQL, type PacedRun, type Run, type Scenario } from "./results.ts";
 import { type PidSource, round, startSampler } from "./sampler.ts";
 import { allSqlScripts, pgbenchVars } from "./statements.ts";
-import { type BenchSystem, httpOk, spawnProcess, stopProcess, waitReady } from "./system.ts";
+import { type BenchSystem, httpOk, portOpen, spawnProcess, stopProcess, waitReady } from "./system.ts";
 
 export interface Settings {
   concurrencies: number[];
@@ -203,8 +203,25 @@ export async function pgbenchPhase(
   return results;
 }
 
-/** A bare Elysia app under the same wrk ladder. */
-export async function elysiaPhase(s: Settings): Promise<Run[]> {
+/** A bare Elysia app under the same wrk ladder, and a bare grpc-js server under the gRPC client's. */
+export async function baselinesPhase(s: Settings): Promise<Run[]> {
+  const runs = await elysiaBaseline(s);
+  const port = freePort();
+  const server = spawnProcess("grpc", ["bun", "bench/baselines/grpc-bare.ts"], { PORT: String(port), NODE_ENV: "production" });
+  try {
+    await waitReady(server, () => portOpen(port));
+    for (const c of s.concurrencies) {
+      const run = await measure("gRPC GetUser, bare server", c, grpcLoad(`127.0.0.1:${port}`, "bare", c, s.runS, s.warmupS), { grpc: server.proc.pid });
+      runs.push(run);
+      console.log(describe(run));
+    }
+  } finally {
+    await stopProcess(server);
+  }
+  return runs;
+}
+
+async function elysiaBaseline(s: Settings): Promise<Run[]> {
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;
   const server = spawnProcess("elysia", ["bun", "bench/baselines/elysia-hello.ts"], { PORT: String(port), NODE_ENV: "production" });

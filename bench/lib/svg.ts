@@ -14,6 +14,7 @@ const COLORS: Record<Scenario, string> = {
   "Elysia GET /hello": "#7f7f7f",
   "Elysia POST (validated)": "#bcbd22",
   "gRPC GetUser direct": "#17becf",
+  "gRPC GetUser, bare server": "#aec7e8",
 };
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
