@@ -8,15 +8,14 @@
 -- pgbench -D uid=<user uuid> -D order_subject=<subject> -D payload=<\x...> -D headers=<json>
 select gen_random_uuid() as bench_helper_order, gen_random_uuid() as bench_helper_event \gset
 BEGIN;
-select "id", "name", "unit_price", "currency" from "products" where "products"."id" in ('456');
+select "id", "name", "unit_price", "currency" from "products" where "products"."id" = any('{456}');
 select pg_advisory_xact_lock_shared(hashtextextended(:uid, 0));
 select exists (select 1 from "known_users" where "known_users"."user_id" = :uid) as known, exists (select 1 from "deleted_users" where "deleted_users"."user_id" = :uid) as deleted;
 insert into "orders" ("id", "user_id", "status", "currency", "total", "cancel_reason", "created_at", "updated_at") values (:bench_helper_order, :uid, 'pending', 'USD', 2500, default, default, default) returning "id", "user_id", "status", "currency", "total", "cancel_reason", "created_at", "updated_at";
 insert into "order_items" ("order_id", "line", "product_id", "quantity", "unit_price") values (:bench_helper_order, 0, '456', 2, 1250);
 insert into "outbox" ("id", "event_id", "subject", "aggregate_id", "payload", "headers", "created_at", "published_at") values (default, :bench_helper_event, :order_subject, :bench_helper_order, :payload, :headers, default, default);
 COMMIT;
-\set relay_id 0
 BEGIN;
 select "id", "event_id", "subject", "payload", "headers" from "outbox" where ("outbox"."published_at" is null and not exists (select 1 from "outbox" "earlier" where ("earlier"."published_at" is null and "earlier"."aggregate_id" = "outbox"."aggregate_id" and "earlier"."id" < "outbox"."id"))) order by "outbox"."id" limit 200 for update skip locked \aset relay_
-update "outbox" set "published_at" = now() where "outbox"."id" in (:relay_id);
+update "outbox" set "published_at" = now() where "outbox"."id" = any('{0}');
 COMMIT;

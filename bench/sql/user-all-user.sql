@@ -13,12 +13,11 @@ insert into "email_tokens" ("token_hash", "user_id", "purpose", "email", "expire
 insert into "outbox" ("id", "event_id", "subject", "aggregate_id", "payload", "headers", "created_at", "published_at") values (default, :bench_helper_e1, :user_subject, :bench_helper_user, :payload, :headers, default, default);
 insert into "outbox" ("id", "event_id", "subject", "aggregate_id", "payload", "headers", "created_at", "published_at") values (default, :bench_helper_e2, :email_subject, :bench_helper_user, :payload, :headers, default, default);
 COMMIT;
-\set relay_id 0
 BEGIN;
 select "id", "event_id", "subject", "payload", "headers" from "outbox" where ("outbox"."published_at" is null and not exists (select 1 from "outbox" "earlier" where ("earlier"."published_at" is null and "earlier"."aggregate_id" = "outbox"."aggregate_id" and "earlier"."id" < "outbox"."id"))) order by "outbox"."id" limit 200 for update skip locked \aset relay_
-update "outbox" set "published_at" = now() where "outbox"."id" in (:relay_id);
+update "outbox" set "published_at" = now() where "outbox"."id" = any('{0}');
 COMMIT;
 BEGIN;
 select "id", "event_id", "subject", "payload", "headers" from "outbox" where ("outbox"."published_at" is null and not exists (select 1 from "outbox" "earlier" where ("earlier"."published_at" is null and "earlier"."aggregate_id" = "outbox"."aggregate_id" and "earlier"."id" < "outbox"."id"))) order by "outbox"."id" limit 200 for update skip locked \aset relay_
-update "outbox" set "published_at" = now() where "outbox"."id" in (:relay_id);
+update "outbox" set "published_at" = now() where "outbox"."id" = any('{0}');
 COMMIT;

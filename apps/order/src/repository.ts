@@ -1,4 +1,4 @@
-import type { Executor } from "@evented/core";
+import { type Executor, inOrder, placeholdersFor, prepared, valuesOf } from "@evented/core";
 import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Product } from "./order.ts";
 import { CANCELLABLE } from "./order.ts";
@@ -6,11 +6,19 @@ import { deletedUsers, knownUsers, type Order, type OrderItem, type OrderStatus,
 
 type OrderRow = typeof orders.$inferSelect;
 
+/** The order (always the same columns: service.ts) and its items, issued together (one round trip in the transaction). */
 export async function insertOrder(tx: Executor, order: typeof orders.$inferInsert, items: OrderItem[]): Promise<Order> {
-  const [[row]] = await Promise.all([
-    tx.insert(orders).values(order).returning(),
-    tx.insert(orderItems).values(items.map((item, line) => ({ orderId: order.id, line, ...item }))),
-  ]);
+  const orderRows = [order];
+  const itemRows = items.map((item, line) => ({ orderId: order.id, line, ...item }));
+  const [[row]] = await inOrder(
+    tx,
+    () =>
+      prepared(tx, "insert_order", (d) => d.insert(orders).values(placeholdersFor(orderRows)).returning().prepare("insert_order")).execute(valuesOf(orderRows)),
+    () =>
+      prepared(tx, `insert_order_items_${itemRows.length}`, (d) =>
+        d.insert(orderItems).values(placeholdersFor(itemRows)).prepare("insert_order_items"),
+      ).execute(valuesOf(itemRows)),
+  );
   return { ...row!, items };
 }
 
@@ -34,10 +42,13 @@ export const listProducts = (db: Executor): Promise<Product[]> => db.select().fr
 
 /** The named products as they are now (in the order's transaction: the prices it is placed at). */
 export async function findProducts(db: Executor, ids: string[]): Promise<Map<string, Product>> {
-  const rows = await db
-    .select()
-    .from(products)
-    .where(inArray(products.id, [...new Set(ids)]));
+  const rows = await prepared(db, "find_products", (d) =>
+    d
+      .select()
+      .from(products)
+      .where(sql`${products.id} = any(${sql.placeholder("ids")})`)
+      .prepare("find_products"),
+  ).execute({ ids: [...new Set(ids)] });
   return new Map(rows.map((p) => [p.id, p]));
 }
 

@@ -2,7 +2,7 @@ import { lt } from "drizzle-orm";
 import type { ConsumerMessages, JsMsg } from "nats";
 import { nanos } from "nats";
 import type { Bus } from "./bus.ts";
-import type { Executor } from "./db.ts";
+import { type Executor, placeholdersFor, prepared, valuesOf } from "./db.ts";
 import { errorText, isUnreachable } from "./errors.ts";
 import { decodeEvent, EVENTS, type EventCase, type EventOf, type PayloadOf, subjectFor } from "./events.ts";
 import type { Logger } from "./logger.ts";
@@ -50,14 +50,19 @@ function dispatch<K extends EventCase>(handlers: Handlers, event: EventOf<K>, tx
  */
 export async function applyEvent(sub: Subscription, event: EventOf, tx: Executor, log: Logger): Promise<boolean> {
   if (!sub.handlers[event.payload.$case]) return false;
-  const fresh = await tx
-    .insert(processedEvents)
-    .values({ consumer: sub.durable, eventId: event.id })
-    .onConflictDoNothing()
-    .returning({ id: processedEvents.eventId });
+  const fresh = await recordProcessed(tx, sub.durable, [event.id]);
   if (fresh.length === 0) return false;
   await dispatch(sub.handlers, event, tx, log);
   return true;
+}
+
+/** Records events in the consumer's inbox; returns those not there before. */
+function recordProcessed(tx: Executor, consumer: string, eventIds: string[]): Promise<{ id: string }[]> {
+  const rows = eventIds.map((eventId) => ({ consumer, eventId }));
+  const name = `insert_processed_${rows.length}`;
+  return prepared(tx, name, (d) =>
+    d.insert(processedEvents).values(placeholdersFor(rows)).onConflictDoNothing().returning({ id: processedEvents.eventId }).prepare(name),
+  ).execute(valuesOf(rows));
 }
 
 export interface ConsumerOptions {
@@ -247,11 +252,11 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
     let running = -1;
     try {
       await db.transaction(async (tx) => {
-        const fresh = await tx
-          .insert(processedEvents)
-          .values(batch.map(({ event }) => ({ consumer: sub.durable, eventId: event.id })))
-          .onConflictDoNothing()
-          .returning({ id: processedEvents.eventId });
+        const fresh = await recordProcessed(
+          tx,
+          sub.durable,
+          batch.map(({ event }) => event.id),
+        );
         const applied = new Set(fresh.map((r) => r.id));
         for (const [i, { event }] of batch.entries()) {
           if (!applied.has(event.id)) continue;

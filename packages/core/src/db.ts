@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
@@ -57,23 +58,47 @@ export async function openDatabase<S extends Record<string, unknown>>(
   return { db, client, close: () => client.end({ timeout: 5 }) };
 }
 
-/** The statements prepared for each database and each open transaction, by name (see prepared). */
-const preparedStatements = new WeakMap<object, Map<string, unknown>>();
+/** The statements prepared so far, by name (see prepared). */
+const preparedStatements = new Map<string, { client: unknown }>();
 
 /**
- * The statement `build` makes, built once for `db` (a database, or one transaction) and then
- * reused: Drizzle otherwise turns a query builder into SQL text again on every call, which was a
- * quarter of the notification worker's CPU. Values go in as `sql.placeholder(name)`, given to the
- * statement's `execute({ name: value })`. Drizzle ties a prepared statement to the database or
- * transaction it was built on (drizzle-orm#2826), so each transaction builds its own: a batch of
- * 64 events builds a statement once instead of 64 times.
+ * The statement `build` makes, built once in this process and run on `db`, a database or a
+ * transaction: Drizzle otherwise turns a query builder into SQL text again on every call, which
+ * was a quarter of the order service's and the notification worker's CPU. Values go in as
+ * `sql.placeholder(name)`, given to the statement's `execute({ name: value })`; `name` names one
+ * statement text in the whole process (say what varies in it: `insert_items_3`).
+ *
+ * Drizzle ties a prepared statement to the database or transaction it was built on
+ * (drizzle-orm#2826, open), so each call gets a copy of the one built, aimed at `db`'s connection
+ * (the driver client of its session): the text, parameters and result mapping are the same.
  */
-export function prepared<Q>(db: Executor, name: string, build: (db: Executor) => Q): Q {
-  const statements = preparedStatements.get(db) ?? new Map<string, unknown>();
-  preparedStatements.set(db, statements);
-  if (!statements.has(name)) statements.set(name, build(db));
-  return statements.get(name) as Q;
+export function prepared<Q extends { execute: (...args: never[]) => unknown }>(db: Executor, name: string, build: (db: Executor) => Q): Q {
+  let statement = preparedStatements.get(name) as (Q & { client: unknown }) | undefined;
+  if (!statement) {
+    statement = build(db) as Q & { client: unknown };
+    if (!("client" in statement)) throw new Error(`prepared(${name}): not a Drizzle postgres-js prepared query`);
+    preparedStatements.set(name, statement);
+  }
+  return Object.create(statement, { client: { value: driverOf(db) } }) as Q;
 }
+
+/** The postgres.js client a Drizzle database or transaction runs its statements on. */
+function driverOf(db: Executor): unknown {
+  const client = (db as unknown as { session?: { client?: unknown } }).session?.client;
+  if (!client) throw new Error("prepared: this Drizzle version keeps its driver client elsewhere (session.client)");
+  return client;
+}
+
+/**
+ * For a prepared multi-row insert (see prepared): `rows` as rows of placeholders, `${column}${row}`,
+ * built once; valuesOf(rows) fills them on each call. Every row must have the same columns, and the
+ * statement's name must say how many rows it has.
+ */
+export const placeholdersFor = <R extends Record<string, unknown>>(rows: R[]): R[] =>
+  rows.map((row, i) => Object.fromEntries(Object.keys(row).map((column) => [column, sql.placeholder(`${column}${i}`)])) as R);
+
+export const valuesOf = (rows: Record<string, unknown>[]): Record<string, unknown> =>
+  Object.fromEntries(rows.flatMap((row, i) => Object.entries(row).map(([column, value]) => [`${column}${i}`, value])));
 
 /**
  * Runs statements in the order given. In a transaction they are issued together and share one

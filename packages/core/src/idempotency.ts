@@ -1,5 +1,5 @@
-import { eq, lt } from "drizzle-orm";
-import type { Executor } from "./db.ts";
+import { eq, lt, sql } from "drizzle-orm";
+import { type Executor, prepared } from "./db.ts";
 import { AppError, status } from "./errors.ts";
 import { idempotencyKeys } from "./tables.ts";
 
@@ -22,14 +22,27 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 export async function once<T>(tx: Executor, key: string | undefined, request: unknown, create: () => Promise<T>, revive: (json: unknown) => T): Promise<T> {
   if (!key) return create();
   const requestHash = hashOf(request);
-  const claimed = await tx.insert(idempotencyKeys).values({ key, requestHash, response: null }).onConflictDoNothing().returning({ key: idempotencyKeys.key });
+  const claimed = await prepared(tx, "claim_idempotency_key", (d) =>
+    d
+      .insert(idempotencyKeys)
+      .values({ key: sql.placeholder("key"), requestHash: sql.placeholder("requestHash"), response: null })
+      .onConflictDoNothing()
+      .returning({ key: idempotencyKeys.key })
+      .prepare("claim_idempotency_key"),
+  ).execute({ key, requestHash });
   if (claimed.length === 0) {
     const first = await answered(tx, key, requestHash, revive);
     if (first === undefined) throw new AppError(status.ABORTED, "a request with this Idempotency-Key is in progress; retry");
     return first;
   }
   const result = await create();
-  await tx.update(idempotencyKeys).set({ response: result }).where(eq(idempotencyKeys.key, key));
+  await prepared(tx, "answer_idempotency_key", (d) =>
+    d
+      .update(idempotencyKeys)
+      .set({ response: sql.placeholder("response") })
+      .where(eq(idempotencyKeys.key, sql.placeholder("key")))
+      .prepare("answer_idempotency_key"),
+  ).execute({ key, response: result });
   return result;
 }
 
@@ -43,7 +56,13 @@ export function replay<T>(db: Executor, key: string | undefined, request: unknow
 }
 
 async function answered<T>(db: Executor, key: string, requestHash: string, revive: (json: unknown) => T): Promise<T | undefined> {
-  const [first] = await db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, key));
+  const [first] = await prepared(db, "find_idempotency_key", (d) =>
+    d
+      .select()
+      .from(idempotencyKeys)
+      .where(eq(idempotencyKeys.key, sql.placeholder("key")))
+      .prepare("find_idempotency_key"),
+  ).execute({ key });
   if (!first) return undefined;
   if (first.requestHash !== requestHash) {
     throw new AppError(status.INVALID_ARGUMENT, "this Idempotency-Key was already used with a different request body", "IDEMPOTENCY_KEY_REUSED");

@@ -1,7 +1,7 @@
-import { and, eq, inArray, isNull, lt, notExists, sql } from "drizzle-orm";
+import { and, eq, isNull, lt, notExists, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Bus } from "./bus.ts";
-import { afterCommit, type Executor } from "./db.ts";
+import { afterCommit, type Executor, placeholdersFor, prepared, valuesOf } from "./db.ts";
 import { type Envelope, encodeEvent, subjectFor } from "./events.ts";
 import type { Logger } from "./logger.ts";
 import { Passes } from "./passes.ts";
@@ -52,15 +52,15 @@ export class Outbox {
   async add(tx: Executor, ...events: Envelope[]): Promise<void> {
     if (events.length === 0) return;
     const prefix = this.bus.options.prefix;
-    await tx.insert(outbox).values(
-      events.map((e) => ({
-        eventId: e.id,
-        subject: subjectFor(prefix, e),
-        aggregateId: e.aggregateId,
-        payload: encodeEvent(e),
-        headers: { "x-request-id": e.correlationId, traceparent: e.traceparent, "event-type": e.type },
-      })),
-    );
+    const rows = events.map((e) => ({
+      eventId: e.id,
+      subject: subjectFor(prefix, e),
+      aggregateId: e.aggregateId,
+      payload: encodeEvent(e),
+      headers: { "x-request-id": e.correlationId, traceparent: e.traceparent, "event-type": e.type },
+    }));
+    const name = `insert_outbox_${rows.length}`;
+    await prepared(tx, name, (d) => d.insert(outbox).values(placeholdersFor(rows)).prepare(name)).execute(valuesOf(rows));
     // A pass publishes one event per aggregate (the oldest unpublished: their order), so a
     // transaction with k events of one aggregate (UserCreated and AccountEmailRequested) asks for k
     // passes after its commit, instead of leaving the later events for the sweep.
@@ -125,30 +125,39 @@ export class Outbox {
   private async relayBatch(): Promise<number> {
     return this.db.transaction(async (tx) => {
       const earlier = alias(outbox, "earlier");
-      const rows = await tx
-        .select({ id: outbox.id, eventId: outbox.eventId, subject: outbox.subject, payload: outbox.payload, headers: outbox.headers })
-        .from(outbox)
-        .where(
-          and(
-            isNull(outbox.publishedAt),
-            notExists(
-              tx
-                .select({ one: sql`1` })
-                .from(earlier)
-                .where(and(isNull(earlier.publishedAt), eq(earlier.aggregateId, outbox.aggregateId), lt(earlier.id, outbox.id))),
+      const rows = await prepared(tx, "relay_batch", (d) =>
+        d
+          .select({ id: outbox.id, eventId: outbox.eventId, subject: outbox.subject, payload: outbox.payload, headers: outbox.headers })
+          .from(outbox)
+          .where(
+            and(
+              isNull(outbox.publishedAt),
+              notExists(
+                d
+                  .select({ one: sql`1` })
+                  .from(earlier)
+                  .where(and(isNull(earlier.publishedAt), eq(earlier.aggregateId, outbox.aggregateId), lt(earlier.id, outbox.id))),
+              ),
             ),
-          ),
-        )
-        .orderBy(outbox.id)
-        .limit(this.batchSize)
-        .for("update", { skipLocked: true });
+          )
+          .orderBy(outbox.id)
+          .limit(sql.placeholder("limit"))
+          .for("update", { skipLocked: true })
+          .prepare("relay_batch"),
+      ).execute({ limit: this.batchSize });
       if (rows.length === 0) return 0;
 
       // Rows of one batch belong to different aggregates, so they may go out concurrently.
       const results = await Promise.allSettled(rows.map((r) => this.bus.publish(r.subject, r.payload, r.eventId, r.headers)));
       const published = rows.filter((_, i) => results[i]?.status === "fulfilled").map((r) => r.id);
       if (published.length > 0) {
-        await tx.update(outbox).set({ publishedAt: sql`now()` }).where(inArray(outbox.id, published));
+        await prepared(tx, "mark_published", (d) =>
+          d
+            .update(outbox)
+            .set({ publishedAt: sql`now()` })
+            .where(sql`${outbox.id} = any(${sql.placeholder("ids")})`)
+            .prepare("mark_published"),
+        ).execute({ ids: published });
       }
       const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (failed) {
