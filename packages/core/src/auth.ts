@@ -111,6 +111,14 @@ export class TokenVerifier {
     return caller;
   }
 
+  /**
+   * Fetches the key set now, in the background, so the first requests after a start do not wait
+   * for it; if the user service is not up yet, the first token to verify asks again.
+   */
+  prefetch(): void {
+    this.refresh().catch(() => {});
+  }
+
   private async key(...args: Parameters<JWTVerifyGetKey>) {
     if (!this.keys || Date.now() - this.fetchedAt > this.maxAgeMs) await this.refresh().catch((err) => (this.keys ? undefined : Promise.reject(err)));
     try {
@@ -205,5 +213,7 @@ export function connectVerifier(config: AuthConfig, userServiceUrl: string): { v
   }
   const client = connectService(authV1.AuthServiceClient, userServiceUrl, { deadlineMs: 2000, retryable: ["GetJwks"] });
   const fetchJwks = async () => JSON.parse((await client.getJwks({})).jwksJson) as JSONWebKeySet;
-  return { verifier: new TokenVerifier(config, fetchJwks), close: () => client.close() };
+  const verifier = new TokenVerifier(config, fetchJwks);
+  verifier.prefetch();
+  return { verifier, close: () => client.close() };
 }

@@ -54,6 +54,9 @@ export async function openDatabase<S extends Record<string, unknown>>(
     onnotice: () => {},
     connection: { statement_timeout: statementTimeoutMs },
   });
+  // Every connection of the pool opened now, not by the first requests after a start (each costs
+  // a TCP connect, authentication and the session's settings).
+  await Promise.all(Array.from({ length: poolSize }, () => client`select 1`));
   const db = withCommitHooks(drizzle(tuned(client, poolSize), { schema }));
   return { db, client, close: () => client.end({ timeout: 5 }) };
 }

@@ -96,6 +96,9 @@ export function connectService<C extends Client>(Ctor: ClientConstructor<C>, add
     "grpc.service_config": JSON.stringify(serviceConfig),
     ...channelOptions(),
   });
+  // Connected now, in the background, rather than by the first call after a start (name lookup,
+  // TCP and HTTP/2 handshakes); a service not up yet is tried again with the backoff above.
+  client.waitForReady(Date.now() + 10_000, () => {});
   const promised: Record<string, unknown> = { close: () => client.close() };
   for (const [name, def] of Object.entries(Ctor.service)) {
     if (def.requestStream) continue;
