@@ -35,10 +35,13 @@ try {
   const customers = await seedCustomers(system.databases, system.signingJwk, CUSTOMERS);
   const groups = await systemGroups(system, backends.pids);
   const { runs, sustained, paced } = await systemPhase(system, settings, groups, userIds, customers);
+  await system.vacuum();
   const worker = await workerPhase(system, customers, settings.workerEvents, groups);
+  await system.vacuum();
   const ready = await readyPhase(system, settings, customers, backends.pids);
   const { apps } = system;
   await system.stop();
+  await system.vacuum();
   const appWarnings = Object.fromEntries(Object.values(apps).map((a) => [a.name, a.warnings]));
   const pgbench = await pgbenchPhase(system, settings, userIds, customers, backends.pids);
   await customers.remove();

@@ -76,6 +76,7 @@ export async function systemPhase(
       for (const c of s.concurrencies) {
         // Let the warm-up's or the previous run's events and deliveries drain first, so runs do not overlap.
         if (probe) await probe.drain(mark!, s.eventWaitMs);
+        await system.vacuum();
         mark = await probe?.mark();
         const from = mark;
         // The sampler runs on until the run's events are notified and their deliveries sent, so a
@@ -111,6 +112,7 @@ async function pacedRun(
   probe: ReturnType<typeof eventProbe>,
 ): Promise<PacedRun> {
   await probe.settled(s.eventWaitMs);
+  await system.vacuum();
   return openLoopOrders(system, s, groups, customers, rate, durationS, probe);
 }
 
