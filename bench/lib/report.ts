@@ -9,7 +9,7 @@ import { chart } from "./svg.ts";
 const SYSTEM_COLUMNS = [...APPS.filter((a) => a.kind === "gateway"), ...APPS.filter((a) => a.kind !== "gateway")]
   .map((a) => a.name as string)
   .concat("postgres", "nats (shared)");
-const PROCESS_COLUMNS = [...SYSTEM_COLUMNS, "elysia", "load"];
+const PROCESS_COLUMNS = [...SYSTEM_COLUMNS, "elysia", "grpc", "load"];
 
 export async function writeResults(results: Results, dir: string, name: string): Promise<{ json: string; md: string; svg: string }> {
   await mkdir(dir, { recursive: true });
@@ -31,6 +31,7 @@ export function markdown(results: Results, svgFile: string): string {
   const parts = [
     `# Bench results (${results.mode})`,
     `${results.startedAt}, ${results.durationS} s in all. ${machine.cpus} CPUs, Bun ${machine.bun}, ${machine.postgres}, ${machine.wrk}. ` +
+      (machine.stolenPercent === undefined ? "" : `${machine.stolenPercent}% of the CPU time was taken by the host (steal) during the run. `) +
       `Each run ${settings.runS} s after a ${settings.warmupS} s warm-up per scenario, \`wrk -t1\`, concurrencies ${settings.concurrencies.join(", ")}.`,
     `![throughput and latency against concurrency](${svgFile})`,
     "## Targets",
@@ -114,7 +115,7 @@ export function markdown(results: Results, svgFile: string): string {
       results.pgbench.map((p) => [p.script, p.clients, p.tps, p.latencyAvgMs, p.failed]),
     ),
     "## CPU seconds / peak RSS MB per process",
-    "`postgres` is the backends of this run's databases; `nats (shared)` is the machine's nats-server, which others may use too; `load` is wrk, pgbench or the gRPC client.",
+    "`postgres` is the backends of this run's databases; `nats (shared)` is the machine's nats-server, which others may use too; `elysia` and `grpc` are the bare baselines' servers; `load` is wrk, pgbench or the gRPC client.",
     table(
       ["scenario", "c", ...PROCESS_COLUMNS],
       [...results.runs, ...paced.flatMap(([name, r]) => (r ? [{ ...r, scenario: name, concurrency: "open" }] : []))].map((r) => [

@@ -44,7 +44,8 @@ export interface Results {
   mode: "quick" | "full";
   startedAt: string;
   durationS: number;
-  machine: { cpus: number; bun: string; postgres: string; wrk: string };
+  /** stolenPercent: the share of the machine's CPU time the hypervisor gave other guests during the run. */
+  machine: { cpus: number; bun: string; postgres: string; wrk: string; stolenPercent?: number };
   settings: { concurrencies: number[]; runS: number; warmupS: number };
   runs: Run[];
   /** Open loop over many users: 80% of the best many-user POST /orders rate, sustained. */
