@@ -23,6 +23,15 @@ async function tables(url: string): Promise<string[]> {
   return [...rows.map((r) => r.tablename as string), `migrations:${applied[0]!.n}`];
 }
 
+/** A database of its own, opened as a service opens it (migrated), closed and dropped after the tests. */
+async function freshDatabase(name: string, options: { poolSize: number; statementTimeoutMs?: number }) {
+  const target = await createDatabase(name);
+  cleanup.push(target.drop);
+  const database = await openDatabase(target.url, {}, { log, migrationsFolder, ...options });
+  cleanup.unshift(database.close);
+  return { ...database, url: target.url };
+}
+
 test("two replicas starting at once on a fresh database apply the migrations once", async () => {
   const db = await createDatabase("migrate");
   cleanup.push(db.drop);
@@ -78,10 +87,7 @@ test("a service creates its own database on first start, even when replicas race
 });
 
 test("statements issued together in a transaction run in the order they were issued", async () => {
-  const target = await createDatabase("pipeline");
-  cleanup.push(target.drop);
-  const database = await openDatabase(target.url, {}, { log, migrationsFolder, poolSize: 2 });
-  cleanup.unshift(database.close);
+  const database = await freshDatabase("pipeline", { poolSize: 2 });
   const counted = await database.db.transaction(async (tx) => {
     await tx.execute(sql`create temp table seen (v int) on commit drop`);
     // A raw statement and a query builder take different paths through Drizzle; issued together,
@@ -93,10 +99,7 @@ test("statements issued together in a transaction run in the order they were iss
 });
 
 test("prepared: a statement is built once, and runs on the database or transaction it is given", async () => {
-  const target = await createDatabase("prepared");
-  cleanup.push(target.drop);
-  const database = await openDatabase(target.url, {}, { log, migrationsFolder, poolSize: 2 });
-  cleanup.unshift(database.close);
+  const database = await freshDatabase("prepared", { poolSize: 2 });
   await database.db.execute(sql`create table seen (v int)`);
   let builds = 0;
   const count = (db: typeof database.db) =>
@@ -122,10 +125,7 @@ test("prepared: a statement is built once, and runs on the database or transacti
 });
 
 test("inOrder: in a transaction the statements are issued together, on a database one after the other; both run in order", async () => {
-  const target = await createDatabase("inorder");
-  cleanup.push(target.drop);
-  const database = await openDatabase(target.url, {}, { log, migrationsFolder, poolSize: 2 });
-  cleanup.unshift(database.close);
+  const database = await freshDatabase("inorder", { poolSize: 2 });
   await database.db.execute(sql`create table seen (v int)`);
   const run = async (db: typeof database.db) => {
     const events: string[] = [];
@@ -148,10 +148,7 @@ test("inOrder: in a transaction the statements are issued together, on a databas
 });
 
 test("beforeCommit runs inside the transaction after its work, once per hook, and a hook that throws rolls it back; afterCommit after COMMIT", async () => {
-  const target = await createDatabase("hooks");
-  cleanup.push(target.drop);
-  const database = await openDatabase(target.url, {}, { log, migrationsFolder, poolSize: 1 });
-  cleanup.unshift(database.close);
+  const database = await freshDatabase("hooks", { poolSize: 1 });
   await database.db.execute(sql`create table seen (v text)`);
   const order: string[] = [];
   const last = async () => {
@@ -187,10 +184,7 @@ test("beforeCommit runs inside the transaction after its work, once per hook, an
 });
 
 test("every connection has a statement timeout: a statement past it is cancelled, and a service answers DEADLINE_EXCEEDED", async () => {
-  const target = await createDatabase("timeout");
-  cleanup.push(target.drop);
-  const database = await openDatabase(target.url, {}, { log, migrationsFolder, poolSize: 1, statementTimeoutMs: 200 });
-  cleanup.unshift(database.close);
+  const database = await freshDatabase("timeout", { poolSize: 1, statementTimeoutMs: 200 });
   const [row] = await database.db.execute<{ statement_timeout: string }>(sql`select current_setting('statement_timeout') as statement_timeout`);
   expect(row?.statement_timeout).toBe("200ms");
   const err = await database.db.execute(sql`select pg_sleep(5)`).then(
@@ -200,7 +194,7 @@ test("every connection has a statement timeout: a statement past it is cancelled
   expect(pgCode(err)).toBe("57014");
   expect(toServiceError(err, log)).toMatchObject({ code: status.DEADLINE_EXCEEDED, details: "the database did not answer in time; retry later" });
   // The default, for every service that does not choose.
-  const plain = await openDatabase(target.url, {}, { log, migrationsFolder, poolSize: 1 });
+  const plain = await openDatabase(database.url, {}, { log, migrationsFolder, poolSize: 1 });
   cleanup.unshift(plain.close);
   const [dflt] = await plain.db.execute<{ statement_timeout: string }>(sql`select current_setting('statement_timeout') as statement_timeout`);
   expect(dflt?.statement_timeout).toBe(`${STATEMENT_TIMEOUT_MS / 1000}s`);
