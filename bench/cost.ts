@@ -10,17 +10,11 @@ import { eventProbe } from "./lib/events.ts";
 import { wrk } from "./lib/load.ts";
 import { backendTracker, systemGroups } from "./lib/measure.ts";
 import { seedUsers } from "./lib/phases.ts";
-import { round, startSampler } from "./lib/sampler.ts";
+import { machineTicks, round, startSampler } from "./lib/sampler.ts";
 import { startSystem } from "./lib/system.ts";
 
 const [scenario = "post-order", connections = "64", seconds = "8", rate] = process.argv.slice(2);
 const DRAIN_MS = 30_000;
-
-/** Busy CPU ticks of the whole machine: user, nice, system, irq, softirq, steal. */
-async function machineTicks(): Promise<number> {
-  const fields = (await Bun.file("/proc/stat").text()).split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-  return [0, 1, 2, 5, 6, 7].reduce((sum, i) => sum + (fields[i] ?? 0), 0);
-}
 
 const system = await startSystem({ extraBunArgs: process.env.BENCH_BUN_ARGS?.split(" ").filter(Boolean) });
 const backends = await backendTracker(Object.values(system.databases).map((d) => d.name));
@@ -36,10 +30,10 @@ try {
 
   const mark = await probe.mark();
   const sampler = startSampler(groups);
-  const ticks = await machineTicks();
+  const ticks = (await machineTicks()).busy;
   const load = await wrk(system.gatewayUrl, Number(connections), Number(seconds), scenario, args, rate ? Number(rate) : undefined).result;
   await probe.drain(mark, DRAIN_MS);
-  const machineMs = ((await machineTicks()) - ticks) * 10; // 100 ticks per second
+  const machineMs = ((await machineTicks()).busy - ticks) * 10; // 100 ticks per second
   const usage = await sampler.stop();
 
   const perRequest = (ms: number) => round(ms / load.requests, 2);

@@ -8,6 +8,7 @@ import { backendTracker, systemGroups } from "./lib/measure.ts";
 import { baselinesPhase, pgbenchPhase, readyPhase, type Settings, seedUsers, systemPhase } from "./lib/phases.ts";
 import { writeResults } from "./lib/report.ts";
 import { type Results, targets } from "./lib/results.ts";
+import { machineTicks } from "./lib/sampler.ts";
 import { startSystem } from "./lib/system.ts";
 import { workerPhase } from "./lib/worker.ts";
 
@@ -21,7 +22,7 @@ const CUSTOMERS = quick ? 2000 : 10_000;
 requireTools({ wrk: "apt-get install -y wrk", pgbench: "apt-get install -y postgresql-15 (Debian ships pgbench with the server package)" });
 
 const started = new Date();
-const ticksAtStart = await cpuTicks();
+const ticksAtStart = await machineTicks();
 console.log(`bench (${quick ? "quick" : "full"}): starting the system (LOG_LEVEL=warn, NODE_ENV=production)`);
 const system = await startSystem({ extraBunArgs: process.env.BENCH_BUN_ARGS?.split(" ").filter(Boolean) });
 let cleaning: Promise<void> | undefined;
@@ -53,7 +54,7 @@ try {
     mode: quick ? "quick" : "full",
     startedAt: started.toISOString(),
     durationS: Math.round((Date.now() - started.getTime()) / 1000),
-    machine: { ...(await machine()), stolenPercent: stolenSince(ticksAtStart, await cpuTicks()) },
+    machine: { ...(await machine()), stolenPercent: stolenSince(ticksAtStart, await machineTicks()) },
     settings: { concurrencies: settings.concurrencies, runS: settings.runS, warmupS: settings.warmupS },
     runs,
     sustained,
@@ -72,12 +73,6 @@ const files = await writeResults(results, `${ROOT}bench/results`, quick ? "quick
 console.log(`\nTargets (goals, from this run):`);
 for (const t of targets(results)) console.log(`  ${t.met ? "met " : "MISS"}  ${t.name}: ${t.value} (goal ${t.goal})`);
 console.log(`\nwrote ${files.json}\n      ${files.md}\n      ${files.svg}`);
-
-/** The machine's CPU ticks so far (/proc/stat), all and stolen: time the hypervisor gave another guest. */
-async function cpuTicks(): Promise<{ all: number; steal: number }> {
-  const fields = (await Bun.file("/proc/stat").text()).split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-  return { all: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
-}
 
 /** The share of the machine's CPU time taken by the host between two readings: how noisy the run's neighbours were. */
 function stolenSince(a: { all: number; steal: number }, b: { all: number; steal: number }): number {

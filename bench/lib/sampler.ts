@@ -97,3 +97,13 @@ export async function findPids(match: (cmdline: string) => boolean): Promise<num
 }
 
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** The machine's CPU ticks so far (/proc/stat, 100 a second): busy (user, nice, system, irq, softirq, steal), all, and stolen (time the hypervisor gave other guests). */
+export async function machineTicks(): Promise<{ busy: number; all: number; steal: number }> {
+  const fields = (await Bun.file("/proc/stat").text()).split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return {
+    busy: [0, 1, 2, 5, 6, 7].reduce((sum, i) => sum + (fields[i] ?? 0), 0),
+    all: fields.reduce((a, b) => a + b, 0),
+    steal: fields[7] ?? 0,
+  };
+}

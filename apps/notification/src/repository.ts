@@ -1,4 +1,4 @@
-import { beforeCommit, type Executor, inOrder, prepared } from "@evented/core";
+import { beforeCommit, type Executor, inOrder, placeholdersFor, prepared, valuesOf } from "@evented/core";
 import { and, asc, desc, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
 import { type ChannelName, type Delivery, deliveries, feed, type Notification, notifications, preferences, type Recipient, recipients } from "./schema.ts";
 
@@ -10,8 +10,7 @@ export const findRecipient = async (db: Executor, userId: string): Promise<Recip
       d
         .select()
         .from(recipients)
-        .where(eq(recipients.userId, placeholder("userId")))
-        .prepare("find_recipient"),
+        .where(eq(recipients.userId, placeholder("userId"))),
     ).execute({ userId })
   )[0];
 
@@ -70,47 +69,20 @@ export async function insertNotification(
   off: ReadonlySet<ChannelName> = new Set(),
 ): Promise<void> {
   const { id, userId, kind, subject, body, eventId, eventType, toAddress = null, sealedToken = null } = n;
-  const notification = () =>
-    prepared(tx, "insert_notification", (d) =>
-      d
-        .insert(notifications)
-        .values({
-          id: placeholder("id"),
-          userId: placeholder("userId"),
-          kind: placeholder("kind"),
-          subject: placeholder("subject"),
-          body: placeholder("body"),
-          eventId: placeholder("eventId"),
-          eventType: placeholder("eventType"),
-          toAddress: placeholder("toAddress"),
-          sealedToken: placeholder("sealedToken"),
-        })
-        .prepare("insert_notification"),
-    ).execute({ id, userId, kind, subject, body, eventId, eventType, toAddress, sealedToken });
-  // One statement per number of channels; each row says its status, so its text does not depend on which are off.
-  const values = Object.fromEntries(
-    channels.flatMap((channel, i) => [
-      [`channel${i}`, channel],
-      [`status${i}`, off.has(channel) ? "suppressed" : "pending"],
-      [`error${i}`, off.has(channel) ? SWITCHED_OFF : ""],
-    ]),
-  );
-  const deliveryRows = () =>
-    prepared(tx, `insert_deliveries_${channels.length}`, (d) =>
-      d
-        .insert(deliveries)
-        .values(
-          channels.map((_, i) => ({
-            notificationId: placeholder("notificationId"),
-            channel: placeholder(`channel${i}`),
-            status: placeholder(`status${i}`),
-            lastError: placeholder(`error${i}`),
-          })),
-        )
-        .prepare(`insert_deliveries_${channels.length}`),
-    ).execute({ notificationId: id, ...values });
-  if (channels.length === 0) await notification();
-  else await inOrder(tx, notification, deliveryRows);
+  const notification = [{ id, userId, kind, subject, body, eventId, eventType, toAddress, sealedToken }];
+  // Each row says its status, so the statement's text depends only on how many channels there are.
+  const rows = channels.map((channel) => ({
+    notificationId: id,
+    channel,
+    status: off.has(channel) ? ("suppressed" as const) : ("pending" as const),
+    lastError: off.has(channel) ? SWITCHED_OFF : "",
+  }));
+  const insertNotification = () =>
+    prepared(tx, "insert_notification", (d) => d.insert(notifications).values(placeholdersFor(notification))).execute(valuesOf(notification));
+  const insertDeliveries = () =>
+    prepared(tx, `insert_deliveries_${rows.length}`, (d) => d.insert(deliveries).values(placeholdersFor(rows))).execute(valuesOf(rows));
+  if (rows.length === 0) await insertNotification();
+  else await inOrder(tx, insertNotification, insertDeliveries);
   await appendFeed(tx, [{ userId, notificationId: id }]);
 }
 
@@ -120,8 +92,7 @@ export const findPreferences = (db: Executor, userId: string): Promise<{ kind: s
     d
       .select({ kind: preferences.kind, channel: preferences.channel, enabled: preferences.enabled })
       .from(preferences)
-      .where(eq(preferences.userId, placeholder("userId")))
-      .prepare("find_preferences"),
+      .where(eq(preferences.userId, placeholder("userId"))),
   ).execute({ userId });
 
 export async function savePreferences(db: Executor, userId: string, changes: { kind: string; channel: ChannelName; enabled: boolean }[]): Promise<void> {

@@ -12,12 +12,8 @@ export async function insertOrder(tx: Executor, order: typeof orders.$inferInser
   const itemRows = items.map((item, line) => ({ orderId: order.id, line, ...item }));
   const [[row]] = await inOrder(
     tx,
-    () =>
-      prepared(tx, "insert_order", (d) => d.insert(orders).values(placeholdersFor(orderRows)).returning().prepare("insert_order")).execute(valuesOf(orderRows)),
-    () =>
-      prepared(tx, `insert_order_items_${itemRows.length}`, (d) =>
-        d.insert(orderItems).values(placeholdersFor(itemRows)).prepare("insert_order_items"),
-      ).execute(valuesOf(itemRows)),
+    () => prepared(tx, "insert_order", (d) => d.insert(orders).values(placeholdersFor(orderRows)).returning()).execute(valuesOf(orderRows)),
+    () => prepared(tx, `insert_order_items_${itemRows.length}`, (d) => d.insert(orderItems).values(placeholdersFor(itemRows))).execute(valuesOf(itemRows)),
   );
   return { ...row!, items };
 }
@@ -46,8 +42,7 @@ export async function findProducts(db: Executor, ids: string[]): Promise<Map<str
     d
       .select()
       .from(products)
-      .where(sql`${products.id} = any(${sql.placeholder("ids")})`)
-      .prepare("find_products"),
+      .where(sql`${products.id} = any(${sql.placeholder("ids")})`),
   ).execute({ ids: [...new Set(ids)] });
   return new Map(rows.map((p) => [p.id, p]));
 }

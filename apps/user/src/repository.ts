@@ -8,8 +8,7 @@ export const findUser = async (db: Executor, id: string): Promise<User | undefin
       d
         .select(userColumns)
         .from(users)
-        .where(eq(users.id, sql.placeholder("id")))
-        .prepare("find_user"),
+        .where(eq(users.id, sql.placeholder("id"))),
     ).execute({ id })
   )[0];
 

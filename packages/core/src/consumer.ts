@@ -61,7 +61,7 @@ function recordProcessed(tx: Executor, consumer: string, eventIds: string[]): Pr
   const rows = eventIds.map((eventId) => ({ consumer, eventId }));
   const name = `insert_processed_${rows.length}`;
   return prepared(tx, name, (d) =>
-    d.insert(processedEvents).values(placeholdersFor(rows)).onConflictDoNothing().returning({ id: processedEvents.eventId }).prepare(name),
+    d.insert(processedEvents).values(placeholdersFor(rows)).onConflictDoNothing().returning({ id: processedEvents.eventId }),
   ).execute(valuesOf(rows));
 }
 

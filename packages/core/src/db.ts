@@ -65,7 +65,7 @@ export async function openDatabase<S extends Record<string, unknown>>(
 const preparedStatements = new Map<string, { client: unknown }>();
 
 /**
- * The statement `build` makes, built once in this process and run on `db`, a database or a
+ * The statement `build` makes (a query builder; prepared here under `name`), built once in this process and run on `db`, a database or a
  * transaction: Drizzle otherwise turns a query builder into SQL text again on every call, which
  * was a quarter of the order service's and the notification worker's CPU. Values go in as
  * `sql.placeholder(name)`, given to the statement's `execute({ name: value })`; `name` names one
@@ -75,10 +75,14 @@ const preparedStatements = new Map<string, { client: unknown }>();
  * (drizzle-orm#2826, open), so each call gets a copy of the one built, aimed at `db`'s connection
  * (the driver client of its session): the text, parameters and result mapping are the same.
  */
-export function prepared<Q extends { execute: (...args: never[]) => unknown }>(db: Executor, name: string, build: (db: Executor) => Q): Q {
+export function prepared<Q extends { execute: (...args: never[]) => unknown }>(
+  db: Executor,
+  name: string,
+  build: (db: Executor) => { prepare(name: string): Q },
+): Q {
   let statement = preparedStatements.get(name) as (Q & { client: unknown }) | undefined;
   if (!statement) {
-    statement = build(db) as Q & { client: unknown };
+    statement = build(db).prepare(name) as Q & { client: unknown };
     if (!("client" in statement)) throw new Error(`prepared(${name}): not a Drizzle postgres-js prepared query`);
     preparedStatements.set(name, statement);
   }

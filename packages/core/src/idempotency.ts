@@ -27,8 +27,7 @@ export async function once<T>(tx: Executor, key: string | undefined, request: un
       .insert(idempotencyKeys)
       .values({ key: sql.placeholder("key"), requestHash: sql.placeholder("requestHash"), response: null })
       .onConflictDoNothing()
-      .returning({ key: idempotencyKeys.key })
-      .prepare("claim_idempotency_key"),
+      .returning({ key: idempotencyKeys.key }),
   ).execute({ key, requestHash });
   if (claimed.length === 0) {
     const first = await answered(tx, key, requestHash, revive);
@@ -40,8 +39,7 @@ export async function once<T>(tx: Executor, key: string | undefined, request: un
     d
       .update(idempotencyKeys)
       .set({ response: sql.placeholder("response") })
-      .where(eq(idempotencyKeys.key, sql.placeholder("key")))
-      .prepare("answer_idempotency_key"),
+      .where(eq(idempotencyKeys.key, sql.placeholder("key"))),
   ).execute({ key, response: result });
   return result;
 }
@@ -60,8 +58,7 @@ async function answered<T>(db: Executor, key: string, requestHash: string, reviv
     d
       .select()
       .from(idempotencyKeys)
-      .where(eq(idempotencyKeys.key, sql.placeholder("key")))
-      .prepare("find_idempotency_key"),
+      .where(eq(idempotencyKeys.key, sql.placeholder("key"))),
   ).execute({ key });
   if (!first) return undefined;
   if (first.requestHash !== requestHash) {

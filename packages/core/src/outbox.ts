@@ -60,7 +60,7 @@ export class Outbox {
       headers: { "x-request-id": e.correlationId, traceparent: e.traceparent, "event-type": e.type },
     }));
     const name = `insert_outbox_${rows.length}`;
-    await prepared(tx, name, (d) => d.insert(outbox).values(placeholdersFor(rows)).prepare(name)).execute(valuesOf(rows));
+    await prepared(tx, name, (d) => d.insert(outbox).values(placeholdersFor(rows))).execute(valuesOf(rows));
     // A pass publishes one event per aggregate (the oldest unpublished: their order), so a
     // transaction with k events of one aggregate (UserCreated and AccountEmailRequested) asks for k
     // passes after its commit, instead of leaving the later events for the sweep.
@@ -124,9 +124,9 @@ export class Outbox {
   /** Publishes one batch; returns the rows published, or -1 when a publish failed. */
   private async relayBatch(): Promise<number> {
     return this.db.transaction(async (tx) => {
-      const earlier = alias(outbox, "earlier");
-      const rows = await prepared(tx, "relay_batch", (d) =>
-        d
+      const rows = await prepared(tx, "relay_batch", (d) => {
+        const earlier = alias(outbox, "earlier");
+        return d
           .select({ id: outbox.id, eventId: outbox.eventId, subject: outbox.subject, payload: outbox.payload, headers: outbox.headers })
           .from(outbox)
           .where(
@@ -142,9 +142,8 @@ export class Outbox {
           )
           .orderBy(outbox.id)
           .limit(sql.placeholder("limit"))
-          .for("update", { skipLocked: true })
-          .prepare("relay_batch"),
-      ).execute({ limit: this.batchSize });
+          .for("update", { skipLocked: true });
+      }).execute({ limit: this.batchSize });
       if (rows.length === 0) return 0;
 
       // Rows of one batch belong to different aggregates, so they may go out concurrently.
@@ -155,8 +154,7 @@ export class Outbox {
           d
             .update(outbox)
             .set({ publishedAt: sql`now()` })
-            .where(sql`${outbox.id} = any(${sql.placeholder("ids")})`)
-            .prepare("mark_published"),
+            .where(sql`${outbox.id} = any(${sql.placeholder("ids")})`),
         ).execute({ ids: published });
       }
       const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");

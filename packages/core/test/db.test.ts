@@ -108,8 +108,7 @@ test("prepared: a statement is built once, and runs on the database or transacti
       return d
         .select({ n: sql<number>`count(*)::int` })
         .from(sql`seen`)
-        .where(sql`v >= ${sql.placeholder("least")}`)
-        .prepare("count_seen");
+        .where(sql`v >= ${sql.placeholder("least")}`);
     }).execute({ least: 1 });
   const inside = await database.db.transaction(async (tx) => {
     await tx.execute(sql`insert into seen values (1), (2)`);
