@@ -134,13 +134,18 @@ export async function appendFeed(tx: Executor, entries: FeedEntry[]): Promise<vo
   pendingFeed.set(tx, mine);
   await beforeCommit(tx, async () => {
     pendingFeed.delete(tx);
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${FEED_CHANNEL}))`);
-    // However many entries and users: one statement each, whose text does not change.
+    // However many entries and users: one statement each, whose text does not change; the three
+    // share one round trip, so the lock is held for little more than the commit.
     const [userIds, notificationIds] = [mine.map((e) => e.userId), mine.map((e) => e.notificationId)];
-    await tx.execute(
-      sql`insert into ${feed} (user_id, notification_id) select * from unnest(${sql.param(userIds)}::uuid[], ${sql.param(notificationIds)}::uuid[])`,
+    await inOrder(
+      tx,
+      () => tx.execute(sql`select pg_advisory_xact_lock(hashtext(${FEED_CHANNEL}))`),
+      () =>
+        tx.execute(
+          sql`insert into ${feed} (user_id, notification_id) select * from unnest(${sql.param(userIds)}::uuid[], ${sql.param(notificationIds)}::uuid[])`,
+        ),
+      () => tx.execute(sql`select pg_notify(${FEED_CHANNEL}, u) from unnest(${sql.param([...new Set(userIds)])}::text[]) u`),
     );
-    await tx.execute(sql`select pg_notify(${FEED_CHANNEL}, u) from unnest(${sql.param([...new Set(userIds)])}::text[]) u`);
   });
 }
 

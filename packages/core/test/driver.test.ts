@@ -1,0 +1,90 @@
+// The database driver as patched here (patches/postgres@3.4.9.patch), against the real server: a
+// transaction's BEGIN goes out with its first statement, and a BEGIN always reserves its connection.
+import { afterAll, expect, test } from "bun:test";
+import { once } from "node:events";
+import { connect } from "node:net";
+import { createDatabase } from "@evented/testing";
+import postgres from "postgres";
+
+const target = await createDatabase("driver");
+afterAll(() => target.drop());
+const { hostname, port } = new URL(target.url);
+
+/** A client on one connection whose writes to the server are counted (each is one round trip's request). */
+function countingClient(options: postgres.Options<Record<string, postgres.PostgresType>> = {}) {
+  const writes: string[] = [];
+  const sql = postgres(target.url, {
+    max: 1,
+    onnotice: () => {},
+    ...options,
+    socket: async () => {
+      const socket = connect(Number(port), hostname);
+      await once(socket, "connect");
+      const write = socket.write.bind(socket);
+      socket.write = ((chunk: Buffer, ...rest: never[]) => {
+        writes.push(chunk.toString("latin1"));
+        return write(chunk, ...rest);
+      }) as typeof socket.write;
+      return socket;
+    },
+  });
+  return { sql, writes };
+}
+
+test("a transaction's BEGIN is sent together with its first statement: one round trip fewer", async () => {
+  const { sql, writes } = countingClient();
+  try {
+    await sql`select 1`; // connected, and the startup's own writes done
+    writes.length = 0;
+    await sql.begin(async (tx) => {
+      await tx`select 1 as first`;
+    });
+    expect(writes.length).toBe(2); // BEGIN + the statement, then COMMIT
+    expect(writes[0]).toContain("begin");
+    expect(writes[0]).toContain("select 1 as first");
+    expect(writes[1]).toContain("commit");
+  } finally {
+    await sql.end();
+  }
+});
+
+test("statements behind an unanswered BEGIN are inside the transaction: others do not see them, a rollback undoes them", async () => {
+  const { sql } = countingClient({ max: 2 });
+  const other = postgres(target.url, { max: 1, onnotice: () => {} });
+  try {
+    await sql`create table if not exists pipelined (v int)`;
+    await sql.begin(async (tx) => {
+      await tx`insert into pipelined values (1)`;
+      expect((await other`select count(*)::int as n from pipelined`)[0]!.n).toBe(0);
+    });
+    expect((await other`select count(*)::int as n from pipelined`)[0]!.n).toBe(1);
+    const failed = await sql
+      .begin(async (tx) => {
+        await tx`insert into pipelined values (2)`;
+        throw new Error("changed my mind");
+      })
+      .catch((err: Error) => err.message);
+    expect(failed).toBe("changed my mind");
+    expect((await other`select array_agg(v order by v) as vs from pipelined`)[0]!.vs).toEqual([1]);
+  } finally {
+    await sql.end();
+    await other.end();
+  }
+});
+
+test("a BEGIN reserves its connection even when it fills the connection's pipeline (porsager/postgres#1189, #1210)", async () => {
+  // Unpatched, max_pipeline 0 made every sql.begin() fail with UNSAFE_TRANSACTION.
+  const { sql } = countingClient({ max_pipeline: 0 });
+  const other = postgres(target.url, { max: 1, onnotice: () => {} });
+  try {
+    await sql`create table if not exists after_begin (v int)`;
+    const rows = await sql.begin((tx) => tx`select 1 as ok`);
+    expect(rows[0]!.ok).toBe(1);
+    // The connection is back in the pool outside any transaction: what it writes next commits at once.
+    await sql`insert into after_begin values (1)`;
+    expect((await other`select count(*)::int as n from after_begin`)[0]!.n).toBe(1);
+  } finally {
+    await sql.end();
+    await other.end();
+  }
+});
