@@ -12,7 +12,7 @@
 -- pgbench -D uid=<user uuid> -D order_subject=<subject> -D payload=<\x...> -D headers=<json>
 select gen_random_uuid() as bench_helper_order, gen_random_uuid() as bench_helper_event \gset
 BEGIN;
-select "id", "name", "unit_price", "currency" from "products" where "products"."id" = any('{456}');
+select "id", "name", "unit_price", "currency" from "products" where "products"."id" in ('456');
 select pg_advisory_xact_lock_shared(hashtextextended(:uid, 0));
 select exists (select 1 from "known_users" where "known_users"."user_id" = :uid) as known, exists (select 1 from "deleted_users" where "deleted_users"."user_id" = :uid) as deleted;
 insert into "orders" ("id", "user_id", "status", "currency", "total", "cancel_reason", "created_at", "updated_at") values (:bench_helper_order, :uid, 'pending', 'USD', 2500, default, default, default) returning "id", "user_id", "status", "currency", "total", "cancel_reason", "created_at", "updated_at";

@@ -38,12 +38,20 @@ export const listProducts = (db: Executor): Promise<Product[]> => db.select().fr
 
 /** The named products as they are now (in the order's transaction: the prices it is placed at). */
 export async function findProducts(db: Executor, ids: string[]): Promise<Map<string, Product>> {
-  const rows = await prepared(db, "find_products", (d) =>
+  const wanted = [...new Set(ids)];
+  // A statement per number of products: PostgreSQL planned `id = any($1)` anew on every call, as a
+  // generic plan for an array of unknown length is priced above the plan for the array given.
+  const rows = await prepared(db, `find_products_${wanted.length}`, (d) =>
     d
       .select()
       .from(products)
-      .where(sql`${products.id} = any(${sql.placeholder("ids")})`),
-  ).execute({ ids: [...new Set(ids)] });
+      .where(
+        inArray(
+          products.id,
+          wanted.map((_, i) => sql.placeholder(`id${i}`)),
+        ),
+      ),
+  ).execute(Object.fromEntries(wanted.map((id, i) => [`id${i}`, id])));
   return new Map(rows.map((p) => [p.id, p]));
 }
 
