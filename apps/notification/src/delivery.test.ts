@@ -291,3 +291,48 @@ test("no duplicates: two workers draining many deliveries send each one exactly 
   expect(keys).toHaveLength(40);
   expect(new Set(keys).size).toBe(40);
 });
+
+/** What the worker does: records the notification with its deliveries claimed, in a transaction; returns them for handOver. */
+async function notifyClaimed(userId: string, channels: ChannelName[], leaseMs: number) {
+  const id = Bun.randomUUIDv7();
+  const [recipient] = await db.select().from(schema.recipients).where(eq(schema.recipients.userId, userId));
+  return db.transaction(async (tx) => {
+    const n = { id, userId, kind: "order_status", subject: "Shipped", body: "It is on its way.", eventId: Bun.randomUUIDv7(), eventType: "Test" };
+    const { notification, claimed } = await insertNotification(tx, n, channels, new Set(), leaseMs);
+    return { id, due: claimed.map((d) => ({ ...d, notification, recipient: recipient ?? null })) };
+  });
+}
+
+test("deliveries the worker claimed as it recorded them and handed over are sent with no claim, on their first attempt", async () => {
+  const push = startWebhookReceiver();
+  cleanup.push(push.stop);
+  // No claim comes in time: the timer's is a minute away, and the lease keeps these from it anyway.
+  const deliverer = startDeliverer(channelsFor({ PUSH_WEBHOOK_URL: push.url }), { ...fast, pollMs: 60_000, leaseMs: 60_000 });
+  const { id, due } = await notifyClaimed(await addUser(), ["push"], 60_000);
+  expect(due).toMatchObject([{ status: "pending", attempts: 1 }]);
+  expect((await claimDue(db, 50, 60_000)).map((d) => d.notificationId)).not.toContain(id);
+
+  deliverer.handOver(due);
+  expect((await settled(id))[0]).toMatchObject({ status: "sent", attempts: 1 });
+  expect(push.received.map((r) => r.headers.get("idempotency-key"))).toEqual([`${id}:push`]);
+});
+
+test("a worker that dies before sending what it claimed at recording: the lease runs out and any deliverer claims and sends it", async () => {
+  const push = startWebhookReceiver();
+  cleanup.push(push.stop);
+  const { id } = await notifyClaimed(await addUser(), ["push"], 300); // never handed over: the process died
+  startDeliverer(channelsFor({ PUSH_WEBHOOK_URL: push.url }));
+  expect((await settled(id))[0]).toMatchObject({ status: "sent", attempts: 2 });
+  expect(push.received).toHaveLength(1);
+});
+
+test("while two batches wait to be sent, new deliveries are recorded due instead of claimed (none could outwait its lease)", async () => {
+  const deliverer = new Deliverer(db, channelsFor({}), log, { ...fast, batchSize: 1 });
+  await deliverer.stop(); // not sending: what is handed over stays waiting
+  const userId = await addUser();
+  expect(deliverer.leaseForNew()).toBe(fast.leaseMs!);
+  deliverer.handOver((await notifyClaimed(userId, ["email"], fast.leaseMs!)).due);
+  expect(deliverer.leaseForNew()).toBe(fast.leaseMs!);
+  deliverer.handOver((await notifyClaimed(userId, ["email"], fast.leaseMs!)).due);
+  expect(deliverer.leaseForNew()).toBeUndefined();
+});

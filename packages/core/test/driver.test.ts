@@ -11,7 +11,8 @@ afterAll(() => target.drop());
 const { hostname, port } = new URL(target.url);
 
 /** A client on one connection whose writes to the server are counted (each is one round trip's request). */
-function countingClient(options: postgres.Options<Record<string, postgres.PostgresType>> = {}) {
+// `socket` (a connected socket of one's own) and `max_pipeline` are driver options its types leave out.
+function countingClient(options: { max?: number; max_pipeline?: number } = {}) {
   const writes: string[] = [];
   const sql = postgres(target.url, {
     max: 1,
@@ -27,7 +28,7 @@ function countingClient(options: postgres.Options<Record<string, postgres.Postgr
       }) as typeof socket.write;
       return socket;
     },
-  });
+  } as postgres.Options<Record<string, postgres.PostgresType>>);
   return { sql, writes };
 }
 
