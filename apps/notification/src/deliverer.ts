@@ -74,76 +74,27 @@ export class Deliverer {
     this.passes.kick();
   }
 
-  /** Stops the passes, then sends what was handed over and not sent yet: it is committed and leased to this process. */
-  async stop(): Promise<void> {
-    await this.passes.stop();
-    await this.sendHandedOver().catch((err) => this.log.warn({ err }, "delivery pass failed; the leases will run out"));
+  stop(): Promise<void> {
+    return this.passes.stop();
   }
-
-  /**
-   * Deliveries this process's worker inserted already claimed (insertNotification's `leaseMs`) and
-   * handed over once they committed: sent without a claim statement.
-   */
-  private readonly handedOver: DueDelivery[] = [];
-
-  /**
-   * The lease for the deliveries of a notification being recorded now, to hand over after its
-   * commit; undefined when enough wait here already that more could sit past their lease: those
-   * are recorded due, for the next claim (of any replica).
-   */
-  leaseForNew(): number | undefined {
-    return this.handedOver.length < 2 * this.o.batchSize ? this.o.leaseMs : undefined;
-  }
-
-  /** After their commit: the deliveries inserted with leaseForNew()'s lease, to send now. */
-  handOver(due: DueDelivery[]): void {
-    this.handedOver.push(...due);
-    this.passes.kick();
-  }
-
-  private lastClaim = 0;
 
   private async drain(): Promise<void> {
     try {
-      const handed = await this.sendHandedOver();
-      // Claims: in every pass that had nothing handed over (the timer's), and at least every
-      // pollMs while there is: retries come due, and so do the leases of workers that died.
-      if (handed === 0 || Date.now() - this.lastClaim >= this.o.pollMs) {
-        this.lastClaim = Date.now();
-        for (;;) {
-          const due = await claimDue(this.db, this.o.batchSize, this.o.leaseMs);
-          await this.send(due);
-          // A short batch took all that was due: what comes due later wakes another pass.
-          if (due.length < this.o.batchSize) break;
-        }
+      for (;;) {
+        const due = await claimDue(this.db, this.o.batchSize, this.o.leaseMs);
+        // One write for the whole batch once every attempt has ended. If it fails (or the process
+        // dies first), the leases run out and the messages go again with the same delivery ids,
+        // which receivers use to drop duplicates.
+        const outcomes = await Promise.all(due.map(async (d) => ({ id: d.id, notification: d.notification, outcome: await this.attempt(d) })));
+        await finishDeliveries(this.db, outcomes);
+        if (due.some((d) => d.notification.sealedToken)) await clearSentSecrets(this.db);
+        // A short batch took all that was due: what comes due later wakes another pass.
+        if (due.length < this.o.batchSize) break;
       }
       await this.eraseDeparted();
     } catch (err) {
       this.log.warn({ err }, "delivery pass failed; will retry");
     }
-  }
-
-  /** Sends the handed-over deliveries, a batch at a time; returns how many. */
-  private async sendHandedOver(): Promise<number> {
-    let sent = 0;
-    while (this.handedOver.length > 0) {
-      const batch = this.handedOver.splice(0, this.o.batchSize);
-      // One whose lease is half gone waited here too long (a slow channel): it is left to run out
-      // and be claimed again, rather than sent now and perhaps by another replica too.
-      const inTime = batch.filter((d) => d.nextAttemptAt.getTime() - Date.now() > this.o.leaseMs / 2);
-      await this.send(inTime);
-      sent += batch.length;
-    }
-    return sent;
-  }
-
-  private async send(due: DueDelivery[]): Promise<void> {
-    // One write for the whole batch once every attempt has ended. If it fails (or the process
-    // dies first), the leases run out and the messages go again with the same delivery ids,
-    // which receivers use to drop duplicates.
-    const outcomes = await Promise.all(due.map(async (d) => ({ id: d.id, notification: d.notification, outcome: await this.attempt(d) })));
-    await finishDeliveries(this.db, outcomes);
-    if (due.some((d) => d.notification.sealedToken)) await clearSentSecrets(this.db);
   }
 
   private lastErase = 0;

@@ -14,16 +14,18 @@ export const findRecipient = async (db: Executor, userId: string): Promise<Recip
     ).execute({ userId })
   )[0];
 
-/** Keeps the copy of a user's contact details current; returns it as stored. */
-export async function saveRecipient(tx: Executor, r: Pick<Recipient, "userId" | "name" | "email" | "phone">, deleted = false): Promise<Recipient> {
+export async function saveRecipient(tx: Executor, r: Pick<Recipient, "userId" | "name" | "email" | "phone">, deleted = false): Promise<void> {
   const values = { ...r, updatedAt: new Date(), ...(deleted && { deletedAt: new Date() }) };
-  const [row] = await tx.insert(recipients).values(values).onConflictDoUpdate({ target: recipients.userId, set: values }).returning();
-  return row!;
+  await tx.insert(recipients).values(values).onConflictDoUpdate({ target: recipients.userId, set: values });
 }
 
 /** The user is gone: their copy is kept, marked, until the goodbye is out. Returns it, if there is one. */
-export async function markRecipientDeleted(tx: Executor, userId: string): Promise<Recipient | undefined> {
-  const [row] = await tx.update(recipients).set({ deletedAt: new Date(), updatedAt: new Date() }).where(eq(recipients.userId, userId)).returning();
+export async function markRecipientDeleted(tx: Executor, userId: string): Promise<Pick<Recipient, "name" | "phone"> | undefined> {
+  const [row] = await tx
+    .update(recipients)
+    .set({ deletedAt: new Date(), updatedAt: new Date() })
+    .where(eq(recipients.userId, userId))
+    .returning({ name: recipients.name, phone: recipients.phone });
   return row;
 }
 
@@ -59,39 +61,29 @@ export async function eraseDepartedRecipients(db: Executor, limit = 100): Promis
 /** Why a delivery was not attempted: the user switched this kind off on this channel. */
 export const SWITCHED_OFF = "switched_off";
 
-/**
- * A notification and its deliveries (those on a channel in `off` recorded as suppressed), and its
- * feed entry. With `leaseMs`, the deliveries to send are claimed as they are inserted (their first
- * attempt counted, the lease running, as claimDue would leave them) for this process to send once
- * the transaction commits; they are returned, with the notification as stored. Without it they
- * are due at once, for whichever replica claims them first.
- */
+/** A notification and its deliveries (those on a channel in `off` recorded as suppressed), and its feed entry. */
 export async function insertNotification(
   tx: Executor,
   n: typeof notifications.$inferInsert,
   channels: ChannelName[],
   off: ReadonlySet<ChannelName> = new Set(),
-  leaseMs?: number,
-): Promise<{ notification: Notification; claimed: Delivery[] }> {
+): Promise<void> {
   const { id, userId, kind, subject, body, eventId, eventType, toAddress = null, sealedToken = null } = n;
   const notification = [{ id, userId, kind, subject, body, eventId, eventType, toAddress, sealedToken }];
-  const claim = leaseMs !== undefined;
-  // Each row says its status (and a claimed one its first attempt), so the statement's text
-  // depends only on its rows' kinds: `c`laimed, `p`ending or `s`uppressed.
-  const rows = channels.map((channel) => {
-    const status = off.has(channel) ? ("suppressed" as const) : ("pending" as const);
-    return { notificationId: id, channel, status, lastError: off.has(channel) ? SWITCHED_OFF : "", ...(claim && status === "pending" && { attempts: 1 }) };
-  });
-  const shape = rows.map((r) => ("attempts" in r ? "c" : r.status[0])).join("");
-  const leased = sql`now() + ${placeholder("leaseMs")} * interval '1 millisecond'`;
-  const values = placeholdersFor(rows).map((r) => ("attempts" in r ? { ...r, nextAttemptAt: leased } : r));
+  // Each row says its status, so the statement's text depends only on how many channels there are.
+  const rows = channels.map((channel) => ({
+    notificationId: id,
+    channel,
+    status: off.has(channel) ? ("suppressed" as const) : ("pending" as const),
+    lastError: off.has(channel) ? SWITCHED_OFF : "",
+  }));
   const insertNotification = () =>
-    prepared(tx, "insert_notification", (d) => d.insert(notifications).values(placeholdersFor(notification)).returning()).execute(valuesOf(notification));
+    prepared(tx, "insert_notification", (d) => d.insert(notifications).values(placeholdersFor(notification))).execute(valuesOf(notification));
   const insertDeliveries = () =>
-    prepared(tx, `insert_deliveries_${shape}`, (d) => d.insert(deliveries).values(values).returning()).execute({ ...valuesOf(rows), leaseMs });
-  const [[stored], inserted] = rows.length === 0 ? [await insertNotification(), []] : await inOrder(tx, insertNotification, insertDeliveries);
+    prepared(tx, `insert_deliveries_${rows.length}`, (d) => d.insert(deliveries).values(placeholdersFor(rows))).execute(valuesOf(rows));
+  if (rows.length === 0) await insertNotification();
+  else await inOrder(tx, insertNotification, insertDeliveries);
   await appendFeed(tx, [{ userId, notificationId: id }]);
-  return { notification: stored!, claimed: claim ? inserted.filter((d) => d.status === "pending") : [] };
 }
 
 /** The kinds and channels a user switched (off, or on again). */

@@ -7,6 +7,7 @@ import type { Recipient } from "./schema.ts";
 
 /** The worker's one subscription: every event, turned into contact upkeep and notifications. */
 export function subscriptions(deliverer: Deliverer): Subscription[] {
+  const deliver = () => deliverer.kick();
   return [
     {
       durable: "notification",
@@ -25,14 +26,8 @@ export function subscriptions(deliverer: Deliverer): Subscription[] {
           channels,
           switched.filter((p) => p.kind === content.kind),
         );
-        // Claimed as it is recorded, and handed to this process's deliverer once committed: sent
-        // then, with no claim statement (if the process dies first, the lease runs out and any
-        // replica claims it).
-        const lease = deliverer.leaseForNew();
-        const n = { id: Bun.randomUUIDv7(), eventId: event.id, eventType: event.type, ...content, sealedToken: sealed };
-        const { notification, claimed } = await insertNotification(tx, n, channels, off, lease);
-        const due = claimed.map((d) => ({ ...d, notification, recipient: recipient ?? null }));
-        afterCommit(tx, () => (due.length > 0 ? deliverer.handOver(due) : deliverer.kick()));
+        await insertNotification(tx, { id: Bun.randomUUIDv7(), eventId: event.id, eventType: event.type, ...content, sealedToken: sealed }, channels, off);
+        afterCommit(tx, deliver); // the deliverer sends it once it is committed
         log.info({ userId, kind: content.kind, channels, switchedOff: [...off] }, "notification recorded");
       }),
     },
@@ -44,13 +39,15 @@ export function subscriptions(deliverer: Deliverer): Subscription[] {
  * return them. UserDeleted marks the copy as gone (kept for the goodbye, then erased: see
  * eraseDepartedRecipients); an older UserDeleted that still carries details fills them in.
  */
-async function keepContactDetails(tx: Executor, { payload: p }: EventOf): Promise<Recipient | undefined> {
+async function keepContactDetails(tx: Executor, { payload: p }: EventOf): Promise<Pick<Recipient, "name" | "phone"> | undefined> {
   if (p.$case === "userDeleted") {
     const { userId, name, email, phone } = p.value;
     if (!email) return markRecipientDeleted(tx, userId);
-    return saveRecipient(tx, { userId, name, email, phone }, true);
+    await saveRecipient(tx, { userId, name, email, phone }, true);
+    return { name, phone };
   }
   if (p.$case !== "userCreated" && p.$case !== "userUpdated") return undefined;
   const { userId, name, email, phone } = p.value;
-  return saveRecipient(tx, { userId, name, email, phone });
+  await saveRecipient(tx, { userId, name, email, phone });
+  return { name, phone };
 }

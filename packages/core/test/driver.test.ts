@@ -11,8 +11,7 @@ afterAll(() => target.drop());
 const { hostname, port } = new URL(target.url);
 
 /** A client on one connection whose writes to the server are counted (each is one round trip's request). */
-// `socket` (a connected socket of one's own) and `max_pipeline` are driver options its types leave out.
-function countingClient(options: { max?: number; max_pipeline?: number } = {}) {
+function countingClient(options: postgres.Options<Record<string, postgres.PostgresType>> = {}) {
   const writes: string[] = [];
   const sql = postgres(target.url, {
     max: 1,
@@ -28,7 +27,7 @@ function countingClient(options: { max?: number; max_pipeline?: number } = {}) {
       }) as typeof socket.write;
       return socket;
     },
-  } as postgres.Options<Record<string, postgres.PostgresType>>);
+  });
   return { sql, writes };
 }
 
