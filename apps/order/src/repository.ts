@@ -38,7 +38,7 @@ export const listProducts = (db: Executor): Promise<Product[]> => db.select().fr
 
 /** The named products as they are now (in the order's transaction: the prices it is placed at). */
 export async function findProducts(db: Executor, ids: string[]): Promise<Map<string, Product>> {
-  const wanted = [...new Set(ids)];
+  const wanted = [...new Set(ids)].map((id) => ({ id }));
   // A statement per number of products: PostgreSQL planned `id = any($1)` anew on every call, as a
   // generic plan for an array of unknown length is priced above the plan for the array given.
   const rows = await prepared(db, `find_products_${wanted.length}`, (d) =>
@@ -48,10 +48,10 @@ export async function findProducts(db: Executor, ids: string[]): Promise<Map<str
       .where(
         inArray(
           products.id,
-          wanted.map((_, i) => sql.placeholder(`id${i}`)),
+          placeholdersFor(wanted).map((p) => p.id),
         ),
       ),
-  ).execute(Object.fromEntries(wanted.map((id, i) => [`id${i}`, id])));
+  ).execute(valuesOf(wanted));
   return new Map(rows.map((p) => [p.id, p]));
 }
 

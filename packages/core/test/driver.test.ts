@@ -7,11 +7,18 @@ import { createDatabase } from "@evented/testing";
 import postgres from "postgres";
 
 const target = await createDatabase("driver");
-afterAll(() => target.drop());
+/** Another session: what it sees is what has committed. */
+const observer = postgres(target.url, { max: 1, onnotice: () => {} });
+afterAll(async () => {
+  await observer.end();
+  await target.drop();
+});
 const { hostname, port } = new URL(target.url);
+const committedRows = async (table: string): Promise<number> => (await observer`select count(*)::int as n from ${observer(table)}`)[0]!.n;
 
 /** A client on one connection whose writes to the server are counted (each is one round trip's request). */
-function countingClient(options: postgres.Options<Record<string, postgres.PostgresType>> = {}) {
+// `socket` (a connected socket of one's own) and `max_pipeline` are driver options its types leave out.
+function countingClient(options: { max?: number; max_pipeline?: number } = {}) {
   const writes: string[] = [];
   const sql = postgres(target.url, {
     max: 1,
@@ -27,7 +34,7 @@ function countingClient(options: postgres.Options<Record<string, postgres.Postgr
       }) as typeof socket.write;
       return socket;
     },
-  });
+  } as postgres.Options<Record<string, postgres.PostgresType>>);
   return { sql, writes };
 }
 
@@ -50,14 +57,13 @@ test("a transaction's BEGIN is sent together with its first statement: one round
 
 test("statements behind an unanswered BEGIN are inside the transaction: others do not see them, a rollback undoes them", async () => {
   const { sql } = countingClient({ max: 2 });
-  const other = postgres(target.url, { max: 1, onnotice: () => {} });
   try {
     await sql`create table if not exists pipelined (v int)`;
     await sql.begin(async (tx) => {
       await tx`insert into pipelined values (1)`;
-      expect((await other`select count(*)::int as n from pipelined`)[0]!.n).toBe(0);
+      expect(await committedRows("pipelined")).toBe(0);
     });
-    expect((await other`select count(*)::int as n from pipelined`)[0]!.n).toBe(1);
+    expect(await committedRows("pipelined")).toBe(1);
     const failed = await sql
       .begin(async (tx) => {
         await tx`insert into pipelined values (2)`;
@@ -65,26 +71,23 @@ test("statements behind an unanswered BEGIN are inside the transaction: others d
       })
       .catch((err: Error) => err.message);
     expect(failed).toBe("changed my mind");
-    expect((await other`select array_agg(v order by v) as vs from pipelined`)[0]!.vs).toEqual([1]);
+    expect((await observer`select array_agg(v order by v) as vs from pipelined`)[0]!.vs).toEqual([1]);
   } finally {
     await sql.end();
-    await other.end();
   }
 });
 
 test("a BEGIN reserves its connection even when it fills the connection's pipeline (porsager/postgres#1189, #1210)", async () => {
   // Unpatched, max_pipeline 0 made every sql.begin() fail with UNSAFE_TRANSACTION.
   const { sql } = countingClient({ max_pipeline: 0 });
-  const other = postgres(target.url, { max: 1, onnotice: () => {} });
   try {
     await sql`create table if not exists after_begin (v int)`;
     const rows = await sql.begin((tx) => tx`select 1 as ok`);
     expect(rows[0]!.ok).toBe(1);
     // The connection is back in the pool outside any transaction: what it writes next commits at once.
     await sql`insert into after_begin values (1)`;
-    expect((await other`select count(*)::int as n from after_begin`)[0]!.n).toBe(1);
+    expect(await committedRows("after_begin")).toBe(1);
   } finally {
     await sql.end();
-    await other.end();
   }
 });
