@@ -102,7 +102,7 @@ export async function systemPhase(
 }
 
 /** POST /orders over many users, open loop at `rate`, timed from each request's intended start. */
-async function pacedRun(
+export async function pacedRun(
   system: BenchSystem,
   s: Settings,
   groups: Record<string, PidSource>,
