@@ -1,13 +1,11 @@
 -- Every statement one POST /orders runs in the order database, as pg_stat_statements records them
 -- (bench/lib/statements.test.ts keeps this true): the order's transaction (apps/order/src/service.ts
 -- create(): the products' prices, the user's shared lock, the read model of users, the order, its items, the outbox row),
--- then the relay's pass (packages/core/src/outbox.ts: the oldest unpublished rows, SKIP LOCKED, and
--- their update once JetStream acked). Each pgbench client publishes the row it wrote itself, in a
--- bench_helper statement just before the relay's pass, whose counted update then writes nothing: so
--- unpublished rows do not pile up (the system's relay keeps up), and no client waits for a row that
--- another's relay select locked (updating the rows it locked itself is not expressible here: that
--- made deadlocks). The ids the service makes (UUIDv7) come from the bench_helper
--- statement here, which the test does not count. The service pipelines the transaction's
+-- then the relay's pass woken by its commit (packages/core/src/outbox.ts relayCommitted: the rows
+-- that transaction wrote, by id, SKIP LOCKED, and their update once JetStream acked). The relay's
+-- sweep (a scan for rows no commit handed over, once a second) is background, not per order. The
+-- ids the service makes (UUIDv7), and the id array the relay passes, come from bench_helper
+-- statements here, which the test does not count. The service pipelines the transaction's
 -- statements (one write); pgbench sends them one by one: the same work for the server.
 -- pgbench -D uid=<user uuid> -D order_subject=<subject> -D payload=<\x...> -D headers=<json>
 select gen_random_uuid() as bench_helper_order, gen_random_uuid() as bench_helper_event \gset
@@ -17,10 +15,10 @@ select pg_advisory_xact_lock_shared(hashtextextended(:uid, 0));
 select exists (select 1 from "known_users" where "known_users"."user_id" = :uid) as known, exists (select 1 from "deleted_users" where "deleted_users"."user_id" = :uid) as deleted;
 insert into "orders" ("id", "user_id", "status", "currency", "total", "cancel_reason", "created_at", "updated_at") values (:bench_helper_order, :uid, 'pending', 'USD', 2500, default, default, default) returning "id", "user_id", "status", "currency", "total", "cancel_reason", "created_at", "updated_at";
 insert into "order_items" ("order_id", "line", "product_id", "quantity", "unit_price") values (:bench_helper_order, 0, '456', 2, 1250);
-insert into "outbox" ("id", "event_id", "subject", "aggregate_id", "payload", "headers", "created_at", "published_at") values (default, :bench_helper_event, :order_subject, :bench_helper_order, :payload, :headers, default, default);
+insert into "outbox" ("id", "event_id", "subject", "aggregate_id", "payload", "headers", "created_at", "published_at") values (default, :bench_helper_event, :order_subject, :bench_helper_order, :payload, :headers, default, default) returning "id", "aggregate_id" \gset outbox_
 COMMIT;
-update outbox set published_at = now() where event_id = :bench_helper_event /* bench_helper: the relay's write, see above */;
+select '{' || :outbox_id || '}' as bench_helper_ids \gset
 BEGIN;
-select "id", "event_id", "subject", "payload", "headers" from "outbox" where ("outbox"."published_at" is null and not exists (select 1 from "outbox" "earlier" where ("earlier"."published_at" is null and "earlier"."aggregate_id" = "outbox"."aggregate_id" and "earlier"."id" < "outbox"."id"))) order by "outbox"."id" limit 200 for update skip locked \aset relay_
-update "outbox" set "published_at" = now() where "outbox"."id" = any('{0}');
+select "id", "event_id", "subject", "aggregate_id", "payload", "headers" from "outbox" where ("outbox"."id" = any(:bench_helper_ids) and "outbox"."published_at" is null and not exists (select 1 from "outbox" "earlier" where ("earlier"."published_at" is null and "earlier"."aggregate_id" = "outbox"."aggregate_id" and "earlier"."id" < "outbox"."id" and "earlier"."id" <> all(:bench_helper_ids)))) order by "outbox"."id" for update skip locked \aset relay_
+update "outbox" set "published_at" = now() where "outbox"."id" = any(:bench_helper_ids);
 COMMIT;

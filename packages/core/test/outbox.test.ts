@@ -233,3 +233,20 @@ test("a transaction with two events of one aggregate has both published at once,
   expect((await streamMessages(2)).map((m) => m.msgId)).toEqual([first.id, second.id]);
   expect(await unpublished()).toBe(0);
 });
+
+test("a commit's rows are relayed by id: the pass it wakes does not scan for other rows (the sweep does)", async () => {
+  const o = relay(nats.bus, { sweepMs: 3600_000 }); // after the start's scan, no sweep during the test
+  o.start();
+  const first = userCreated("mine-1");
+  await pg.db.transaction((tx) => o.add(tx, first));
+  await waitFor("the first row published", async () => (await unpublished()) === 0);
+  // A replica that commits and dies before its relay runs: only a scan can find its row.
+  const orphan = userCreated("orphan");
+  await pg.db.transaction((tx) => new Outbox(pg.db, nats.bus, silent).add(tx, orphan));
+  const second = userCreated("mine-2");
+  await pg.db.transaction((tx) => o.add(tx, second));
+  await waitFor("the second row published", async () => (await streamCount()) === 2);
+  expect((await streamMessages(2)).map((m) => m.msgId)).toEqual([first.id, second.id]);
+  expect(await unpublished()).toBe(1);
+  expect(await o.drain()).toBe(1); // the sweep's scan
+});
