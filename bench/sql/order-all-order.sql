@@ -2,7 +2,8 @@
 -- (bench/lib/statements.test.ts keeps this true): the order's transaction (apps/order/src/service.ts
 -- create(): the products' prices, the user's shared lock, the read model of users, the order, its items, the outbox row),
 -- then the relay's pass woken by its commit (packages/core/src/outbox.ts relayCommitted: the rows
--- that transaction wrote, by id, SKIP LOCKED, and their update once JetStream acked). The relay's
+-- that transaction wrote, by id, SKIP LOCKED; the earlier rows of their aggregates; and their update
+-- once JetStream acked). The relay's
 -- sweep (a scan for rows no commit handed over, once a second) is background, not per order. The
 -- ids the service makes (UUIDv7), and the id array the relay passes, come from bench_helper
 -- statements here, which the test does not count. The service pipelines the transaction's
@@ -17,8 +18,9 @@ insert into "orders" ("id", "user_id", "status", "currency", "total", "cancel_re
 insert into "order_items" ("order_id", "line", "product_id", "quantity", "unit_price") values (:bench_helper_order, 0, '456', 2, 1250);
 insert into "outbox" ("id", "event_id", "subject", "aggregate_id", "payload", "headers", "created_at", "published_at") values (default, :bench_helper_event, :order_subject, :bench_helper_order, :payload, :headers, default, default) returning "id", "aggregate_id" \gset outbox_
 COMMIT;
-select '{' || :outbox_id || '}' as bench_helper_ids \gset
+select '{' || :outbox_id || '}' as bench_helper_ids, '{' || :bench_helper_order || '}' as bench_helper_aggs, :outbox_id as bench_helper_last \gset
 BEGIN;
-select "id", "event_id", "subject", "aggregate_id", "payload", "headers" from "outbox" where ("outbox"."id" = any(:bench_helper_ids) and "outbox"."published_at" is null and not exists (select 1 from "outbox" "earlier" where ("earlier"."published_at" is null and "earlier"."aggregate_id" = "outbox"."aggregate_id" and "earlier"."id" < "outbox"."id" and "earlier"."id" <> all(:bench_helper_ids)))) order by "outbox"."id" for update skip locked \aset relay_
+select "id", "event_id", "subject", "aggregate_id", "payload", "headers", "published_at" from "outbox" where "outbox"."id" = any(:bench_helper_ids) order by "outbox"."id" for update skip locked \aset relay_
+select "id", "aggregate_id", "published_at" from "outbox" where ("outbox"."aggregate_id" = any(:bench_helper_aggs) and "outbox"."id" < :bench_helper_last) \aset before_
 update "outbox" set "published_at" = now() where "outbox"."id" = any(:bench_helper_ids);
 COMMIT;

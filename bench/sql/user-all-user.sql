@@ -13,8 +13,9 @@ insert into "email_tokens" ("token_hash", "user_id", "purpose", "email", "expire
 insert into "outbox" ("id", "event_id", "subject", "aggregate_id", "payload", "headers", "created_at", "published_at") values (default, :bench_helper_e1, :user_subject, :bench_helper_user, :payload, :headers, default, default) returning "id", "aggregate_id" \gset o1_
 insert into "outbox" ("id", "event_id", "subject", "aggregate_id", "payload", "headers", "created_at", "published_at") values (default, :bench_helper_e2, :email_subject, :bench_helper_user, :payload, :headers, default, default) returning "id", "aggregate_id" \gset o2_
 COMMIT;
-select '{' || :o1_id || ',' || :o2_id || '}' as bench_helper_ids \gset
+select '{' || :o1_id || ',' || :o2_id || '}' as bench_helper_ids, '{' || :bench_helper_user || '}' as bench_helper_aggs, :o2_id as bench_helper_last \gset
 BEGIN;
-select "id", "event_id", "subject", "aggregate_id", "payload", "headers" from "outbox" where ("outbox"."id" = any(:bench_helper_ids) and "outbox"."published_at" is null and not exists (select 1 from "outbox" "earlier" where ("earlier"."published_at" is null and "earlier"."aggregate_id" = "outbox"."aggregate_id" and "earlier"."id" < "outbox"."id" and "earlier"."id" <> all(:bench_helper_ids)))) order by "outbox"."id" for update skip locked \aset relay_
+select "id", "event_id", "subject", "aggregate_id", "payload", "headers", "published_at" from "outbox" where "outbox"."id" = any(:bench_helper_ids) order by "outbox"."id" for update skip locked \aset relay_
+select "id", "aggregate_id", "published_at" from "outbox" where ("outbox"."aggregate_id" = any(:bench_helper_aggs) and "outbox"."id" < :bench_helper_last) \aset before_
 update "outbox" set "published_at" = now() where "outbox"."id" = any(:bench_helper_ids);
 COMMIT;

@@ -1,7 +1,6 @@
-import { and, eq, isNull, lt, notExists, sql } from "drizzle-orm";
-import { alias } from "drizzle-orm/pg-core";
+import { and, isNull, lt, sql } from "drizzle-orm";
 import type { Bus } from "./bus.ts";
-import { afterCommit, type Executor, placeholdersFor, prepared, valuesOf } from "./db.ts";
+import { afterCommit, type Executor, inOrder, placeholdersFor, prepared, valuesOf } from "./db.ts";
 import { type Envelope, encodeEvent, subjectFor } from "./events.ts";
 import type { Logger } from "./logger.ts";
 import { Passes } from "./passes.ts";
@@ -165,48 +164,48 @@ export class Outbox {
   }
 
   /**
-   * Publishes rows this process committed, selected by id; returns how many went out. A row waits
-   * for the scan when an earlier unpublished row of its aggregate is not among them (another
-   * transaction's), or is among them but was not claimed (another replica has it locked); the
-   * rest of one aggregate go out one after another, in order.
+   * Publishes rows this process committed, by id; returns how many went out. Two statements, no
+   * join (relayBatch says why): its rows, locked, and every row of their aggregates before the
+   * last of them (the `(aggregate_id, id)` index, a few rows an aggregate; published ones too, so
+   * that no partial index, whose statistics say "empty", can serve it). A row waits for the scan
+   * when an earlier unpublished row of its aggregate is not among them (another transaction's), or
+   * is among them but was not claimed (another relay has it locked); the rest of one aggregate go
+   * out one after another, in order.
    */
   private async relayCommitted(batch: Committed[]): Promise<number> {
     return this.db.transaction(async (tx) => {
       const ids = batch.map((r) => r.id);
-      const claimed = await prepared(tx, "relay_committed", (d) => {
-        const earlier = alias(outbox, "earlier");
-        return d
-          .select(RELAYED)
-          .from(outbox)
-          .where(
-            and(
-              sql`${outbox.id} = any(${sql.placeholder("ids")})`,
-              isNull(outbox.publishedAt),
-              notExists(
-                d
-                  .select({ one: sql`1` })
-                  .from(earlier)
-                  .where(
-                    and(
-                      isNull(earlier.publishedAt),
-                      eq(earlier.aggregateId, outbox.aggregateId),
-                      lt(earlier.id, outbox.id),
-                      sql`${earlier.id} <> all(${sql.placeholder("ids")})`,
-                    ),
-                  ),
-              ),
-            ),
-          )
-          .orderBy(outbox.id)
-          .for("update", { skipLocked: true });
-      }).execute({ ids });
-      // Per aggregate, the first of its rows here that was not claimed: its later ones wait too.
+      const aggregates = [...new Set(batch.map((r) => r.aggregateId))];
+      const [claimed, before] = await inOrder(
+        tx,
+        () =>
+          prepared(tx, "relay_committed", (d) =>
+            d
+              .select({ ...RELAYED, publishedAt: outbox.publishedAt })
+              .from(outbox)
+              .where(sql`${outbox.id} = any(${sql.placeholder("ids")})`)
+              .orderBy(outbox.id)
+              .for("update", { skipLocked: true }),
+          ).execute({ ids }),
+        () =>
+          prepared(tx, "relay_committed_before", (d) =>
+            d
+              .select({ id: outbox.id, aggregateId: outbox.aggregateId, publishedAt: outbox.publishedAt })
+              .from(outbox)
+              .where(and(sql`${outbox.aggregateId} = any(${sql.placeholder("aggregates")})`, sql`${outbox.id} < ${sql.placeholder("last")}`)),
+          ).execute({ aggregates, last: Math.max(...ids) }),
+      );
+      // Per aggregate, the first row that holds its later ones back: one of the batch not claimed,
+      // or an unpublished one that is not the batch's.
       const got = new Set(claimed.map((r) => r.id));
-      const firstMissing = new Map<string, number>();
-      for (const r of batch) if (!got.has(r.id) && !firstMissing.has(r.aggregateId)) firstMissing.set(r.aggregateId, r.id);
+      const mine = new Set(ids);
+      const holdsBack = new Map<string, number>();
+      const hold = (aggregateId: string, id: number) => holdsBack.set(aggregateId, Math.min(id, holdsBack.get(aggregateId) ?? id));
+      for (const r of batch) if (!got.has(r.id)) hold(r.aggregateId, r.id);
+      for (const r of before) if (r.publishedAt === null && !mine.has(r.id)) hold(r.aggregateId, r.id);
       const { published } = await this.publish(
         tx,
-        claimed.filter((r) => r.id < (firstMissing.get(r.aggregateId) ?? Number.POSITIVE_INFINITY)),
+        claimed.filter((r) => r.publishedAt === null && r.id < (holdsBack.get(r.aggregateId) ?? Number.POSITIVE_INFINITY)),
       );
       return published;
     });

@@ -45,7 +45,7 @@ test("two replicas starting at once on a fresh database apply the migrations onc
     "refresh_tokens",
     "signing_keys",
     "users",
-    "migrations:2",
+    "migrations:3",
   ]);
 
   // And again, as after a restart: nothing changes.
@@ -59,7 +59,7 @@ test("two replicas starting at once on a fresh database apply the migrations onc
     "refresh_tokens",
     "signing_keys",
     "users",
-    "migrations:2",
+    "migrations:3",
   ]);
 });
 
@@ -82,7 +82,7 @@ test("a service creates its own database on first start, even when replicas race
     "refresh_tokens",
     "signing_keys",
     "users",
-    "migrations:2",
+    "migrations:3",
   ]);
 });
 
