@@ -6,8 +6,8 @@
  */
 export class Passes {
   private running: Promise<void> | undefined;
-  /** Passes asked for that have to start after the one running. */
-  private owed = 0;
+  /** A kick came while a pass ran: one more pass starts after it. */
+  private owed = false;
   private stopped = false;
   private timer: Timer | undefined;
 
@@ -21,21 +21,21 @@ export class Passes {
     this.kick();
   }
 
-  /** Makes sure `passes` passes start from now on (the first at once, unless one is running). */
-  kick(passes = 1): void {
+  /** Makes sure a pass starts from now on: at once, or right after the one running. */
+  kick(): void {
     if (this.stopped) return; // a late kick (work finished during shutdown) must not start a pass
     if (this.running) {
-      this.owed = Math.max(this.owed, passes);
+      this.owed = true;
       return;
     }
-    this.owed = Math.max(this.owed, passes - 1);
     this.running = this.pass()
       .then(() => undefined)
       .finally(() => {
         this.running = undefined;
-        const owed = this.owed;
-        this.owed = 0;
-        if (owed > 0) this.kick(owed);
+        if (this.owed) {
+          this.owed = false;
+          this.kick();
+        }
       });
   }
 
@@ -44,7 +44,7 @@ export class Passes {
     this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
-    this.owed = 0;
+    this.owed = false;
     await this.running;
   }
 }
