@@ -47,12 +47,27 @@ export function uniqueStream(natsUrl = NATS_URL) {
   };
 }
 
-/** A TCP port that was free a moment ago. */
+/** Ports this process handed out: not handed out twice. */
+const handedOut = new Set<number>();
+
+/**
+ * A TCP port nothing listens on, for a server the test starts a moment later. Not from port 0:
+ * the kernel takes that from its ephemeral range (32768-60999), where any outgoing connection made
+ * before the server binds may take the same port as its own end (failover.test.ts once failed
+ * with EADDRINUSE on one). Below that range only listeners compete, and this checks for them.
+ */
 export function freePort(): number {
-  const server = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const { port } = server;
-  server.stop(true);
-  return port;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port)) continue;
+    try {
+      Bun.listen({ hostname: "0.0.0.0", port, socket: { data() {} } }).stop(true);
+    } catch {
+      continue; // something listens there
+    }
+    handedOut.add(port);
+    return port;
+  }
 }
 
 /**
