@@ -2,7 +2,7 @@
 // the old one kept; tokens of the old key still pass everywhere, new tokens carry the new kid, and
 // the gateway, order and notification services fetch the new key set when they meet the new kid.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { fetchWithToken, login, type System, signUp, startSystem } from "@evented/testing";
+import { fetchWithToken, login, type System, signUp, startSystem, waitFor } from "@evented/testing";
 import { generateSigningJwk } from "../apps/user/src/auth/keys.ts";
 
 setDefaultTimeout(60_000);
@@ -29,8 +29,13 @@ test("a new key signs, the old one still verifies; every service learns the new 
   system.env.user.AUTH_SIGNING_KEYS = JSON.stringify({ keys: [newKey, oldKey] });
   await system.restart("user");
 
-  const jwks = (await (await fetch(`${url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
-  expect(jwks.keys.map((k) => k.kid)).toEqual([newKey.kid!, oldKey.kid!]);
+  // The gateway's channel to the restarted user service may still be reconnecting (503 meanwhile).
+  const kids = await waitFor("the gateway to serve the new key set", async () => {
+    const res = await fetch(`${url}/.well-known/jwks.json`);
+    const served = res.ok ? ((await res.json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid) : [];
+    return served.includes(newKey.kid!) && served;
+  });
+  expect(kids).toEqual([newKey.kid!, oldKey.kid!]);
   // Signed in before the rotation: still signed in.
   expect((await account.fetch(`${url}/me`)).status).toBe(200);
   expect((await account.fetch(`${url}/users/${account.id}/orders`)).status).toBe(200);
