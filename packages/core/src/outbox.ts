@@ -6,8 +6,9 @@ import type { Logger } from "./logger.ts";
 import { Passes } from "./passes.ts";
 import { outbox } from "./tables.ts";
 
+type Row = typeof outbox.$inferSelect;
 /** A row a transaction of this process added: relayed by id once it commits. */
-type Committed = { id: number; aggregateId: string };
+type Committed = Pick<Row, "id" | "aggregateId">;
 
 /** What the relay reads of a row. */
 const RELAYED = {
@@ -18,7 +19,7 @@ const RELAYED = {
   payload: outbox.payload,
   headers: outbox.headers,
 };
-type Relayed = { id: number; eventId: string; subject: string; aggregateId: string; payload: Uint8Array; headers: Record<string, string> };
+type Relayed = Pick<Row, keyof typeof RELAYED>;
 
 export interface OutboxOptions {
   /** Rows per relay transaction. */
