@@ -45,14 +45,22 @@ function launch(overrides: Record<string, string | undefined> = {}) {
   for (const [name, value] of Object.entries(overrides)) if (value === undefined) delete env[name];
   const proc = Bun.spawn(["bun", "scripts/run.ts", "start"], { cwd: ROOT, env, stdout: "pipe", stderr: "pipe", detached: true });
   const output: string[] = [];
-  for (const stream of [proc.stdout, proc.stderr])
-    void (async () => {
+  // Read to the end: the apps' "stopped" lines arrive after the launcher's exit is seen.
+  const read = Promise.all(
+    [proc.stdout, proc.stderr].map(async (stream) => {
       for await (const chunk of stream) output.push(new TextDecoder().decode(chunk));
-    })();
-  return { proc, output };
+    }),
+  );
+  return { proc, output, read };
 }
 
 type Launched = ReturnType<typeof launch>;
+
+/** A failure while the launcher runs says what it printed: the cause is usually there. */
+function withOutput(err: unknown, { output }: Launched) {
+  if (err instanceof Error) err.message += `\n--- the launcher's output ---\n${output.join("").slice(-6000)}`;
+  return err;
+}
 
 const APPS = ["user", "order", "notification", "gateway"];
 
@@ -60,11 +68,12 @@ const APPS = ["user", "order", "notification", "gateway"];
  * Stops the launcher with SIGTERM, or with Ctrl-C (`ctrlC`: SIGINT to its whole process group, as a
  * terminal sends it); either way every app must stop gracefully: its own "stopped" log line, exit 0.
  */
-async function stop({ proc, output }: Launched, how: "SIGTERM" | "ctrlC" = "SIGTERM") {
+async function stop({ proc, output, read }: Launched, how: "SIGTERM" | "ctrlC" = "SIGTERM") {
   if (how === "ctrlC") process.kill(-proc.pid, "SIGINT");
   else proc.kill("SIGTERM");
   const code = await Promise.race([proc.exited, Bun.sleep(30_000).then(() => "still running")]);
   if (code !== 0) proc.kill("SIGKILL");
+  await Promise.race([read, Bun.sleep(5_000)]);
   const text = output.join("");
   expect(code, text).toBe(0);
   for (const app of APPS) {
@@ -124,6 +133,8 @@ test("with no *_DB_CONN, `bun run start` serves the whole system on embedded dat
     expect({ status: page.status, type: page.headers.get("content-type") }).toEqual({ status: 200, type: "text/html; charset=utf-8" });
     const script = /src="(\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1];
     expect((await fetch(`${gateway}${script}`)).status).toBe(200);
+  } catch (err) {
+    throw withOutput(err, first);
   } finally {
     await stop(first, "ctrlC");
   }
@@ -136,6 +147,8 @@ test("with no *_DB_CONN, `bun run start` serves the whole system on embedded dat
       return res?.status === 200 ? ((await res.json()) as { name: string }) : undefined;
     });
     expect(again.name).toBe("Ada Lovelace");
+  } catch (err) {
+    throw withOutput(err, second);
   } finally {
     await stop(second);
   }

@@ -24,6 +24,8 @@ const dataDir = resolve(process.env.DATA_DIR?.trim() || ".data");
 const infra: Infra[] = [];
 let children: Infra[] = [];
 let stopping = false;
+/** Every child's output still being copied: an app's last lines (its "stopped") come after its exit. */
+const copying: Promise<void>[] = [];
 
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop());
 
@@ -120,12 +122,13 @@ async function stop(code = 0) {
       }),
     );
   }
+  await Promise.race([Promise.all(copying), Bun.sleep(2_000)]);
   process.exit(code || (failed ? 1 : 0));
 }
 
 function output(name: string, stream: ReadableStream<Uint8Array>, out: NodeJS.WriteStream) {
   const tag = mode === "dev" ? `${COLORS[name] ?? "\x1b[90m"}${name.padEnd(15)}\x1b[0m| ` : "";
-  void pipe(stream, tag, out);
+  copying.push(pipe(stream, tag, out));
 }
 
 async function pipe(stream: ReadableStream<Uint8Array>, tag: string, out: NodeJS.WriteStream) {
