@@ -3,8 +3,8 @@
 -- OrderCreated (packages/core/src/consumer.ts: the inbox row; apps/notification: the recipient,
 -- the notification and its two deliveries, email and push), then the deliverer's pass
 -- (apps/notification/src/repository.ts: claim the due deliveries with their notification and
--- recipient in one statement, then, in one transaction, write both outcomes and the feed entry of
--- the notification they ended). Every feed write takes the feed's lock, writes a transaction's entries in one statement and NOTIFYs their users' streams in another. bench_helper statements stand for
+-- recipient in one statement, then, in one transaction, look rows up by key, write both outcomes and the feed entry
+-- of the notification they ended). Every feed write takes the feed's lock, writes a transaction's entries in one statement and NOTIFYs their users' streams in another. bench_helper statements stand for
 -- the ids the worker makes or gets back and are not counted by the test.
 -- pgbench -D uid=<user uuid>
 select gen_random_uuid() as bench_helper_event, gen_random_uuid() as bench_helper_notification \gset
@@ -20,9 +20,10 @@ insert into "notification_feed" (user_id, notification_id) select * from unnest(
 select pg_notify('notification_feed', u) from unnest(:bench_helper_users::text[]) u;
 COMMIT;
 with "claimed" as (update "deliveries" set "attempts" = "deliveries"."attempts" + 1, "next_attempt_at" = now() + '60000 milliseconds'::interval where "deliveries"."id" in (select "id" from "deliveries" where ("deliveries"."status" = 'pending' and "deliveries"."next_attempt_at" <= now()) order by "deliveries"."next_attempt_at" limit 50 for update skip locked) returning "id", "notification_id", "channel", "status", "attempts", "next_attempt_at", "last_error", "address", "sent_at") select "claimed"."id", "claimed"."notification_id", "claimed"."channel", "claimed"."status", "claimed"."attempts", "claimed"."next_attempt_at", "claimed"."last_error", "claimed"."address", "claimed"."sent_at", "notifications"."id", "notifications"."user_id", "notifications"."kind", "notifications"."subject", "notifications"."body", "notifications"."event_id", "notifications"."event_type", "notifications"."created_at", "notifications"."to_address", "notifications"."sealed_token", "recipients"."user_id", "recipients"."name", "recipients"."email", "recipients"."phone", "recipients"."deleted_at", "recipients"."updated_at" from "claimed" inner join "notifications" on "notifications"."id" = "claimed"."notification_id" left join "recipients" on "recipients"."user_id" = "notifications"."user_id" order by "claimed"."id";
-select min(id) as bench_helper_email, max(id) as bench_helper_push from deliveries where notification_id = :bench_helper_notification \gset
+select '{' || min(id) || ',' || max(id) || '}' as bench_helper_deliveries, '{c0@bench.example.com,' || :uid::text || '}' as bench_helper_addresses from deliveries where notification_id = :bench_helper_notification \gset
 BEGIN;
-update "deliveries" set status = v.status, address = coalesce(v.address, "deliveries"."address"), sent_at = case when v.status = 'sent' then now() else "deliveries"."sent_at" end, last_error = v.error, next_attempt_at = case when v.retry_ms is null then "deliveries"."next_attempt_at" else now() + v.retry_ms * interval '1 millisecond' end from (values (:bench_helper_email::bigint, 'sent'::text, 'c0@bench.example.com'::text, ''::text, null::int), (:bench_helper_push::bigint, 'sent'::text, :uid::text, ''::text, null::int)) as v (id, status, address, error, retry_ms) where "deliveries"."id" = v.id;
+set local enable_seqscan = off;
+update "deliveries" set status = v.status, address = coalesce(v.address, "deliveries"."address"), sent_at = case when v.status = 'sent' then now() else "deliveries"."sent_at" end, last_error = v.error, next_attempt_at = case when v.retry_ms is null then "deliveries"."next_attempt_at" else now() + v.retry_ms * interval '1 millisecond' end from unnest(:bench_helper_deliveries::bigint[], '{sent,sent}'::text[], :bench_helper_addresses::text[], '{"",""}'::text[], '{NULL,NULL}'::int[]) as v (id, status, address, error, retry_ms) where "deliveries"."id" = v.id;
 select pg_advisory_xact_lock(hashtext('notification_feed'));
 insert into "notification_feed" (user_id, notification_id) select * from unnest(:bench_helper_users::uuid[], :bench_helper_notifications::uuid[]);
 select pg_notify('notification_feed', u) from unnest(:bench_helper_users::text[]) u;

@@ -1,7 +1,7 @@
 import { type Executor, type Logger, Passes } from "@evented/core";
 import { type Channel, PermanentError } from "./channels.ts";
 import { type LinkSettings, withLink } from "./links.ts";
-import { claimDue, clearSentSecrets, type DueDelivery, eraseDepartedRecipients, finishDeliveries, type Outcome, pruneFeed } from "./repository.ts";
+import { claimDue, type DueDelivery, eraseDepartedRecipients, finishDeliveries, type Outcome, pruneFeed } from "./repository.ts";
 import type { ChannelName } from "./schema.ts";
 
 /**
@@ -87,7 +87,6 @@ export class Deliverer {
         // which receivers use to drop duplicates.
         const outcomes = await Promise.all(due.map(async (d) => ({ id: d.id, notification: d.notification, outcome: await this.attempt(d) })));
         await finishDeliveries(this.db, outcomes);
-        if (due.some((d) => d.notification.sealedToken)) await clearSentSecrets(this.db);
         // A short batch took all that was due: what comes due later wakes another pass.
         if (due.length < this.o.batchSize) break;
       }

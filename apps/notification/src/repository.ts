@@ -233,7 +233,9 @@ export async function claimDue(db: Executor, limit: number, leaseMs: number): Pr
   const due = db
     .select({ id: deliveries.id })
     .from(deliveries)
-    .where(and(eq(deliveries.status, "pending"), lte(deliveries.nextAttemptAt, sql`now()`)))
+    // 'pending' written out, not a parameter: only then may a cached (generic) plan use the
+    // partial index of pending deliveries, instead of reading the whole table on every pass.
+    .where(and(sql`${deliveries.status} = 'pending'`, lte(deliveries.nextAttemptAt, sql`now()`)))
     .orderBy(deliveries.nextAttemptAt)
     .limit(limit)
     .for("update", { skipLocked: true });
@@ -260,45 +262,58 @@ export type Outcome =
   | { status: "pending"; error: string; retryInMs: number };
 
 /**
- * Records how attempts ended, all in one statement: a delivery pass writes once, however many it
- * sent; each notification whose delivery ended (sent, failed, suppressed) gets a feed entry.
+ * Records how attempts ended, in one transaction: every outcome in one statement (a delivery pass
+ * writes once, however many it sent), the sealed tokens of link emails that have nothing left to
+ * send, and a feed entry for each notification whose delivery ended (sent, failed, suppressed).
  */
 export async function finishDeliveries(
   db: Executor,
-  done: { id: number; notification: Pick<Notification, "id" | "userId">; outcome: Outcome }[],
+  done: { id: number; notification: Pick<Notification, "id" | "userId" | "sealedToken">; outcome: Outcome }[],
 ): Promise<void> {
   if (done.length === 0) return;
-  const rows = done.map(({ id, outcome: o }) => {
-    const address = o.status === "sent" ? o.address : null;
-    const error = o.status === "sent" ? "" : o.error;
-    const retryInMs = o.status === "pending" ? o.retryInMs : null;
-    return sql`(${id}::bigint, ${o.status}::text, ${address}::text, ${error}::text, ${retryInMs}::int)`;
-  });
   // One feed entry per notification with a delivery that ended (email and push may end together).
   const changed = new Map<string, { userId: string; notificationId: string }>();
   for (const { notification: n, outcome } of done) if (outcome.status !== "pending") changed.set(n.id, { userId: n.userId, notificationId: n.id });
+  const sealed = [...new Set(done.flatMap(({ notification: n }) => (n.sealedToken ? [n.id] : [])))];
   await db.transaction(async (tx) => {
-    await updateDeliveries(tx, rows);
+    await inOrder(
+      tx,
+      // Every row here is found by its key. Planned from a table that is still small (or whose
+      // statistics are old, or never taken, as where autovacuum is off), a scan of the whole table
+      // looks cheaper, and stays cached while the table grows (in a 4,000-event worker run, 156 of
+      // 334 passes read every delivery). The plan is by key, whatever the statistics say.
+      () => tx.execute(sql`set local enable_seqscan = off`),
+      () => updateDeliveries(tx, done),
+      () => (sealed.length > 0 ? clearSentSecrets(tx, sealed) : Promise.resolve()),
+    );
     await appendFeed(tx, [...changed.values()]);
   });
 }
 
-async function updateDeliveries(db: Executor, rows: ReturnType<typeof sql>[]): Promise<void> {
-  await db.execute(sql`
+/** One statement whose text is the same for any number of outcomes: the values go as arrays. */
+function updateDeliveries(db: Executor, done: { id: number; outcome: Outcome }[]) {
+  const column = <T>(pick: (o: Outcome) => T) => sql.param(done.map(({ outcome }) => pick(outcome)));
+  return db.execute(sql`
     update ${deliveries} set
       status = v.status,
       address = coalesce(v.address, ${deliveries.address}),
       sent_at = case when v.status = 'sent' then now() else ${deliveries.sentAt} end,
       last_error = v.error,
       next_attempt_at = case when v.retry_ms is null then ${deliveries.nextAttemptAt} else now() + v.retry_ms * interval '1 millisecond' end
-    from (values ${sql.join(rows, sql`, `)}) as v (id, status, address, error, retry_ms)
+    from unnest(
+      ${sql.param(done.map((d) => d.id))}::bigint[],
+      ${column((o) => o.status)}::text[],
+      ${column((o) => (o.status === "sent" ? o.address : null))}::text[],
+      ${column((o) => (o.status === "sent" ? "" : o.error))}::text[],
+      ${column((o) => (o.status === "pending" ? o.retryInMs : null))}::int[]
+    ) as v (id, status, address, error, retry_ms)
     where ${deliveries.id} = v.id`);
 }
 
-/** Link emails whose every delivery has ended keep no sealed token. */
-export async function clearSentSecrets(db: Executor): Promise<void> {
-  await db.execute(sql`
+/** These link emails keep no sealed token once none of their deliveries is pending. */
+function clearSentSecrets(tx: Executor, notificationIds: string[]) {
+  return tx.execute(sql`
     update ${notifications} n set sealed_token = null
-    where n.sealed_token is not null
+    where n.id = any(${sql.param(notificationIds)}::uuid[]) and n.sealed_token is not null
       and not exists (select 1 from ${deliveries} d where d.notification_id = n.id and d.status = 'pending')`);
 }

@@ -110,10 +110,14 @@ export const valuesOf = (rows: Record<string, unknown>[]): Record<string, unknow
 /**
  * Runs statements in the order given. In a transaction they are issued together and share one
  * round trip (pipelined on its connection, run in this order); on a database, whose statements may
- * take different connections, each waits for the one before.
+ * take different connections, each waits for the one before. Each function must issue its
+ * statement when called: return the Drizzle query (or prepared execute) itself, rather than await
+ * it inside an async function, which issues it a tick later, after the statements behind it.
  */
 export async function inOrder<T extends readonly unknown[]>(db: Executor, ...statements: { [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
-  if (commitHooks.has(db)) return (await Promise.all(statements.map((run) => run()))) as unknown as T;
+  // A Drizzle query starts when its then() is called. Promise.all calls it a tick later, by when a
+  // prepared statement given after it has already gone out: so then() is called here, in order.
+  if (commitHooks.has(db)) return (await Promise.all(statements.map((run) => new Promise((ok, fail) => run().then(ok, fail))))) as unknown as T;
   const results: unknown[] = [];
   for (const run of statements) results.push(await run());
   return results as unknown as T;

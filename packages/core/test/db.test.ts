@@ -146,6 +146,19 @@ test("inOrder: in a transaction the statements are issued together, on a databas
   expect(await run(database.db)).toEqual({ events: ["insert issued", "insert done", "count issued"], n: 2 });
 });
 
+test("inOrder: a query given first runs first, even when a prepared statement follows it", async () => {
+  const database = await freshDatabase("inorder_mixed", { poolSize: 1 });
+  const timeout = await database.db.transaction(async (tx) => {
+    const [, [row]] = await inOrder(
+      tx,
+      () => tx.execute(sql`set local statement_timeout = '1234ms'`),
+      () => prepared(tx, "inorder_show_timeout", (d) => d.select({ v: sql<string>`current_setting('statement_timeout')` }).from(sql`(select 1) x`)).execute(),
+    );
+    return row?.v;
+  });
+  expect(timeout).toBe("1234ms");
+});
+
 test("beforeCommit runs inside the transaction after its work, once per hook, and a hook that throws rolls it back; afterCommit after COMMIT", async () => {
   const database = await freshDatabase("hooks", { poolSize: 1 });
   await database.db.execute(sql`create table seen (v text)`);
