@@ -230,29 +230,32 @@ export type DueDelivery = Delivery & { notification: Notification; recipient: Re
  * another attempt is made.
  */
 export async function claimDue(db: Executor, limit: number, leaseMs: number): Promise<DueDelivery[]> {
-  const due = db
-    .select({ id: deliveries.id })
-    .from(deliveries)
-    // 'pending' written out, not a parameter: only then may a cached (generic) plan use the
-    // partial index of pending deliveries, instead of reading the whole table on every pass.
-    .where(and(sql`${deliveries.status} = 'pending'`, lte(deliveries.nextAttemptAt, sql`now()`)))
-    .orderBy(deliveries.nextAttemptAt)
-    .limit(limit)
-    .for("update", { skipLocked: true });
-  const claimed = db.$with("claimed").as(
-    db
-      .update(deliveries)
-      .set({ attempts: sql`${deliveries.attempts} + 1`, nextAttemptAt: sql`now() + ${`${leaseMs} milliseconds`}::interval` })
-      .where(inArray(deliveries.id, due))
-      .returning(),
-  );
-  const rows = await db
-    .with(claimed)
-    .select({ delivery: claimed._.selectedFields, notification: notifications, recipient: recipients })
-    .from(claimed)
-    .innerJoin(notifications, eq(notifications.id, claimed.notificationId))
-    .leftJoin(recipients, eq(recipients.userId, notifications.userId))
-    .orderBy(claimed.id);
+  // Prepared: Drizzle took ~0.2 ms to build this statement's text on every pass.
+  const rows = await prepared(db, "claim_due", (d) => {
+    const due = d
+      .select({ id: deliveries.id })
+      .from(deliveries)
+      // 'pending' written out, not a parameter: only then may a cached (generic) plan use the
+      // partial index of pending deliveries, instead of reading the whole table on every pass.
+      .where(and(sql`${deliveries.status} = 'pending'`, lte(deliveries.nextAttemptAt, sql`now()`)))
+      .orderBy(deliveries.nextAttemptAt)
+      .limit(placeholder("limit"))
+      .for("update", { skipLocked: true });
+    const claimed = d.$with("claimed").as(
+      d
+        .update(deliveries)
+        .set({ attempts: sql`${deliveries.attempts} + 1`, nextAttemptAt: sql`now() + ${placeholder("lease")}::interval` })
+        .where(inArray(deliveries.id, due))
+        .returning(),
+    );
+    return d
+      .with(claimed)
+      .select({ delivery: claimed._.selectedFields, notification: notifications, recipient: recipients })
+      .from(claimed)
+      .innerJoin(notifications, eq(notifications.id, claimed.notificationId))
+      .leftJoin(recipients, eq(recipients.userId, notifications.userId))
+      .orderBy(claimed.id);
+  }).execute({ limit, lease: `${leaseMs} milliseconds` });
   return rows.map((r) => ({ ...r.delivery, notification: r.notification, recipient: r.recipient }));
 }
 
