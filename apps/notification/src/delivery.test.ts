@@ -3,7 +3,7 @@
 import { afterAll, afterEach, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { createLogger, type Executor, openDatabase } from "@evented/core";
 import { createDatabase, waitFor } from "@evented/testing";
-import { eq } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { SMTP_USER, startSmtpReceiver, startWebhookReceiver } from "../test/receivers.ts";
 import type { Channel } from "./channels.ts";
 import { readConfig } from "./config.ts";
@@ -11,7 +11,7 @@ import { createChannels } from "./create-channels.ts";
 import { Deliverer, type DelivererOptions } from "./deliverer.ts";
 import { claimDue, eraseDepartedRecipients, insertNotification, markRecipientDeleted, saveRecipient } from "./repository.ts";
 import * as schema from "./schema.ts";
-import { type ChannelName, type Delivery, deliveries } from "./schema.ts";
+import { type ChannelName, type Delivery, deliveries, notifications } from "./schema.ts";
 
 setDefaultTimeout(30_000);
 
@@ -290,4 +290,22 @@ test("no duplicates: two workers draining many deliveries send each one exactly 
   const keys = push.received.map((r) => r.headers.get("idempotency-key"));
   expect(keys).toHaveLength(40);
   expect(new Set(keys).size).toBe(40);
+});
+
+test("migration 0003 clears the sealed tokens an ended delivery left behind, and keeps a pending one's", async () => {
+  const userId = await addUser();
+  const [sent, pending] = [Bun.randomUUIDv7(), Bun.randomUUIDv7()];
+  for (const id of [sent, pending]) {
+    const n = { id, userId, kind: "verify_email", subject: "Confirm", body: "link", eventId: Bun.randomUUIDv7(), eventType: "Test" };
+    await insertNotification(db, { ...n, sealedToken: Buffer.from("sealed") }, ["email"]);
+  }
+  // What the old two-statement form left after a crash between them: sent, token still there.
+  await db.update(deliveries).set({ status: "sent" }).where(eq(deliveries.notificationId, sent));
+
+  await db.execute(sql.raw(await Bun.file(new URL("../../../drizzle/notification/0003_clear_sent_secrets.sql", import.meta.url)).text()));
+  const tokens = await db
+    .select({ id: notifications.id, sealed: notifications.sealedToken })
+    .from(notifications)
+    .where(inArray(notifications.id, [sent, pending]));
+  expect(Object.fromEntries(tokens.map((t) => [t.id, t.sealed !== null]))).toEqual({ [sent]: false, [pending]: true });
 });
