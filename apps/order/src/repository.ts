@@ -96,23 +96,24 @@ export async function openOrdersOfDeletedUsers(tx: Executor, limit: number): Pro
  * run side by side), applying UserDeleted takes it exclusive, so a create either commits before the
  * deletion cancels open orders or sees the user in deleted_users. Held until the transaction ends.
  */
-export async function lockUserShared(tx: Executor, userId: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock_shared(hashtextextended(${userId}, 0))`);
-}
+export const lockUserShared = (tx: Executor, userId: string): Promise<unknown> =>
+  tx.execute(sql`select pg_advisory_xact_lock_shared(hashtextextended(${userId}, 0))`);
 
 export async function lockUserExclusive(tx: Executor, userId: string): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${userId}, 0))`);
 }
 
-/** What the order service's own read model says of a user, in one statement. */
-export async function userStanding(tx: Executor, userId: string): Promise<{ known: boolean; deleted: boolean }> {
-  const rows = await tx.execute<{ known: boolean; deleted: boolean }>(
-    sql`select exists (select 1 from ${knownUsers} where ${knownUsers.userId} = ${userId}) as known,
+/** What the order service's own read model says of a user, in one statement (issued when called: see inOrder). */
+export const userStanding = (tx: Executor, userId: string): Promise<{ known: boolean; deleted: boolean }> =>
+  tx
+    .execute<{ known: boolean; deleted: boolean }>(
+      sql`select exists (select 1 from ${knownUsers} where ${knownUsers.userId} = ${userId}) as known,
                exists (select 1 from ${deletedUsers} where ${deletedUsers.userId} = ${userId}) as deleted`,
-  );
-  const [row] = rows as unknown as { known: boolean; deleted: boolean }[];
-  return { known: row!.known, deleted: row!.deleted };
-}
+    )
+    .then((rows) => {
+      const [row] = rows as unknown as { known: boolean; deleted: boolean }[];
+      return { known: row!.known, deleted: row!.deleted };
+    });
 
 export async function markUserKnown(tx: Executor, userId: string): Promise<void> {
   await tx.insert(knownUsers).values({ userId }).onConflictDoNothing();

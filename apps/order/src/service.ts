@@ -5,6 +5,7 @@ import {
   type EventContext,
   type Executor,
   failedPrecondition,
+  inOrder,
   invalid,
   LIMITS,
   newEvent,
@@ -78,13 +79,14 @@ export class OrderService {
             // One round trip: the statements are pipelined and PostgreSQL runs them in this order, so
             // the check runs once the lock is held and sees a deletion that committed before; if the
             // user is gone (or not known here), throwing rolls the inserts back.
-            const [, standing, created] = await Promise.all([
-              repo.lockUserShared(tx, userId),
-              repo.userStanding(tx, userId),
-              repo.insertOrder(tx, { id, userId, status: NEW_ORDER_STATUS, currency, total }, items),
-              this.outbox.add(tx, event),
-              asked && repo.markUserKnown(tx, userId),
-            ]);
+            const [, standing, created] = await inOrder(
+              tx,
+              () => repo.lockUserShared(tx, userId),
+              () => repo.userStanding(tx, userId),
+              () => repo.insertOrder(tx, { id, userId, status: NEW_ORDER_STATUS, currency, total }, items),
+              () => this.outbox.add(tx, event),
+              () => (asked ? repo.markUserKnown(tx, userId) : Promise.resolve()),
+            );
             if (standing.deleted) throw failedPrecondition(`user ${userId} does not exist`);
             if (!standing.known && !asked) throw unknown;
             return created;
