@@ -295,7 +295,7 @@ export async function finishDeliveries(
 
 /** One statement whose text is the same for any number of outcomes: the values go as arrays. */
 function updateDeliveries(db: Executor, done: { id: number; outcome: Outcome }[]) {
-  const column = <T>(pick: (o: Outcome) => T) => sql.param(done.map(({ outcome }) => pick(outcome)));
+  const column = <T>(pick: (d: { id: number; outcome: Outcome }) => T) => sql.param(done.map(pick));
   return db.execute(sql`
     update ${deliveries} set
       status = v.status,
@@ -304,11 +304,11 @@ function updateDeliveries(db: Executor, done: { id: number; outcome: Outcome }[]
       last_error = v.error,
       next_attempt_at = case when v.retry_ms is null then ${deliveries.nextAttemptAt} else now() + v.retry_ms * interval '1 millisecond' end
     from unnest(
-      ${sql.param(done.map((d) => d.id))}::bigint[],
-      ${column((o) => o.status)}::text[],
-      ${column((o) => (o.status === "sent" ? o.address : null))}::text[],
-      ${column((o) => (o.status === "sent" ? "" : o.error))}::text[],
-      ${column((o) => (o.status === "pending" ? o.retryInMs : null))}::int[]
+      ${column((d) => d.id)}::bigint[],
+      ${column(({ outcome: o }) => o.status)}::text[],
+      ${column(({ outcome: o }) => (o.status === "sent" ? o.address : null))}::text[],
+      ${column(({ outcome: o }) => (o.status === "sent" ? "" : o.error))}::text[],
+      ${column(({ outcome: o }) => (o.status === "pending" ? o.retryInMs : null))}::int[]
     ) as v (id, status, address, error, retry_ms)
     where ${deliveries.id} = v.id`);
 }

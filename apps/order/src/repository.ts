@@ -115,9 +115,7 @@ export const userStanding = (tx: Executor, userId: string): Promise<{ known: boo
       return { known: row!.known, deleted: row!.deleted };
     });
 
-export async function markUserKnown(tx: Executor, userId: string): Promise<void> {
-  await tx.insert(knownUsers).values({ userId }).onConflictDoNothing();
-}
+export const markUserKnown = (tx: Executor, userId: string): Promise<unknown> => tx.insert(knownUsers).values({ userId }).onConflictDoNothing();
 
 export async function markUserDeleted(tx: Executor, userId: string): Promise<void> {
   await tx.insert(deletedUsers).values({ userId }).onConflictDoNothing();
