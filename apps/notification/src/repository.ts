@@ -1,4 +1,4 @@
-import { beforeCommit, type Executor, inOrder, placeholdersFor, prepared, valuesOf } from "@evented/core";
+import { beforeCommit, type Executor, inOrder, placeholdersFor, prepared, preparedSql, valuesOf } from "@evented/core";
 import { and, asc, desc, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
 import { type ChannelName, type Delivery, deliveries, feed, type Notification, notifications, preferences, type Recipient, recipients } from "./schema.ts";
 
@@ -139,12 +139,18 @@ export async function appendFeed(tx: Executor, entries: FeedEntry[]): Promise<vo
     const [userIds, notificationIds] = [mine.map((e) => e.userId), mine.map((e) => e.notificationId)];
     await inOrder(
       tx,
-      () => tx.execute(sql`select pg_advisory_xact_lock(hashtext(${FEED_CHANNEL}))`),
+      () => preparedSql(tx, "lock_feed", () => sql`select pg_advisory_xact_lock(hashtext(${FEED_CHANNEL}))`).execute(),
       () =>
-        tx.execute(
-          sql`insert into ${feed} (user_id, notification_id) select * from unnest(${sql.param(userIds)}::uuid[], ${sql.param(notificationIds)}::uuid[])`,
-        ),
-      () => tx.execute(sql`select pg_notify(${FEED_CHANNEL}, u) from unnest(${sql.param([...new Set(userIds)])}::text[]) u`),
+        preparedSql(
+          tx,
+          "append_feed",
+          () =>
+            sql`insert into ${feed} (user_id, notification_id) select * from unnest(${sql.placeholder("userIds")}::uuid[], ${sql.placeholder("notificationIds")}::uuid[])`,
+        ).execute({ userIds, notificationIds }),
+      () =>
+        preparedSql(tx, "notify_feed", () => sql`select pg_notify(${FEED_CHANNEL}, u) from unnest(${sql.placeholder("userIds")}::text[]) u`).execute({
+          userIds: [...new Set(userIds)],
+        }),
     );
   });
 }
@@ -285,7 +291,7 @@ export async function finishDeliveries(
       // statistics are old, or never taken, as where autovacuum is off), a scan of the whole table
       // looks cheaper, and stays cached while the table grows (in a 4,000-event worker run, 156 of
       // 334 passes read every delivery). The plan is by key, whatever the statistics say.
-      () => tx.execute(sql`set local enable_seqscan = off`),
+      () => preparedSql(tx, "by_key_only", () => sql`set local enable_seqscan = off`).execute(),
       () => updateDeliveries(tx, done),
       () => (sealed.length > 0 ? clearSentSecrets(tx, sealed) : Promise.resolve()),
     );
@@ -295,8 +301,11 @@ export async function finishDeliveries(
 
 /** One statement whose text is the same for any number of outcomes: the values go as arrays. */
 function updateDeliveries(db: Executor, done: { id: number; outcome: Outcome }[]) {
-  const column = <T>(pick: (d: { id: number; outcome: Outcome }) => T) => sql.param(done.map(pick));
-  return db.execute(sql`
+  const column = <T>(pick: (d: { id: number; outcome: Outcome }) => T) => done.map(pick);
+  return preparedSql(
+    db,
+    "finish_deliveries",
+    () => sql`
     update ${deliveries} set
       status = v.status,
       address = coalesce(v.address, ${deliveries.address}),
@@ -304,19 +313,27 @@ function updateDeliveries(db: Executor, done: { id: number; outcome: Outcome }[]
       last_error = v.error,
       next_attempt_at = case when v.retry_ms is null then ${deliveries.nextAttemptAt} else now() + v.retry_ms * interval '1 millisecond' end
     from unnest(
-      ${column((d) => d.id)}::bigint[],
-      ${column(({ outcome: o }) => o.status)}::text[],
-      ${column(({ outcome: o }) => (o.status === "sent" ? o.address : null))}::text[],
-      ${column(({ outcome: o }) => (o.status === "sent" ? "" : o.error))}::text[],
-      ${column(({ outcome: o }) => (o.status === "pending" ? o.retryInMs : null))}::int[]
+      ${sql.placeholder("ids")}::bigint[], ${sql.placeholder("statuses")}::text[], ${sql.placeholder("addresses")}::text[],
+      ${sql.placeholder("errors")}::text[], ${sql.placeholder("retries")}::int[]
     ) as v (id, status, address, error, retry_ms)
-    where ${deliveries.id} = v.id`);
+    where ${deliveries.id} = v.id`,
+  ).execute({
+    ids: column((d) => d.id),
+    statuses: column(({ outcome: o }) => o.status),
+    addresses: column(({ outcome: o }) => (o.status === "sent" ? o.address : null)),
+    errors: column(({ outcome: o }) => (o.status === "sent" ? "" : o.error)),
+    retries: column(({ outcome: o }) => (o.status === "pending" ? o.retryInMs : null)),
+  });
 }
 
 /** These link emails keep no sealed token once none of their deliveries is pending. */
 function clearSentSecrets(tx: Executor, notificationIds: string[]) {
-  return tx.execute(sql`
+  return preparedSql(
+    tx,
+    "clear_sent_secrets",
+    () => sql`
     update ${notifications} n set sealed_token = null
-    where n.id = any(${sql.param(notificationIds)}::uuid[]) and n.sealed_token is not null
-      and not exists (select 1 from ${deliveries} d where d.notification_id = n.id and d.status = 'pending')`);
+    where n.id = any(${sql.placeholder("notificationIds")}::uuid[]) and n.sealed_token is not null
+      and not exists (select 1 from ${deliveries} d where d.notification_id = n.id and d.status = 'pending')`,
+  ).execute({ notificationIds });
 }

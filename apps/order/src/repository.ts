@@ -1,4 +1,4 @@
-import { type Executor, inOrder, placeholdersFor, prepared, valuesOf } from "@evented/core";
+import { type Executor, inOrder, placeholdersFor, prepared, preparedSql, valuesOf } from "@evented/core";
 import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Product } from "./order.ts";
 import { CANCELLABLE } from "./order.ts";
@@ -97,7 +97,9 @@ export async function openOrdersOfDeletedUsers(tx: Executor, limit: number): Pro
  * deletion cancels open orders or sees the user in deleted_users. Held until the transaction ends.
  */
 export const lockUserShared = (tx: Executor, userId: string): Promise<unknown> =>
-  tx.execute(sql`select pg_advisory_xact_lock_shared(hashtextextended(${userId}, 0))`);
+  preparedSql(tx, "lock_user_shared", () => sql`select pg_advisory_xact_lock_shared(hashtextextended(${sql.placeholder("userId")}, 0))`).execute({
+    userId,
+  });
 
 export async function lockUserExclusive(tx: Executor, userId: string): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${userId}, 0))`);
@@ -105,17 +107,23 @@ export async function lockUserExclusive(tx: Executor, userId: string): Promise<v
 
 /** What the order service's own read model says of a user, in one statement (issued when called: see inOrder). */
 export const userStanding = (tx: Executor, userId: string): Promise<{ known: boolean; deleted: boolean }> =>
-  tx
-    .execute<{ known: boolean; deleted: boolean }>(
-      sql`select exists (select 1 from ${knownUsers} where ${knownUsers.userId} = ${userId}) as known,
-               exists (select 1 from ${deletedUsers} where ${deletedUsers.userId} = ${userId}) as deleted`,
-    )
-    .then((rows) => {
-      const [row] = rows as unknown as { known: boolean; deleted: boolean }[];
-      return { known: row!.known, deleted: row!.deleted };
-    });
+  preparedSql<{ known: boolean; deleted: boolean }>(
+    tx,
+    "user_standing",
+    () =>
+      sql`select exists (select 1 from ${knownUsers} where ${knownUsers.userId} = ${sql.placeholder("userId")}) as known,
+               exists (select 1 from ${deletedUsers} where ${deletedUsers.userId} = ${sql.placeholder("userId")}) as deleted`,
+  )
+    .execute({ userId })
+    .then(([row]) => ({ known: row!.known, deleted: row!.deleted }));
 
-export const markUserKnown = (tx: Executor, userId: string): Promise<unknown> => tx.insert(knownUsers).values({ userId }).onConflictDoNothing();
+export const markUserKnown = (tx: Executor, userId: string): Promise<unknown> =>
+  prepared(tx, "mark_user_known", (d) =>
+    d
+      .insert(knownUsers)
+      .values({ userId: sql.placeholder("userId") })
+      .onConflictDoNothing(),
+  ).execute({ userId });
 
 export async function markUserDeleted(tx: Executor, userId: string): Promise<void> {
   await tx.insert(deletedUsers).values({ userId }).onConflictDoNothing();

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
@@ -87,6 +87,27 @@ export function prepared<Q extends { execute: (...args: never[]) => unknown }>(
     preparedStatements.set(name, statement);
   }
   return Object.create(statement, { client: { value: driverOf(db) } }) as Q;
+}
+
+/**
+ * prepared() for a statement written as raw `sql` (values as `sql.placeholder(name)`), which has no
+ * `.prepare()`: built once, where `db.execute(sql…)` turned the template into text again on every
+ * call (20-40 µs each, several per order and per worker batch). It runs when execute() is called.
+ */
+export function preparedSql<R = Record<string, unknown>>(
+  db: Executor,
+  name: string,
+  text: () => SQL,
+): { execute(values?: Record<string, unknown>): Promise<R[]> } {
+  return prepared(db, name, (d) => ({
+    prepare: (n: string) => {
+      const { session, dialect } = d as unknown as {
+        session: { prepareQuery(q: unknown, fields: undefined, name: string, arrayMode: boolean): { execute(v?: Record<string, unknown>): Promise<R[]> } };
+        dialect: { sqlToQuery(s: SQL): unknown };
+      };
+      return session.prepareQuery(dialect.sqlToQuery(text()), undefined, n, false);
+    },
+  }));
 }
 
 /** The postgres.js client a Drizzle database or transaction runs its statements on. */
