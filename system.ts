@@ -75,6 +75,8 @@ export function app(name: string): AppSpec {
 /** Where things of an app live, by convention (the generator writes them there). */
 export const paths = (name: string) => ({
   entry: `apps/${name}/src/main.ts`,
+  /** The entry bundled (scripts/build.ts): what production runs. */
+  bundle: `apps/${name}/dist/main.js`,
   config: `apps/${name}/src/config.ts`,
   schema: `apps/${name}/src/schema.ts`,
   drizzleConfig: `apps/${name}/drizzle.config.ts`,

@@ -151,7 +151,9 @@ describe("each app's image, built the Docker way and started with its compose en
       expect(image.env.NODE_ENV).toBe("production");
       expect(image.env).toMatchObject(PRODUCTION_RUNTIME_ENV);
       if (spec(app).database) expect(image.copied).toContain(paths(app).migrations);
-      expect(image.cmd).toEqual(["bun", paths(app).entry]);
+      // It runs its bundle (scripts/build.ts), not its sources, which the image does not hold.
+      expect(image.cmd).toEqual(["bun", paths(app).bundle]);
+      expect(existsSync(join(image.dir, paths(app).entry))).toBe(false);
       expect(image.exposed).toEqual([spec(app).port.default]);
 
       const env = { PATH: process.env.PATH ?? "", HOME: image.dir, ...image.env, ...(await localEnv(app)) };

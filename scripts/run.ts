@@ -8,10 +8,12 @@
 // Every child runs in its own process group, so Ctrl-C reaches only the launcher, which stops the
 // apps (SIGTERM), then the infrastructure; a second Ctrl-C passes SIGTERM on again, which makes the
 // apps exit at once. Once the gateway's /ready answers 200 it prints one line with the URL.
+// `start` runs each app's bundle (scripts/build.ts), built as it starts; `dev` runs the sources.
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { paths, APPS as SYSTEM } from "../system.ts";
+import { buildApps } from "./build.ts";
 import { localAuthKeys } from "./local-auth-keys.ts";
 import { type Infra, startEmbeddedDatabases, startLocalNats } from "./local-infra.ts";
 import { PRODUCTION_RUNTIME_ENV } from "./runtime-env.ts";
@@ -30,6 +32,8 @@ const copying: Promise<void>[] = [];
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop());
 
 try {
+  // Production runs each app as one bundled file (scripts/build.ts), built afresh: a second or two.
+  if (mode === "start") await buildApps(APPS);
   const nats = await startLocalNats(process.env, dataDir, output);
   if (nats) infra.push(nats);
   const events = nats ? {} : systemStream(process.env, dataDir);
@@ -83,7 +87,7 @@ function startApp(app: (typeof APPS)[number], base: Record<string, string | unde
     LOG_FORMAT: base.LOG_FORMAT ?? (mode === "dev" ? "pretty" : "json"),
     NODE_ENV: base.NODE_ENV ?? (mode === "dev" ? "development" : "production"),
   };
-  const cmd = mode === "dev" ? ["bun", "--watch", paths(app).entry] : ["bun", paths(app).entry];
+  const cmd = mode === "dev" ? ["bun", "--watch", paths(app).entry] : ["bun", paths(app).bundle];
   // detached: a process group of its own, out of reach of the terminal's Ctrl-C (see stop()).
   const proc = Bun.spawn(cmd, { env, stdout: "pipe", stderr: "pipe", detached: true });
   output(app, proc.stdout, process.stdout);

@@ -1,4 +1,4 @@
-// The whole system as `bun run start` runs it (no watch, JSON logs), at LOG_LEVEL=warn, on fresh
+// The whole system as `bun run start` runs it (each app's bundle, no watch, JSON logs), at LOG_LEVEL=warn, on fresh
 // databases and a fresh stream. At warn there is no "listening" line, so readiness is the open
 // gRPC port (each service binds it last, after migrations and NATS) and the gateway's /health.
 // Each app binds port 0; the port it got is read from the kernel (/proc: the socket it listens
@@ -7,6 +7,7 @@ import { readdirSync, readlinkSync } from "node:fs";
 import { createAdmin, createDatabase, ROOT, uniqueStream } from "@evented/testing";
 import postgres from "postgres";
 import { generateSigningJwk } from "../../apps/user/src/auth/keys.ts";
+import { buildApps } from "../../scripts/build.ts";
 import { PRODUCTION_RUNTIME_ENV } from "../../scripts/runtime-env.ts";
 import { type AppName, type DatabaseApp, dbConnVar, paths, APPS as SYSTEM, serviceUrlVar, startGroups } from "../../system.ts";
 
@@ -117,6 +118,7 @@ export async function listeningPorts(pid: number): Promise<number[]> {
 type BenchDatabase = Awaited<ReturnType<typeof createDatabase>>;
 
 export async function startSystem(options: { extraBunArgs?: string[] } = {}) {
+  await buildApps(APPS);
   const stream = uniqueStream();
   const databases = {} as Record<DatabaseApp, BenchDatabase>;
   const ports = {} as Record<AppName, number>;
@@ -146,7 +148,7 @@ export async function startSystem(options: { extraBunArgs?: string[] } = {}) {
   };
   const apps = {} as Record<AppName, Proc>;
   const start = async (name: AppName) => {
-    const p = spawnProcess(name, ["bun", ...(options.extraBunArgs ?? []), paths(name).entry], envOf(name));
+    const p = spawnProcess(name, ["bun", ...(options.extraBunArgs ?? []), paths(name).bundle], envOf(name));
     apps[name] = p;
     await waitReady(p, async () => {
       const port = ports[name] ?? (await listeningPorts(p.proc.pid))[0];

@@ -278,23 +278,36 @@ COPY packages/testing/package.json packages/testing/
 # The root package too: scripts/healthcheck.ts needs its @grpc/grpc-js and grpc-health-check.
 RUN bun install --frozen-lockfile --production --filter evented --filter @evented/${n}
 
-# 2. Runtime: Bun runs the TypeScript sources as they are (no build step), as a non-root user.
+# 2. The app as one file, apps/${n}/dist/main.js (scripts/build.ts: its sources and those of its
+# dependencies, bundled, take 15-20 MB less memory than loaded module by module).
+FROM oven/bun:\${BUN_VERSION} AS build
+WORKDIR /app
+COPY --from=deps /app /app
+COPY system.ts ./
+COPY scripts/build.ts scripts/healthcheck.ts scripts/
+COPY packages/proto/src packages/proto/src
+COPY packages/core/src packages/core/src
+COPY apps/${n}/src apps/${n}/src
+RUN bun scripts/build.ts ${n} && bun build scripts/healthcheck.ts --target=bun --outfile=scripts/healthcheck.js
+
+# 3. Runtime: the bundle, its migrations and the health check (bundled too), as a non-root user;
+# none of the repository's sources.
 FROM oven/bun:\${BUN_VERSION}-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production LOG_FORMAT=json
 # Runtime tuning, as scripts/runtime-env.ts explains (peak RSS under load ~150 MB instead of ~200 MB).
 ENV BUN_JSC_forceRAMSize=536870912
+# The production dependencies, where the build had them: a bundled package still reads its own
+# files at run time by the path it had then (grpc-health-check's health.proto).
 COPY --from=deps /app /app
-COPY packages/proto/src packages/proto/src
-COPY packages/core/src packages/core/src
-COPY apps/${n}/src apps/${n}/src
+COPY --from=build /app/apps/${n}/dist /app/apps/${n}/dist
+COPY --from=build /app/scripts/healthcheck.js /app/scripts/healthcheck.js
 COPY drizzle/${n} drizzle/${n}
-COPY scripts/healthcheck.ts scripts/healthcheck.ts
 USER bun
 EXPOSE ${port}
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \\
-  CMD bun scripts/healthcheck.ts "\${${N}_PORT:-${port}}"
-CMD ["bun", "apps/${n}/src/main.ts"]
+  CMD bun scripts/healthcheck.js "\${${N}_PORT:-${port}}"
+CMD ["bun", "apps/${n}/dist/main.js"]
 `,
 
   // Its database connection and NATS user carry passwords: docker-compose.yml builds them from .env.
