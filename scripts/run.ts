@@ -32,7 +32,7 @@ const copying: Promise<void>[] = [];
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop());
 
 try {
-  // Production runs each app as one bundled file (scripts/build.ts), built afresh: a second or two.
+  // Production runs each app as one bundled file (scripts/build.ts), built afresh: under a second.
   if (mode === "start") await buildApps(APPS);
   const nats = await startLocalNats(process.env, dataDir, output);
   if (nats) infra.push(nats);
