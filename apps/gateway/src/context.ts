@@ -28,14 +28,13 @@ export const requestMeta = new Elysia({ name: "request-meta" })
     started.set(request, { requestId, at: performance.now(), trace });
     set.headers["x-request-id"] = requestId;
   })
-  .derive({ as: "global" }, ({ request, server }) => ({
+  .derive({ as: "global" }, ({ request }) => ({
     meta: {
       requestId: idOf(request),
       traceparent: started.get(request)?.trace.traceparent,
       // The caller's token goes on to every service, which verifies it itself.
       authorization: request.headers.get("authorization") ?? undefined,
-      // The TCP peer; the auth module puts the proxy's client header first where one is trusted.
-      clientIp: server?.requestIP(request)?.address,
+      // No client address: only the sign-in routes pass one on (modules/auth), for the login limits.
     },
   }));
 
