@@ -3,7 +3,7 @@ import type { ConsumerMessages, JsMsg } from "nats";
 import { nanos } from "nats";
 import type { Bus } from "./bus.ts";
 import { type Executor, placeholdersFor, prepared, valuesOf } from "./db.ts";
-import { errorText, isUnreachable } from "./errors.ts";
+import { errorText, isUnreachable, pgCode } from "./errors.ts";
 import { decodeEvent, EVENTS, type EventCase, type EventOf, type PayloadOf, subjectFor } from "./events.ts";
 import type { Logger } from "./logger.ts";
 import { deadLetters, processedEvents } from "./tables.ts";
@@ -25,6 +25,13 @@ export interface Subscription {
   /** Durable consumer name; also the key under which processed events are recorded. */
   durable: string;
   handlers: Handlers;
+  /**
+   * Within a batch (one transaction), events of different keys run their handlers at once, their
+   * statements pipelined on the batch's connection; those of one key in arrival order. Give it
+   * only when a handler's reads and writes touch no other key's rows. Without it, one handler
+   * after another.
+   */
+  orderedBy?: (event: EventOf) => string;
 }
 
 /** The same handler for every event type, for a worker that reacts to all of them (its payload is any event's). */
@@ -78,6 +85,9 @@ export interface ConsumerOptions {
   /** Messages handled at once; events of one aggregate are still handled one after another; at most this many go into one transaction (default 64). */
   concurrency?: number;
 }
+
+/** PostgreSQL's answer to a statement in a transaction that an earlier statement made fail. */
+const IN_FAILED_TRANSACTION = "25P02";
 
 export const CONSUMER_DEFAULTS = { maxAttempts: 5, backoffMs: [1000, 5000, 15_000, 30_000], ackWaitMs: 30_000, concurrency: 64 } as const;
 
@@ -258,12 +268,15 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
           batch.map(({ event }) => event.id),
         );
         const applied = new Set(fresh.map((r) => r.id));
-        for (const [i, { event }] of batch.entries()) {
-          if (!applied.has(event.id)) continue;
-          running = i;
-          await dispatch(sub.handlers, event, tx, logs[i]!);
+        const failure = await runHandlers(
+          batch.map(({ event }) => event),
+          (event) => applied.has(event.id),
+          (event, i) => dispatch(sub.handlers, event, tx, logs[i]!),
+        );
+        if (failure) {
+          running = failure.index;
+          throw failure.err;
         }
-        running = -1;
       });
     } catch (err) {
       for (const s of spans) s.span.end();
@@ -290,6 +303,37 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
       spans[i]!.span.end();
       done();
     }
+  }
+
+  /**
+   * Runs `handle` for each event that `fresh` admits, in arrival order, or with `sub.orderedBy`,
+   * those of different keys at once. Returns the first failure (its index), once every handler
+   * started has settled: none may still issue a statement after the transaction has ended, where
+   * it would run outside it. After a failure no further handler starts (the transaction is lost).
+   */
+  async function runHandlers(
+    batch: EventOf[],
+    fresh: (event: EventOf) => boolean,
+    handle: (event: EventOf, index: number) => Promise<void>,
+  ): Promise<{ index: number; err: unknown } | undefined> {
+    const failures: { index: number; err: unknown }[] = [];
+    const run = (event: EventOf, i: number) => () =>
+      failures.length > 0 ? undefined : handle(event, i).catch((err: unknown) => void failures.push({ index: i, err }));
+    const { orderedBy } = sub;
+    if (!orderedBy) {
+      for (const [i, event] of batch.entries()) if (fresh(event)) await run(event, i)();
+      return failures[0];
+    }
+    const tails = new Map<string, Promise<void>>();
+    for (const [i, event] of batch.entries()) {
+      if (!fresh(event)) continue;
+      const key = orderedBy(event);
+      tails.set(key, (tails.get(key) ?? Promise.resolve()).then(run(event, i)));
+    }
+    await Promise.all(tails.values());
+    // Every statement pipelined after a failed one fails too ("current transaction is aborted"),
+    // and may be reported first: the cause is the failure that is not one of those.
+    return failures.find((f) => pgCode(f.err) !== IN_FAILED_TRANSACTION) ?? failures[0];
   }
 
   const wanted = new Set(events);

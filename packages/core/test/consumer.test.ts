@@ -286,3 +286,58 @@ test("events ready together are applied in one transaction each batch, each exac
   expect(ofSame.map((r) => r.event_id)).toEqual(same.map((e) => e.id));
   expect(new Set(ofSame.map((r) => r.txid)).size).toBe(3); // one aggregate's events never share a batch
 });
+
+test("with orderedBy, a batch runs the handlers of different keys at once and one key's in order; the handler that failed is the one dead-lettered", async () => {
+  await pg.sql`create table if not exists keyed_effects (seq serial, event_id uuid not null, key text not null, txid bigint not null)`;
+  await pg.sql`truncate keyed_effects`;
+  let inFlight = 0;
+  let mostAtOnce = 0;
+  const keyed: Subscription = {
+    durable: "keyed-consumer",
+    orderedBy: (event) => (event.payload.$case === "userCreated" ? event.payload.value.name : ""),
+    handlers: {
+      async userCreated({ name }, event, tx) {
+        inFlight++;
+        mostAtOnce = Math.max(mostAtOnce, inFlight);
+        try {
+          // The failing statement a few awaits deep, so the statements pipelined behind it (each
+          // failing as "current transaction is aborted") can be reported before it.
+          if (name === "bad") await (async () => await (async () => await tx.execute(sql`select 1 / 0`))())();
+          // A key's first events take a round trip longer: run at once, the next of the key would overtake them.
+          if (Number(event.aggregateId.slice(1)) < 8) await tx.execute(sql`select 1`);
+          await tx.execute(sql`insert into keyed_effects (event_id, key, txid) values (${event.id}, ${name}, txid_current())`);
+        } finally {
+          inFlight--;
+        }
+      },
+    },
+  };
+  const withKey = (key: string, aggregate: string) =>
+    newEvent("test", aggregate, { $case: "userCreated", value: { userId: aggregate, name: key, email: "ada@example.com", phone: "" } });
+  const events = Array.from({ length: 24 }, (_, i) => withKey(`k${i % 8}`, `a${i}`));
+  const bad = withKey("bad", "a-bad");
+  events.splice(5, 0, bad);
+  nats = await testStream();
+  let last = await publish(events[0]!);
+  for (const e of events.slice(1)) last = await publish(e);
+  running = await startConsumers([keyed], { bus: nats.bus, db: pg.db, log: silent, backoffMs: [50], maxAttempts: 1 });
+  await waitFor("every message acked or terminated", async () => {
+    const info = await nats.bus.jsm.consumers.info(nats.stream, "keyed-consumer");
+    return info.ack_floor.stream_seq >= last.seq && info.num_ack_pending === 0;
+  });
+
+  expect((await pg.db.select().from(deadLetters)).map((l) => l.eventId)).toEqual([bad.id]);
+  const rows = await pg.sql<{ event_id: string; key: string; txid: string }[]>`select event_id, key, txid::text from keyed_effects order by seq`;
+  const good = events.filter((e) => e !== bad);
+  expect(rows.map((r) => r.event_id).sort()).toEqual(good.map((e) => e.id).sort()); // each once
+  // In a batch, one key's events in arrival order (across batches only one aggregate's are ordered).
+  const arrival = new Map(events.map((e, i) => [e.id, i]));
+  const inOneBatch = Map.groupBy(rows, (r) => `${r.txid} ${r.key}`);
+  expect([...inOneBatch.values()].some((same) => same.length > 1)).toBe(true);
+  for (const same of inOneBatch.values()) {
+    const order = same.map((r) => arrival.get(r.event_id)!);
+    expect(order).toEqual(order.toSorted((a, b) => a - b));
+  }
+  expect(new Set(rows.map((r) => r.txid)).size).toBeLessThan(rows.length / 2); // batched
+  expect(mostAtOnce).toBeGreaterThan(1); // at once
+});
