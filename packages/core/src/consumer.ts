@@ -217,11 +217,12 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
    * Group commit: the events ready at the same moment (at most `concurrency`, never two of one
    * aggregate: each aggregate's next event waits for its previous one) are applied in one
    * transaction: one inbox insert for all of them (the duplicates it finds are skipped), then each
-   * fresh event's handler in arrival order, one commit, then the acks. Still exactly once: an
-   * event's effect and its inbox row commit together or not at all. If a handler fails, the batch
-   * rolls back, that event's attempt is counted (retried, dead-lettered) as it would be alone, and
-   * the others go again without it; any other failure (the database, the commit) sends each event
-   * through handleMessage alone. Two batches run at once at most.
+   * fresh event's handler in arrival order (or at once by key: see orderedBy), one commit, then
+   * the acks. Still exactly once: an event's effect and its inbox row commit together or not at
+   * all. If a handler fails, the batch rolls back, that event's attempt is counted (retried,
+   * dead-lettered) as it would be alone, and the others go again without it; any other failure
+   * (the database, the commit) sends each event through handleMessage alone. Two batches run at
+   * once at most.
    */
   type Pending = { m: JsMsg; event: EventOf; done: () => void };
   let queue: Pending[] = [];
