@@ -318,8 +318,14 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
     handle: (event: EventOf, index: number) => Promise<void>,
   ): Promise<{ index: number; err: unknown } | undefined> {
     const failures: { index: number; err: unknown }[] = [];
-    const run = (event: EventOf, i: number) => () =>
-      failures.length > 0 ? undefined : handle(event, i).catch((err: unknown) => void failures.push({ index: i, err }));
+    const run = (event: EventOf, i: number) => async () => {
+      if (failures.length > 0) return;
+      try {
+        await handle(event, i);
+      } catch (err) {
+        failures.push({ index: i, err }); // a handler that throws before its first await too
+      }
+    };
     const { orderedBy } = sub;
     if (!orderedBy) {
       for (const [i, event] of batch.entries()) if (fresh(event)) await run(event, i)();

@@ -3,7 +3,7 @@
 // not hold up the rest, the operator's dead-letter command, and a dead letter applied again in the service.
 import { afterAll, afterEach, beforeAll, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import { type ConsumerOptions, pruneProcessedEvents, type RunningConsumers, type Subscription, startConsumers } from "@evented/core/consumer";
-import { afterCommit } from "@evented/core/db";
+import { afterCommit, type Executor } from "@evented/core/db";
 import { reapplyDeadLetter } from "@evented/core/dead-letters";
 import { type Envelope, encodeEvent, newEvent, subjectFor } from "@evented/core/events";
 import { deadLetters } from "@evented/core/tables";
@@ -287,7 +287,7 @@ test("events ready together are applied in one transaction each batch, each exac
   expect(new Set(ofSame.map((r) => r.txid)).size).toBe(3); // one aggregate's events never share a batch
 });
 
-test("with orderedBy, a batch runs the handlers of different keys at once and one key's in order; the handler that failed is the one dead-lettered", async () => {
+test("with orderedBy, a batch runs the handlers of different keys at once and one key's in order; the handler that failed (rejected or threw) is the one dead-lettered", async () => {
   await pg.sql`create table if not exists keyed_effects (seq serial, event_id uuid not null, key text not null, txid bigint not null)`;
   await pg.sql`truncate keyed_effects`;
   let inFlight = 0;
@@ -296,27 +296,34 @@ test("with orderedBy, a batch runs the handlers of different keys at once and on
     durable: "keyed-consumer",
     orderedBy: (event) => (event.payload.$case === "userCreated" ? event.payload.value.name : ""),
     handlers: {
-      async userCreated({ name }, event, tx) {
-        inFlight++;
-        mostAtOnce = Math.max(mostAtOnce, inFlight);
-        try {
-          // The failing statement a few awaits deep, so the statements pipelined behind it (each
-          // failing as "current transaction is aborted") can be reported before it.
-          if (name === "bad") await (async () => await (async () => await tx.execute(sql`select 1 / 0`))())();
-          // A key's first events take a round trip longer: run at once, the next of the key would overtake them.
-          if (Number(event.aggregateId.slice(1)) < 8) await tx.execute(sql`select 1`);
-          await tx.execute(sql`insert into keyed_effects (event_id, key, txid) values (${event.id}, ${name}, txid_current())`);
-        } finally {
-          inFlight--;
-        }
+      // Not async: one event's handler throws before it returns a promise.
+      userCreated: ({ name }, event, tx) => {
+        if (name === "throws") throw new Error("refused at once");
+        return applyKeyed(name, event, tx);
       },
     },
   };
+  async function applyKeyed(name: string, event: Envelope, tx: Executor) {
+    inFlight++;
+    mostAtOnce = Math.max(mostAtOnce, inFlight);
+    try {
+      // The failing statement a few awaits deep, so the statements pipelined behind it (each
+      // failing as "current transaction is aborted") can be reported before it.
+      if (name === "bad") await (async () => await (async () => await tx.execute(sql`select 1 / 0`))())();
+      // A key's first events take a round trip longer: run at once, the next of the key would overtake them.
+      if (Number(event.aggregateId.slice(1)) < 8) await tx.execute(sql`select 1`);
+      await tx.execute(sql`insert into keyed_effects (event_id, key, txid) values (${event.id}, ${name}, txid_current())`);
+    } finally {
+      inFlight--;
+    }
+  }
   const withKey = (key: string, aggregate: string) =>
     newEvent("test", aggregate, { $case: "userCreated", value: { userId: aggregate, name: key, email: "ada@example.com", phone: "" } });
   const events = Array.from({ length: 24 }, (_, i) => withKey(`k${i % 8}`, `a${i}`));
   const bad = withKey("bad", "a-bad");
+  const throws = withKey("throws", "a-throws");
   events.splice(5, 0, bad);
+  events.splice(14, 0, throws);
   nats = await testStream();
   let last = await publish(events[0]!);
   for (const e of events.slice(1)) last = await publish(e);
@@ -326,9 +333,9 @@ test("with orderedBy, a batch runs the handlers of different keys at once and on
     return info.ack_floor.stream_seq >= last.seq && info.num_ack_pending === 0;
   });
 
-  expect((await pg.db.select().from(deadLetters)).map((l) => l.eventId)).toEqual([bad.id]);
+  expect((await pg.db.select().from(deadLetters)).map((l) => l.eventId).sort()).toEqual([bad.id, throws.id].sort());
   const rows = await pg.sql<{ event_id: string; key: string; txid: string }[]>`select event_id, key, txid::text from keyed_effects order by seq`;
-  const good = events.filter((e) => e !== bad);
+  const good = events.filter((e) => e !== bad && e !== throws);
   expect(rows.map((r) => r.event_id).sort()).toEqual(good.map((e) => e.id).sort()); // each once
   // In a batch, one key's events in arrival order (across batches only one aggregate's are ordered).
   const arrival = new Map(events.map((e, i) => [e.id, i]));
