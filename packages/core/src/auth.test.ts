@@ -88,3 +88,18 @@ test("a verified token is remembered while its key is published, never past its 
   expect(after).toEqual(before);
   expect(after).not.toBe(before);
 });
+
+test("when the remembered tokens are at their bound, the one used least recently is checked again, not the one remembered first", async () => {
+  const key = await signingKey("k");
+  const verifier = new TokenVerifier(claims, async () => ({ keys: [key.jwk] }), 1000, 300_000, 3);
+  const [a, b, c, d] = await Promise.all(["a", "b", "c", "d"].map((sub) => key.sign(sub)));
+  const first = { a: await verifier.verify(a!), b: await verifier.verify(b!), c: await verifier.verify(c!) };
+
+  // `a` was remembered first but is used again, so `d` pushes out `b`.
+  expect(await verifier.verify(a!)).toBe(first.a);
+  await verifier.verify(d!);
+  expect(await verifier.verify(a!)).toBe(first.a); // remembered: the very same answer
+  const again = await verifier.verify(b!);
+  expect(again).toEqual(first.b);
+  expect(again).not.toBe(first.b); // checked again
+});

@@ -87,6 +87,7 @@ export class TokenVerifier {
     private readonly refetchMs = 1000,
     /** Asked again this often anyway, so a key taken out of the set stops being trusted. */
     private readonly maxAgeMs = 300_000,
+    private readonly tokensKept = VERIFIED_TOKENS_KEPT,
   ) {}
 
   /** The caller a token names; UNAUTHENTICATED for anything wrong with it, saying no more than needed. */
@@ -94,7 +95,11 @@ export class TokenVerifier {
     const known = this.verified.get(token);
     if (known && Date.now() < known.until) {
       if (Date.now() - this.fetchedAt > this.maxAgeMs) await this.refresh().catch(() => {}); // the keys kept while it is unreachable
-      if (this.verified.has(token)) return known.caller;
+      if (this.verified.delete(token)) {
+        // Kept as the newest (a Map keeps insertion order): the least recently used goes first.
+        this.verified.set(token, known);
+        return known.caller;
+      }
     }
     if (known) this.verified.delete(token);
     const { payload, protectedHeader } = await jwtVerify(token, (header, t) => this.key(header, t), {
@@ -112,8 +117,8 @@ export class TokenVerifier {
     const role = payload.role as Role;
     if (typeof payload.sub !== "string" || !ROLES.includes(role)) throw unauthenticated("the access token is not valid");
     const caller = { userId: payload.sub, role };
-    // Bounded: when full, the entry kept longest goes (Map keeps insertion order).
-    if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value!);
+    // Bounded: when full, the entry used least recently goes.
+    if (this.verified.size >= this.tokensKept) this.verified.delete(this.verified.keys().next().value!);
     this.verified.set(token, { caller, until: payload.exp! * 1000, kid: protectedHeader.kid });
     return caller;
   }
