@@ -77,9 +77,18 @@ export function isUnreachable(err: unknown): boolean {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && UNREACHABLE.has(code)) return true;
     if (e instanceof AppError) return e.code === status.UNAVAILABLE;
+    // A call this service made to another (the user service's key set, say) that found it down.
+    if (isCallError(e)) return e.code === status.UNAVAILABLE || e.code === status.DEADLINE_EXCEEDED;
   }
   return false;
 }
+
+/** A grpc-js client's error: its status as a number, with details and the trailers. */
+const isCallError = (e: object): e is ServiceError => typeof (e as ServiceError).code === "number" && (e as ServiceError).metadata instanceof Metadata;
+
+// Transactions PostgreSQL aborted for another's sake: nothing is wrong with the request, and the
+// same request again will most likely succeed.
+const CONCURRENCY_ABORTS = new Set(["40001", "40P01"]); // serialization_failure, deadlock_detected
 
 /** What a gRPC handler answers for any error: AppErrors as they are, outages as UNAVAILABLE, the rest as INTERNAL. */
 export function toServiceError(err: unknown, log: Logger): Partial<ServiceError> {
@@ -88,6 +97,10 @@ export function toServiceError(err: unknown, log: Logger): Partial<ServiceError>
     if (err.reason) metadata.set(REASON_KEY, err.reason);
     if (err instanceof RateLimited) metadata.set(RETRY_AFTER_KEY, String(err.retryAfterS));
     return { code: err.code, details: err.message, metadata };
+  }
+  if (CONCURRENCY_ABORTS.has(pgCode(err) ?? "")) {
+    log.warn({ err }, "transaction aborted by a concurrent one");
+    return { code: status.ABORTED, details: "a concurrent change got in the way; retry" };
   }
   if (pgCode(err) === "57014") {
     log.warn({ err }, "statement cancelled (statement_timeout)");
