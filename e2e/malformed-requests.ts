@@ -173,6 +173,23 @@ export const MALFORMED: Malformed[] = [
     json: { preferences: [{ kind: "spam", channel: "email", enabled: false }] },
   },
   {
+    name: "preferences: a name every object has as the kind",
+    method: "PUT",
+    path: "/me/notification-preferences",
+    json: { preferences: [{ kind: "constructor", channel: "email", enabled: false }] },
+  },
+  {
+    name: "preferences: one kind and channel twice",
+    method: "PUT",
+    path: "/me/notification-preferences",
+    json: {
+      preferences: [
+        { kind: "order_confirmation", channel: "email", enabled: false },
+        { kind: "order_confirmation", channel: "email", enabled: true },
+      ],
+    },
+  },
+  {
     name: "preferences: a channel the kind is not sent on",
     method: "PUT",
     path: "/me/notification-preferences",
@@ -198,6 +215,8 @@ export const MALFORMED: Malformed[] = [
   // /admin/dead-letters
   { name: "dead letters: all not a boolean", method: "GET", path: "/admin/dead-letters?all=maybe" },
   { name: "replay: bad id", method: "POST", path: "/admin/dead-letters/abc/replay" },
+  { name: "replay: a number past 2^53", method: "POST", path: "/admin/dead-letters/notification-99999999999999999/replay" },
+  { name: "replay: a name every object has", method: "POST", path: "/admin/dead-letters/constructor-1/replay", status: 404 },
   { name: "replay: id zero", method: "POST", path: "/admin/dead-letters/notification-0/replay" },
   { name: "replay: unknown service", method: "POST", path: "/admin/dead-letters/catalog-1/replay", status: 404 },
   { name: "replay: unknown id", method: "POST", path: "/admin/dead-letters/order-99999/replay", status: 404 },

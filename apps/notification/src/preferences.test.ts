@@ -26,10 +26,14 @@ test("switchedOff: the message's channels the user turned off, no others", () =>
   expect(switchedOff("order_confirmation", ["email", "push"], off)).toEqual(new Set(["email"]));
 });
 
-test("checkChange refuses unknown kinds, channels a kind is not sent on, and switching off a locked kind", () => {
+test("checkChange refuses unknown kinds (inherited names too), channels a kind is not sent on, a cell given twice, and switching off a locked kind", () => {
   expect(checkChange([{ kind: "welcome", channel: "email", enabled: false }])).toEqual([{ kind: "welcome", channel: "email", enabled: false }]);
   expect(() => checkChange([{ kind: "spam", channel: "email", enabled: false }])).toThrow("unknown kind");
   expect(() => checkChange([{ kind: "welcome", channel: "sms", enabled: false }])).toThrow("not sent by sms");
   expect(() => checkChange([{ kind: "verify_email", channel: "email", enabled: false }])).toThrow("cannot be switched off");
   expect(checkChange([{ kind: "verify_email", channel: "email", enabled: true }])).toHaveLength(1);
+  expect(() => checkChange([{ kind: "constructor", channel: "email", enabled: false }])).toThrow("unknown kind");
+  const twice = [true, false].map((enabled) => ({ kind: "order_confirmation", channel: "email", enabled }));
+  expect(() => checkChange(twice)).toThrow("order_confirmation on email is given more than once");
+  expect(checkChange([twice[0]!, { ...twice[0]!, channel: "push" }])).toHaveLength(2);
 });

@@ -25,9 +25,14 @@ export function matrix(switched: { kind: string; channel: string; enabled: boole
 /** A change as asked: each kind and channel must be one the policy sends; a locked kind stays on. */
 export function checkChange(changes: { kind: string; channel: string; enabled: boolean }[]): { kind: string; channel: ChannelName; enabled: boolean }[] {
   if (changes.length > 100) throw invalid("at most 100 preferences a request");
+  const seen = new Set<string>();
   return changes.map(({ kind, channel, enabled }) => {
-    const channels = (KINDS as Record<string, readonly string[]>)[kind];
+    // Own keys only: "constructor" is no kind.
+    const channels = Object.hasOwn(KINDS, kind) ? (KINDS as Record<string, readonly string[]>)[kind] : undefined;
     if (!channels) throw invalid(`unknown kind "${kind}" (kinds: ${Object.keys(KINDS).join(", ")})`);
+    // One answer per cell: PostgreSQL cannot upsert the same row twice in one statement.
+    if (seen.has(`${kind}/${channel}`)) throw invalid(`${kind} on ${channel} is given more than once`);
+    seen.add(`${kind}/${channel}`);
     if (!channels.includes(channel)) throw invalid(`${kind} is not sent by ${channel} (it is sent by ${channels.join(", ")})`);
     if (LOCKED_KINDS.has(kind) && !enabled) throw invalid(`${kind} cannot be switched off: it is how you get into your account`);
     return { kind, channel: channel as ChannelName, enabled };

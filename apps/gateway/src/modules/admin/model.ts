@@ -56,7 +56,8 @@ export const DeadLettersQuery = t.Object({
   all: t.Optional(t.Boolean({ description: "Also those already replayed", default: false, error: "all must be true or false" })),
 });
 
-const LETTER_ID = "^[a-z][a-z0-9-]*-[1-9][0-9]{0,17}$";
+// At most 15 digits: every such number is exact as a JavaScript number (and in ops.v1's int64).
+const LETTER_ID = "^[a-z][a-z0-9-]*-[1-9][0-9]{0,14}$";
 export const LetterParams = t.Object({
   id: t.String({ pattern: LETTER_ID, error: "id must be a dead letter's id, e.g. notification-3", example: "notification-3" }),
 });
@@ -65,7 +66,7 @@ export const LetterParams = t.Object({
 export function letterId<C>(id: string, ops: Record<string, C>): { service: string; client: C; n: number } {
   const at = id.lastIndexOf("-");
   const service = id.slice(0, at);
-  const client = ops[service];
+  const client = Object.hasOwn(ops, service) ? ops[service] : undefined; // "constructor" is no service
   if (!client) throw notFound(`no dead letter ${id}`);
   return { service, client, n: Number(id.slice(at + 1)) };
 }
