@@ -157,6 +157,19 @@ describe("every route x every caller", () => {
   }
 });
 
+test("another customer's order and a missing one answer the same, whatever the case of the id", async () => {
+  const f = await fixture();
+  const missing = "0195C1D4-0000-7000-8000-00000000ABCD";
+  const answer = async (id: string) => {
+    const res = await other.fetch(`${system.gatewayUrl}/orders/${id}`);
+    const { error } = (await res.json()) as { error: { code: string; message: string } };
+    return { status: res.status, code: error.code, message: error.message.replace(id.toLowerCase(), "<id>") };
+  };
+  const expected = { status: 404, code: "NOT_FOUND", message: "order <id> not found" };
+  expect(await answer(f.orderId.toUpperCase())).toEqual(expected);
+  expect(await answer(missing)).toEqual(expected);
+});
+
 /** The README's table, as RULES say it. */
 function rulesTable(): string {
   const cell = (e: number | [number, "empty"]) => (Array.isArray(e) ? `${e[0]} (empty list)` : String(e));
