@@ -89,6 +89,26 @@ describe("email verification", () => {
     expect(await verified.json()).toMatchObject({ email: next, pending_email: "", email_verified: true });
     expect((await login(url, next, account.password)).access_token).toBeString();
   });
+
+  test("two accounts asking for the same new address: the first link used gets it, the other's answers 409", async () => {
+    const [first, second] = [await signUp(url), await signUp(url)];
+    const next = testEmail("wanted");
+    const ask = (account: typeof first) =>
+      account.fetch(`${url}/users/${account.id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: next }) });
+    const mailsTo = () => smtp.received.filter((m) => m.to.includes(next) && m.mail.subject === "Confirm your email address");
+    expect((await ask(first)).status).toBe(200);
+    const firstToken = await linkToken(next, "Confirm your email address", "verify-email");
+    expect((await ask(second)).status).toBe(200);
+    await waitFor("the second link", () => mailsTo().length === 2);
+    const secondToken = await linkToken(next, "Confirm your email address", "verify-email");
+    expect(secondToken).not.toBe(firstToken);
+
+    expect((await post("/auth/verify-email", { token: firstToken })).status).toBe(200);
+    const refused = await post("/auth/verify-email", { token: secondToken });
+    expect({ status: refused.status, body: await refused.json() }).toMatchObject({ status: 409, body: { error: { code: "ALREADY_EXISTS" } } });
+    const kept = (await (await second.fetch(`${url}/users/${second.id}`)).json()) as { email: string };
+    expect(kept.email).toBe(second.email);
+  });
 });
 
 describe("password reset", () => {

@@ -1,6 +1,7 @@
 // Sign-in and what hangs off it: login with limits, refresh, logout, password change, email
 // verification, password reset. Business rules only: the gRPC side is auth/server.ts.
 import {
+  alreadyExists,
   type CallContext,
   checkEmail,
   type EventContext,
@@ -9,6 +10,7 @@ import {
   newEvent,
   notFound,
   type Outbox,
+  pgCode,
   requireCaller,
   unauthenticated,
 } from "@evented/core";
@@ -107,7 +109,13 @@ export class Accounts {
   }
 
   /** A transaction that may write events (the outbox relay wakes on its commit). */
-  private write<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
-    return this.db.transaction(work);
+  private async write<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction(work);
+    } catch (err) {
+      // Another account took the address since this one asked for it (users.email is unique).
+      if (pgCode(err) === "23505") throw alreadyExists("a user with this email already exists");
+      throw err;
+    }
   }
 }
