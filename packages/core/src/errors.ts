@@ -43,7 +43,7 @@ export const conflict = (message: string) => new AppError(status.ABORTED, messag
 export const failedPrecondition = (message: string) => new AppError(status.FAILED_PRECONDITION, message);
 export const unavailable = (message: string) => new AppError(status.UNAVAILABLE, message);
 
-// postgres.js and socket errors that mean "the database is not there right now".
+// postgres.js, nats.js and socket errors that mean "a dependency is not there right now".
 const UNREACHABLE = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
@@ -59,6 +59,9 @@ const UNREACHABLE = new Set([
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now
   "53300", // too_many_connections
+  // nats.js: nothing answers the subject (JetStream down or without a leader), or not in time.
+  "503",
+  "TIMEOUT",
 ]);
 
 /**

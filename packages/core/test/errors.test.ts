@@ -1,10 +1,11 @@
 // What a gRPC handler answers for errors that are nobody's bug, made for real: a deadlock in the
-// shared PostgreSQL, and a call to a user service that is not there.
+// shared PostgreSQL, a call to a user service that is not there, NATS requests nobody answers.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { authenticate, connectVerifier } from "@evented/core/auth";
 import { status, toServiceError } from "@evented/core/errors";
 import { createLogger } from "@evented/core/logger";
-import { createDatabase, forgeAccessToken, freePort } from "@evented/testing";
+import { createDatabase, forgeAccessToken, freePort, NATS_URL, uniqueName } from "@evented/testing";
+import { connect } from "nats";
 import postgres from "postgres";
 
 const log = createLogger("test", { level: "silent" });
@@ -51,5 +52,20 @@ test("a token that cannot be checked because the user service is down answers UN
     expect(toServiceError(err, log)).toMatchObject({ code: status.UNAVAILABLE });
   } finally {
     close();
+  }
+});
+
+test("a NATS request that no one answers (JetStream down or leaderless) or that times out answers UNAVAILABLE (503), not INTERNAL", async () => {
+  const nc = await connect({ servers: NATS_URL });
+  try {
+    const subject = uniqueName("t_errors");
+    const noResponders = await nc.request(subject, "", { timeout: 1000 }).catch((e: unknown) => e);
+    expect(toServiceError(noResponders, log)).toMatchObject({ code: status.UNAVAILABLE });
+    const silent = nc.subscribe(subject); // takes the request, never answers
+    const timedOut = await nc.request(subject, "", { timeout: 100 }).catch((e: unknown) => e);
+    silent.unsubscribe();
+    expect(toServiceError(timedOut, log)).toMatchObject({ code: status.UNAVAILABLE });
+  } finally {
+    await nc.close();
   }
 });
