@@ -264,6 +264,21 @@ describe("idempotency over HTTP", () => {
     expectFailure(reused, 422, "IDEMPOTENCY_KEY_REUSED", "already used with a different request body");
   });
 
+  test("POST /users without a token: two people signing up with the same key are two sign-ups, neither replayed nor refused", async () => {
+    const key = `signup-${Bun.randomUUIDv7()}`;
+    const signUp = (who: string) =>
+      fetch(`${system.gatewayUrl}/users`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": key },
+        body: JSON.stringify({ name: who, email: email(who.toLowerCase()), password: `pw ${crypto.randomUUID()}` }),
+      });
+    const [first, second] = [await signUp("First"), await signUp("Second")];
+    expect([first.status, second.status]).toEqual([201, 201]);
+    const [a, b] = [(await first.json()) as { id: string; name: string }, (await second.json()) as { id: string; name: string }];
+    expect(b.id).not.toBe(a.id);
+    expect(b.name).toBe("Second");
+  });
+
   test("POST /orders: a retry returns the first order and creates nothing; another body is 422", async () => {
     const user = await newUser();
     const key = `checkout-${Bun.randomUUIDv7()}`;

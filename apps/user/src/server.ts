@@ -20,9 +20,11 @@ export function userServer(users: UserService, log: Logger, auth?: CallerAuth): 
   return unaryHandlers<userV1.UserServiceServer>(
     log,
     {
-      createUser: async (req, ctx) => ({
-        user: toProto(await users.create(signUp(req, ctx, auth !== undefined), { ...ctx, idempotencyKey: callerKey(ctx.caller, req.idempotencyKey) })),
-      }),
+      createUser: async (req, ctx) => {
+        // A sign-up without a token is nobody yet: its key is its address's, so strangers' keys never meet.
+        const scope = ctx.caller ?? { userId: `-${req.email.trim().toLowerCase()}` };
+        return { user: toProto(await users.create(signUp(req, ctx, auth !== undefined), { ...ctx, idempotencyKey: callerKey(scope, req.idempotencyKey) })) };
+      },
       getUser: async (req, ctx) => ({ user: toProto(await users.get(owned(ctx, req.id, auth))) }),
       updateUser: async (req, ctx) => ({ user: toProto(await users.update(owned(ctx, req.id, auth), req, ctx)) }),
       deleteUser: async (req, ctx) => {

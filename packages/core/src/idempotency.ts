@@ -4,8 +4,8 @@ import { AppError, status } from "./errors.ts";
 import { idempotencyKeys } from "./tables.ts";
 
 /**
- * An Idempotency-Key as stored: the caller's own (their user id, or "-" for a sign-up without a
- * token), so one caller's key can neither replay nor block another's request. Empty: none.
+ * An Idempotency-Key as stored: the caller's own (their user id, or what else names them), so one
+ * caller's key can neither replay nor block another's request. Empty: none.
  */
 export function callerKey(caller: { userId: string } | undefined, key: string): string | undefined {
   return key ? `${caller?.userId ?? "-"}:${key}` : undefined;
