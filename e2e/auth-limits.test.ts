@@ -60,6 +60,24 @@ test("the 6th wrong password within the window is 429 with Retry-After, though t
   expect((await attempt(gateways[1]!, account.email, account.password)).status).toBe(200);
 });
 
+// Before the address's own limit is used up by the next test.
+test("guessing the current password with a stolen access token counts as failed logins of the account: the 6th is 429, the right one not checked", async () => {
+  const account = await signUp(gateways[0]!);
+  const change = (current: string) =>
+    account.fetch(`${gateways[0]}/me/password`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ current_password: current, new_password: "a whole new passphrase" }),
+    });
+  for (let i = 0; i < 5; i++) expect({ i, status: (await change(`guess ${i}`)).status }).toEqual({ i, status: 401 });
+  const blocked = await change(account.password);
+  expect(blocked.status).toBe(429);
+  expect(await errorOf(blocked)).toMatchObject({ code: "RESOURCE_EXHAUSTED" });
+  expect((await attempt(gateways[1]!, account.email, account.password)).status).toBe(429); // one budget with logins
+  await Bun.sleep(1100);
+  expect((await change(account.password)).status).toBe(204);
+});
+
 test("failures are limited per client address too, across accounts", async () => {
   // 12 per address: the earlier tests used 8 (blocked attempts are not failures); 4 more on new emails reach it.
   for (let i = 0; i < 4; i++) expect((await attempt(gateways[i % 2]!, testEmail("spray"), "guess")).status).toBe(401);

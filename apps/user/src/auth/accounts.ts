@@ -55,12 +55,23 @@ export class Accounts {
     return user;
   }
 
-  /** Needs the current password too (a stolen access token alone cannot take the account); ends every session. */
+  /**
+   * Needs the current password too (a stolen access token alone cannot take the account), guessed
+   * under the same limits as a login to the account; ends every session.
+   */
   async changePassword(ctx: CallContext, current: string, next: string): Promise<void> {
     const caller = requireCaller(ctx);
-    const hash = await hashPassword(checkPassword(next, "new_password"));
-    const [row] = await this.db.select({ passwordHash: users.passwordHash }).from(users).where(eq(users.id, caller.userId));
-    if (!(await verifyPassword(current, row?.passwordHash))) throw unauthenticated("the current password is wrong");
+    const newPassword = checkPassword(next, "new_password");
+    const [row] = await this.db.select({ email: users.email, passwordHash: users.passwordHash }).from(users).where(eq(users.id, caller.userId));
+    if (!row) throw unauthenticated("the account of this access token no longer exists");
+    const key = accountKey(row.email);
+    await this.limits.check([key]);
+    if (!(await verifyPassword(current, row.passwordHash))) {
+      await this.limits.fail([key]);
+      throw unauthenticated("the current password is wrong");
+    }
+    await this.limits.succeed(key);
+    const hash = await hashPassword(newPassword);
     await this.db.transaction(async (tx) => {
       await tx.update(users).set({ passwordHash: hash, updatedAt: new Date() }).where(eq(users.id, caller.userId));
       await this.sessions.endAll(tx, caller.userId);

@@ -129,7 +129,8 @@ export const auth = ({ auth }: Clients, clientIpHeader?: string) =>
         response: { 204: t.Void({ description: "Changed; every session has ended: log in again" }), ...errorResponses(400, 401, 500, 503, 504) },
         detail: {
           summary: "Change the password",
-          description: "Needs the current one too. Ends every session of the account (refresh tokens); access tokens lapse within minutes.",
+          description:
+            "Needs the current one too; wrong ones count with the account's failed logins (429 with Retry-After past the limit). Ends every session of the account (refresh tokens); access tokens lapse within minutes.",
         },
       },
     );
