@@ -63,7 +63,10 @@ beforeAll(async () => {
     ...(await Promise.all([
       startApp("order", { NATS_URL: urlOf("order"), ORDER_PORT: String(ports.order), ORDER_DB_CONN: orderDb.url, USER_SERVICE_URL: `127.0.0.1:${ports.user}` }),
       startApp("notification", {
-        NATS_URL: urlOf("notification"),
+        // As a Kubernetes Secret gives them (deploy/k8s): the credentials apart from the URL.
+        NATS_URL: `nats://127.0.0.1:${port}`,
+        NATS_USER: "notification",
+        NATS_PASSWORD: passwords.notification!,
         NOTIFICATION_PORT: String(ports.notification),
         NOTIFICATION_DB_CONN: notificationDb.url,
         NOTIFICATION_MAX_ATTEMPTS: "2", // the last test's dead letter comes soon

@@ -25,6 +25,7 @@ test("a bad value is refused with the variable's name", () => {
   expect(fails(() => int({ N: "1.5" }, "N", 1, { min: 1 }))).toContain("N must be a whole number");
   expect(fails(() => oneOf({ LOG_FORMAT: "xml" }, "LOG_FORMAT", ["json", "pretty"], "json"))).toBe('LOG_FORMAT must be one of json, pretty, got "xml"');
   expect(fails(() => natsConfig({ NATS_URL: "http://localhost:4222" }))).toContain("NATS_URL must use nats:");
+  expect(fails(() => natsConfig({ NATS_USER: "order" }))).toBe("NATS_USER and NATS_PASSWORD are set together or not at all");
   expect(fails(() => hostPort({ USER_SERVICE_URL: "localhost" }, "USER_SERVICE_URL", "x:1"))).toContain("USER_SERVICE_URL must be host:port");
 });
 

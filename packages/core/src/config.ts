@@ -96,11 +96,22 @@ export function loadConfig<T>(service: string, read: (env: Env) => T, env: Env =
 /** Settings every service shares: NATS, the event stream, logs. */
 export function natsConfig(env: Env) {
   const protocols = ["nats:", "tls:", "ws:", "wss:"];
+  // The credentials apart from the URL (as a Secret gives them), in place of any written in it.
+  const user = optional(env, "NATS_USER");
+  const password = optional(env, "NATS_PASSWORD");
+  if ((user === undefined) !== (password === undefined)) throw new ConfigError("NATS_USER and NATS_PASSWORD are set together or not at all");
+  const withCredentials = (server: string) => {
+    if (user === undefined || password === undefined) return server;
+    const u = new URL(server);
+    u.username = encodeURIComponent(user);
+    u.password = encodeURIComponent(password);
+    return u.toString().replace(/\/$/, "");
+  };
   return {
-    /** One server or a comma-separated list (a cluster), each a URL. */
+    /** One server or a comma-separated list (a cluster), each a URL; NATS_USER/NATS_PASSWORD go into them. */
     natsUrl: str(env, "NATS_URL", "nats://127.0.0.1:4222")
       .split(",")
-      .map((server) => url({ NATS_URL: server }, "NATS_URL", undefined, protocols))
+      .map((server) => withCredentials(url({ NATS_URL: server }, "NATS_URL", undefined, protocols)))
       .join(","),
     /** Copies of the event stream in a JetStream cluster: 1 in development, 3 in production. */
     streamReplicas: int(env, "NATS_STREAM_REPLICAS", 1, { min: 1, max: 5 }),
