@@ -8,6 +8,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { hostPort, natsConfig } from "@evented/core";
 import { ROOT } from "@evented/testing";
+import { readConfig as readGatewayConfig } from "../apps/gateway/src/config.ts";
+import { readConfig as readNotificationConfig } from "../apps/notification/src/config.ts";
+import { readConfig as readOrderConfig } from "../apps/order/src/config.ts";
+import { generateSigningJwk } from "../apps/user/src/auth/keys.ts";
+import { readConfig as readUserConfig } from "../apps/user/src/config.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON and YAML, read by the test field by field
 type Json = any;
@@ -82,7 +87,14 @@ describe.skipIf(!kubectl)("deploy/k8s", () => {
         d.metadata.name === "gateway" ? "/health" : c.ports[0].containerPort,
       );
       expect(c.livenessProbe && c.startupProbe).toBeTruthy();
-      for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef) expect(e.valueFrom.secretKeyRef.name).toBe(`evented-${d.metadata.name}-db`);
+      // Secrets by reference only: its database role, its NATS user's password, the auth keys.
+      const natsUser = c.env?.find((e: Json) => e.name === "NATS_USER")?.value;
+      for (const e of c.env ?? []) {
+        const ref = e.valueFrom?.secretKeyRef;
+        if (!ref) continue;
+        expect([`evented-${d.metadata.name}-db`, "evented-nats", "evented-auth"]).toContain(ref.name);
+        if (ref.name === "evented-nats") expect([e.name, ref.key]).toEqual(["NATS_PASSWORD", natsUser]);
+      }
     }
     expect(of("PodDisruptionBudget")).toHaveLength(4);
     expect(of("HorizontalPodAutoscaler").map((h) => h.spec.scaleTargetRef.name)).toEqual(["gateway"]);
@@ -110,7 +122,7 @@ describe.skipIf(!kubectl)("deploy/k8s", () => {
         .find((p) => p.spec.podSelector.matchLabels?.["app.kubernetes.io/name"] === app)!
         .spec.ingress.flatMap((r: Json) => (r.from ?? [{ anyone: true }]).map((f: Json) => f.podSelector?.matchLabels?.["app.kubernetes.io/name"] ?? "anyone"));
     expect(callers("gateway")).toEqual(["anyone"]);
-    expect(callers("user").sort()).toEqual(["gateway", "order"]);
+    expect(callers("user").sort()).toEqual(["gateway", "notification", "order"]);
     expect(callers("order")).toEqual(["gateway"]);
     expect(callers("notification")).toEqual(["gateway"]);
 
@@ -127,6 +139,62 @@ describe.skipIf(!kubectl)("deploy/k8s", () => {
       ["users", "user_svc"],
     ]);
     expect(of("ServiceMonitor")).toHaveLength(1);
+  });
+
+  test("production: every app starts on what its Deployment gives it (its config accepts it, as the image runs it)", async () => {
+    const objects = await render("production");
+    const configMap = objects.find((o) => o.kind === "ConfigMap")!.data!;
+    // What each secret would hold, made here: valid values of the right shape, never real ones.
+    const secrets: Record<string, string> = {
+      "evented-auth/signing-keys": JSON.stringify({ keys: [await generateSigningJwk()] }),
+      "evented-auth/email-key": Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64"),
+    };
+    const secret = (name: string, key: string) => secrets[`${name}/${key}`] ?? `p${key}0${name.length}`;
+    const readers: Record<string, (env: Record<string, string | undefined>) => unknown> = {
+      user: readUserConfig,
+      order: readOrderConfig,
+      notification: readNotificationConfig,
+      gateway: readGatewayConfig,
+    };
+    for (const d of objects.filter((o) => o.kind === "Deployment")) {
+      const [c] = d.spec.template.spec.containers;
+      const dockerfile = readFileSync(join(ROOT, `apps/${d.metadata.name}/Dockerfile`), "utf8");
+      const env: Record<string, string> = { NODE_ENV: /ENV NODE_ENV=production/.test(dockerfile) ? "production" : "", ...configMap };
+      for (const e of c.env ?? []) {
+        const ref = e.valueFrom?.secretKeyRef;
+        // $(NAME) is Kubernetes' reference to a variable defined before it
+        env[e.name] = ref ? secret(ref.name, ref.key) : String(e.value).replace(/\$\((\w+)\)/g, (_: string, n: string) => env[n] ?? "");
+      }
+      expect(env.NODE_ENV).toBe("production");
+      try {
+        readers[d.metadata.name]!(env);
+      } catch (err) {
+        throw new Error(`${d.metadata.name} would not start: ${err}`);
+      }
+    }
+  });
+
+  test("NATS: every service connects as its own user of deploy/nats/nats-server.conf, whose passwords the chart's values give the servers", async () => {
+    const conf = readFileSync(join(ROOT, "deploy/nats/nats-server.conf"), "utf8");
+    const users = [...conf.matchAll(/^\s*user: (\w+)\s*$/gm)].map((m) => m[1]!);
+    const passwords = [...conf.matchAll(/password: \$(NATS_\w+_PASSWORD)/g)].map((m) => m[1]!);
+    expect(users.sort()).toEqual(["notification", "ops", "order", "user"]);
+    for (const overlay of ["development", "production"]) {
+      const values = Bun.YAML.parse(readFileSync(join(ROOT, `deploy/k8s/nats/values-${overlay}.yaml`), "utf8")) as Json;
+      expect(values.config.merge["00$include"]).toBe("auth.conf");
+      expect(readFileSync(join(ROOT, `deploy/k8s/nats/values-${overlay}.yaml`), "utf8")).toContain(
+        "--set-file 'configMap.merge.data.auth\\.conf=deploy/nats/nats-server.conf'",
+      );
+      expect(Object.keys(values.container.env).sort()).toEqual([...passwords].sort());
+      for (const name of passwords) expect(values.container.env[name].valueFrom.secretKeyRef.name).toBe("nats-users");
+
+      const services = (await render(overlay)).filter((o) => o.kind === "Deployment" && o.metadata.name !== "gateway");
+      for (const d of services) {
+        const natsUser = d.spec.template.spec.containers[0].env.find((e: Json) => e.name === "NATS_USER")?.value;
+        expect({ app: d.metadata.name, natsUser }).toEqual({ app: d.metadata.name, natsUser: d.metadata.name });
+        expect(users).toContain(natsUser);
+      }
+    }
   });
 
   test("NATS: the production values make a 3-node JetStream cluster", () => {
