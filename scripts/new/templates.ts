@@ -233,6 +233,10 @@ ${N}_METRICS_PORT=0
 
 # NATS with JetStream (health and, once it has events, its outbox).
 NATS_URL=nats://127.0.0.1:4222
+# Or the credentials apart from the URL (both or neither; they replace any in it), e.g. from a
+# Kubernetes Secret: NATS_USER=${n}, NATS_PASSWORD=... Never logged.
+NATS_USER=
+NATS_PASSWORD=
 NATS_STREAM=EVENTS
 NATS_SUBJECT_PREFIX=events
 NATS_DUPLICATE_WINDOW_MS=120000
@@ -333,6 +337,12 @@ export const insertions = ({ n, N, port }: Names): { file: string; text: string;
     text: `    {\n      # Publishes its own events; consumes none.\n      user: ${n}\n      password: $NATS_${N}_PASSWORD\n      permissions: {\n        publish: { allow: ["$JS.API.INFO", "$JS.API.STREAM.INFO.EVENTS", "$JS.API.STREAM.CREATE.EVENTS", "$JS.API.STREAM.UPDATE.EVENTS", "events.${n}.>"] }\n        subscribe: { allow: ["_INBOX.>"] }\n      }\n    }\n`,
     before: "    {\n      # Operators:",
   },
+  // Kubernetes: the NATS servers get its user's password from the secret nats-users (README, Deployment).
+  ...["development", "production"].map((overlay) => ({
+    file: `deploy/k8s/nats/values-${overlay}.yaml`,
+    text: `    NATS_${N}_PASSWORD: { valueFrom: { secretKeyRef: { name: nats-users, key: ${n} } } }\n`,
+    before: "    NATS_OPS_PASSWORD:",
+  })),
   { file: "docker-compose.yml", text: `      ${N}_DB_PASSWORD: \${${N}_DB_PASSWORD:?}\n`, before: "    volumes:\n      - postgres-data" },
   { file: "docker-compose.yml", text: `      NATS_${N}_PASSWORD: \${NATS_${N}_PASSWORD:?}\n`, before: "    volumes:\n      - nats-data" },
   { file: "deploy/env/gateway.env", text: `${N}_SERVICE_URL=${n}:${port}\n` },
