@@ -1,6 +1,16 @@
-import { type Executor, prepared } from "@evented/core";
+import { alreadyExists, type Executor, pgCode, prepared } from "@evented/core";
 import { desc, eq, lt, sql } from "drizzle-orm";
 import { type User, userColumns, users } from "./schema.ts";
+
+/** A transaction in which an email another account holds (users.email is unique) is ALREADY_EXISTS. */
+export async function transaction<T>(db: Executor, work: (tx: Executor) => Promise<T>): Promise<T> {
+  try {
+    return await db.transaction(work);
+  } catch (err) {
+    if (pgCode(err) === "23505") throw alreadyExists("a user with this email already exists");
+    throw err;
+  }
+}
 
 export const findUser = async (db: Executor, id: string): Promise<User | undefined> =>
   (

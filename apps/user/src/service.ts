@@ -13,7 +13,6 @@ import {
   type Outbox,
   once,
   page,
-  pgCode,
   type Role,
 } from "@evented/core";
 import { checkPassword, hashPassword } from "./auth/passwords.ts";
@@ -133,13 +132,8 @@ export class UserService {
   }
 
   /** A transaction that may write events; names a taken email. */
-  private async write<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
-    try {
-      return await this.db.transaction(work);
-    } catch (err) {
-      if (pgCode(err) === "23505") throw alreadyExists("a user with this email already exists");
-      throw err;
-    }
+  private write<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
+    return repo.transaction(this.db, work);
   }
 }
 

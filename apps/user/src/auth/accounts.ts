@@ -1,7 +1,6 @@
 // Sign-in and what hangs off it: login with limits, refresh, logout, password change, email
 // verification, password reset. Business rules only: the gRPC side is auth/server.ts.
 import {
-  alreadyExists,
   type CallContext,
   checkEmail,
   type EventContext,
@@ -10,7 +9,6 @@ import {
   newEvent,
   notFound,
   type Outbox,
-  pgCode,
   requireCaller,
   unauthenticated,
 } from "@evented/core";
@@ -119,14 +117,8 @@ export class Accounts {
     });
   }
 
-  /** A transaction that may write events (the outbox relay wakes on its commit). */
-  private async write<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
-    try {
-      return await this.db.transaction(work);
-    } catch (err) {
-      // Another account took the address since this one asked for it (users.email is unique).
-      if (pgCode(err) === "23505") throw alreadyExists("a user with this email already exists");
-      throw err;
-    }
+  /** A transaction that may write events (the outbox relay wakes on its commit); names an address another account took meanwhile. */
+  private write<T>(work: (tx: Executor) => Promise<T>): Promise<T> {
+    return repo.transaction(this.db, work);
   }
 }
