@@ -58,28 +58,35 @@ beforeAll(async () => {
   const [userDb, orderDb, notificationDb] = dbs as [(typeof dbs)[0], (typeof dbs)[0], (typeof dbs)[0]];
   userDbUrl = userDb.url;
   notificationDbUrl = notificationDb.url;
-  apps.push(await startApp("user", { NATS_URL: urlOf("user"), USER_PORT: String(ports.user), USER_DB_CONN: userDb.url }));
-  apps.push(
-    ...(await Promise.all([
-      startApp("order", { NATS_URL: urlOf("order"), ORDER_PORT: String(ports.order), ORDER_DB_CONN: orderDb.url, USER_SERVICE_URL: `127.0.0.1:${ports.user}` }),
-      startApp("notification", {
-        // As a Kubernetes Secret gives them (deploy/k8s): the credentials apart from the URL.
-        NATS_URL: `nats://127.0.0.1:${port}`,
-        NATS_USER: "notification",
-        NATS_PASSWORD: passwords.notification!,
-        NOTIFICATION_PORT: String(ports.notification),
-        NOTIFICATION_DB_CONN: notificationDb.url,
-        NOTIFICATION_MAX_ATTEMPTS: "2", // the last test's dead letter comes soon
-        USER_SERVICE_URL: `127.0.0.1:${ports.user}`,
-      }),
-      startApp("gateway", {
-        GATEWAY_PORT: String(ports.gateway),
-        USER_SERVICE_URL: `127.0.0.1:${ports.user}`,
-        ORDER_SERVICE_URL: `127.0.0.1:${ports.order}`,
-        NOTIFICATION_SERVICE_URL: `127.0.0.1:${ports.notification}`,
-      }),
-    ])),
-  );
+  // Each kept as it comes up, and all of them settled before a failure is thrown: one that fails to
+  // start leaves none of its siblings running.
+  const start = async (...args: Parameters<typeof startApp>) => {
+    const app = await startApp(...args);
+    apps.push(app);
+    return app;
+  };
+  await start("user", { NATS_URL: urlOf("user"), USER_PORT: String(ports.user), USER_DB_CONN: userDb.url });
+  const started = await Promise.allSettled([
+    start("order", { NATS_URL: urlOf("order"), ORDER_PORT: String(ports.order), ORDER_DB_CONN: orderDb.url, USER_SERVICE_URL: `127.0.0.1:${ports.user}` }),
+    start("notification", {
+      // As a Kubernetes Secret gives them (deploy/k8s): the credentials apart from the URL.
+      NATS_URL: `nats://127.0.0.1:${port}`,
+      NATS_USER: "notification",
+      NATS_PASSWORD: passwords.notification!,
+      NOTIFICATION_PORT: String(ports.notification),
+      NOTIFICATION_DB_CONN: notificationDb.url,
+      NOTIFICATION_MAX_ATTEMPTS: "2", // the last test's dead letter comes soon
+      USER_SERVICE_URL: `127.0.0.1:${ports.user}`,
+    }),
+    start("gateway", {
+      GATEWAY_PORT: String(ports.gateway),
+      USER_SERVICE_URL: `127.0.0.1:${ports.user}`,
+      ORDER_SERVICE_URL: `127.0.0.1:${ports.order}`,
+      NOTIFICATION_SERVICE_URL: `127.0.0.1:${ports.notification}`,
+    }),
+  ]);
+  const failed = started.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
   gateway = `http://127.0.0.1:${ports.gateway}`;
 }, 90_000);
 
