@@ -58,4 +58,13 @@ describe("CORS", () => {
     const get = await app.handle(new Request("http://localhost/health", { headers: { origin: "https://shop.example.com" } }));
     expect(get.headers.get("access-control-allow-origin")).toBe("https://shop.example.com");
   });
+
+  test("an allowed origin may use every method the API has, and resume the event stream with Last-Event-ID", async () => {
+    const { app } = testGateway({ corsOrigins: ["https://shop.example.com"] });
+    const res = await app.handle(preflight("https://shop.example.com"));
+    const methods = new Set(app.routes.map((r) => r.method).filter((m) => !["OPTIONS", "HEAD", "ALL"].includes(m)));
+    const allowed = res.headers.get("access-control-allow-methods")?.split(/,\s*/) ?? [];
+    expect([...methods].filter((m) => !allowed.includes(m))).toEqual([]);
+    expect(res.headers.get("access-control-allow-headers")?.split(/,\s*/)).toContain("last-event-id");
+  });
 });

@@ -48,8 +48,9 @@ export function corsFor(origins: string[]) {
   return new Elysia({ name: "cors" }).use(
     cors({
       origin: (request) => allowed.has(request.headers.get("origin") ?? ""),
-      methods: ["GET", "POST", "PATCH", "DELETE"],
-      allowedHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id", "traceparent"],
+      methods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+      // last-event-id: a page resuming /me/notifications/stream where it left off
+      allowedHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id", "traceparent", "last-event-id"],
       exposeHeaders: ["x-request-id", "retry-after"],
       credentials: false,
       maxAge: 600,

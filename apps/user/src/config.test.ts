@@ -12,6 +12,7 @@ test.each([
   [{ USER_DB_CONN: "mysql://root:hunter2@db/users" }, "USER_DB_CONN must use postgres: or postgresql:"],
   [{ USER_METRICS_PORT: "-1" }, "USER_METRICS_PORT must be a whole number"],
   [{ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }, "OTEL_EXPORTER_OTLP_ENDPOINT must"],
+  [{ STARTUP_WAIT_MS: "two minutes" }, 'STARTUP_WAIT_MS must be a whole number from 0 to 9007199254740991, got "two minutes"'],
   // Production takes its keys from configuration, never from a generated development key.
   [{ NODE_ENV: "production" }, "AUTH_SIGNING_KEYS is required in production"],
   [{ AUTH_SIGNING_KEYS: '{"keys":[{"kty":"OKP","crv":"Ed25519","x":"abc"}]}' }, "AUTH_SIGNING_KEYS: key 0 must be a private Ed25519 JWK"],

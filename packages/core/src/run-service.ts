@@ -12,6 +12,7 @@ import { opsServer } from "./ops-server.ts";
 import { Outbox } from "./outbox.ts";
 import { startServiceOps } from "./service-ops.ts";
 import { onShutdown } from "./shutdown.ts";
+import { startupWaitMs } from "./startup-wait.ts";
 import { grpcTransport } from "./transport.ts";
 
 type Env = Record<string, string | undefined>;
@@ -81,6 +82,7 @@ export async function runService<C extends ServiceConfig, S extends Record<strin
   const { name } = spec;
   const config = loadConfig(name, spec.readConfig);
   loadConfig(name, grpcTransport); // GRPC_BIND_HOST and TLS: a bad value stops the service here, with 78
+  loadConfig(name, startupWaitMs); // and STARTUP_WAIT_MS
   const log = createLogger(name, config.log);
   // What is running so far: a signal during start-up (a rolling update, Ctrl-C while a database is
   // still being made) stops what has started, in the same order, and exits 0.

@@ -1,3 +1,4 @@
+import { int } from "./config.ts";
 import type { Logger } from "./logger.ts";
 
 /**
@@ -5,9 +6,7 @@ import type { Logger } from "./logger.ts";
  * 120 s. Past it the process exits, and an orchestrator restarts it.
  */
 export function startupWaitMs(env: Record<string, string | undefined> = process.env): number {
-  const raw = env.STARTUP_WAIT_MS?.trim();
-  const n = raw ? Number(raw) : Number.NaN;
-  return Number.isInteger(n) && n >= 0 ? n : 120_000;
+  return int(env, "STARTUP_WAIT_MS", 120_000);
 }
 
 export interface StartupWaitOptions {
