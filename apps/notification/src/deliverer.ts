@@ -85,7 +85,9 @@ export class Deliverer {
         // One write for the whole batch once every attempt has ended. If it fails (or the process
         // dies first), the leases run out and the messages go again with the same delivery ids,
         // which receivers use to drop duplicates.
-        const outcomes = await Promise.all(due.map(async (d) => ({ id: d.id, notification: d.notification, outcome: await this.attempt(d) })));
+        const outcomes = await Promise.all(
+          due.map(async (d) => ({ id: d.id, attempts: d.attempts, notification: d.notification, outcome: await this.attempt(d) })),
+        );
         await finishDeliveries(this.db, outcomes);
         // A short batch took all that was due: what comes due later wakes another pass.
         if (due.length < this.o.batchSize) break;

@@ -9,7 +9,7 @@ import type { Channel } from "./channels.ts";
 import { readConfig } from "./config.ts";
 import { createChannels } from "./create-channels.ts";
 import { Deliverer, type DelivererOptions } from "./deliverer.ts";
-import { claimDue, eraseDepartedRecipients, insertNotification, markRecipientDeleted, saveRecipient } from "./repository.ts";
+import { claimDue, eraseDepartedRecipients, finishDeliveries, insertNotification, markRecipientDeleted, type Outcome, saveRecipient } from "./repository.ts";
 import * as schema from "./schema.ts";
 import { type ChannelName, type Delivery, deliveries, notifications } from "./schema.ts";
 
@@ -260,6 +260,20 @@ test("a worker that dies mid-send: the lease runs out and another attempt delive
   const [d] = await settled(id);
   expect(d).toMatchObject({ status: "sent", attempts: 2 });
   expect(push.received).toHaveLength(1);
+});
+
+test("an attempt that outlived its lease leaves the outcome of the attempt that took over as it is", async () => {
+  const id = await notify(await addUser(), "order_confirmation", ["push"]);
+  const mine = (claimed: Awaited<ReturnType<typeof claimDue>>) => claimed.find((d) => d.notificationId === id)!;
+  // A worker claims it, then stalls past its lease (0 here); another claims it and sends it.
+  const stalled = mine(await claimDue(db, 50, 0));
+  const current = mine(await claimDue(db, 50, 60_000));
+  expect([stalled.attempts, current.attempts]).toEqual([1, 2]);
+  await finishDeliveries(db, [{ id: current.id, attempts: current.attempts, notification: current.notification, outcome: { status: "sent", address: "x" } }]);
+  // The stalled one's send failed; its outcome comes last and must change nothing.
+  const late: Outcome = { status: "pending", error: "provider_failed", retryInMs: 10 };
+  await finishDeliveries(db, [{ id: stalled.id, attempts: stalled.attempts, notification: stalled.notification, outcome: late }]);
+  expect(await deliveriesOf(id)).toMatchObject([{ status: "sent", attempts: 2, lastError: "" }]);
 });
 
 test("a delivery whose last attempt never finished is failed, not sent again and again", async () => {

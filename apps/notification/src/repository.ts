@@ -277,7 +277,8 @@ export type Outcome =
  */
 export async function finishDeliveries(
   db: Executor,
-  done: { id: number; notification: Pick<Notification, "id" | "userId" | "sealedToken">; outcome: Outcome }[],
+  /** `attempts` as claimed: an outcome is written only while the claim is still this one's (see updateDeliveries). */
+  done: { id: number; attempts: number; notification: Pick<Notification, "id" | "userId" | "sealedToken">; outcome: Outcome }[],
 ): Promise<void> {
   if (done.length === 0) return;
   // One feed entry per notification with a delivery that ended (email and push may end together).
@@ -299,9 +300,13 @@ export async function finishDeliveries(
   });
 }
 
-/** One statement whose text is the same for any number of outcomes: the values go as arrays. */
-function updateDeliveries(db: Executor, done: { id: number; outcome: Outcome }[]) {
-  const column = <T>(pick: (d: { id: number; outcome: Outcome }) => T) => done.map(pick);
+/**
+ * One statement whose text is the same for any number of outcomes: the values go as arrays. A
+ * row another replica claimed since (this attempt outlived its lease: its attempts moved on) or
+ * ended is left as it is: the later attempt's outcome is the one that stands.
+ */
+function updateDeliveries(db: Executor, done: { id: number; attempts: number; outcome: Outcome }[]) {
+  const column = <T>(pick: (d: { id: number; attempts: number; outcome: Outcome }) => T) => done.map(pick);
   return preparedSql(
     db,
     "finish_deliveries",
@@ -314,11 +319,12 @@ function updateDeliveries(db: Executor, done: { id: number; outcome: Outcome }[]
       next_attempt_at = case when v.retry_ms is null then ${deliveries.nextAttemptAt} else now() + v.retry_ms * interval '1 millisecond' end
     from unnest(
       ${sql.placeholder("ids")}::bigint[], ${sql.placeholder("statuses")}::text[], ${sql.placeholder("addresses")}::text[],
-      ${sql.placeholder("errors")}::text[], ${sql.placeholder("retries")}::int[]
-    ) as v (id, status, address, error, retry_ms)
-    where ${deliveries.id} = v.id`,
+      ${sql.placeholder("errors")}::text[], ${sql.placeholder("retries")}::int[], ${sql.placeholder("attempts")}::int[]
+    ) as v (id, status, address, error, retry_ms, attempts)
+    where ${deliveries.id} = v.id and ${deliveries.attempts} = v.attempts and ${deliveries.status} = 'pending'`,
   ).execute({
     ids: column((d) => d.id),
+    attempts: column((d) => d.attempts),
     statuses: column(({ outcome: o }) => o.status),
     addresses: column(({ outcome: o }) => (o.status === "sent" ? o.address : null)),
     errors: column(({ outcome: o }) => (o.status === "sent" ? "" : o.error)),
