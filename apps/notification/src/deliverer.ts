@@ -89,8 +89,10 @@ export class Deliverer {
           due.map(async (d) => ({ id: d.id, attempts: d.attempts, notification: d.notification, outcome: await this.attempt(d) })),
         );
         await finishDeliveries(this.db, outcomes);
-        // A short batch took all that was due: what comes due later wakes another pass.
-        if (due.length < this.o.batchSize) break;
+        // A short batch took all that was due: what comes due later wakes another pass. Stopping,
+        // the batch in hand is finished and recorded, and no other is claimed (the process may be
+        // killed at its shutdown deadline, and a claimed batch cut short would be sent again).
+        if (due.length < this.o.batchSize || this.passes.stopping) break;
       }
       await this.eraseDeparted();
     } catch (err) {

@@ -276,6 +276,22 @@ test("an attempt that outlived its lease leaves the outcome of the attempt that 
   expect(await deliveriesOf(id)).toMatchObject([{ status: "sent", attempts: 2, lastError: "" }]);
 });
 
+test("stopping with a backlog: the batch in hand is sent and recorded, no further batch is claimed", async () => {
+  const push = startWebhookReceiver();
+  cleanup.push(push.stop);
+  const user = await addUser();
+  const ids = await Promise.all(Array.from({ length: 6 }, () => notify(user, "order_confirmation", ["push"])));
+  const deliverer = startDeliverer(channelsFor({ PUSH_WEBHOOK_URL: push.url }), { ...fast, batchSize: 2 });
+  await deliverer.stop();
+  const rows = (await Promise.all(ids.map(deliveriesOf))).flat();
+  // One batch of 2 at most (an older delivery still due may have taken a place in it).
+  const attempted = rows.filter((d) => d.attempts > 0);
+  expect(attempted.length).toBeLessThanOrEqual(2);
+  expect(attempted.every((d) => d.status === "sent")).toBe(true);
+  expect(rows.filter((d) => d.attempts === 0).length).toBeGreaterThanOrEqual(4);
+  expect(push.received).toHaveLength(attempted.length);
+});
+
 test("a delivery whose last attempt never finished is failed, not sent again and again", async () => {
   const push = startWebhookReceiver();
   cleanup.push(push.stop);

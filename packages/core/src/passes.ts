@@ -39,6 +39,11 @@ export class Passes {
       });
   }
 
+  /** stop() was called: a pass that loops over batches ends after the one it is on. */
+  get stopping(): boolean {
+    return this.stopped;
+  }
+
   /** No more passes; resolves when the one in flight has ended. */
   async stop(): Promise<void> {
     this.stopped = true;
