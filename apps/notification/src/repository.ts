@@ -14,16 +14,33 @@ export const findRecipient = async (db: Executor, userId: string): Promise<Recip
     ).execute({ userId })
   )[0];
 
-export async function saveRecipient(tx: Executor, r: Pick<Recipient, "userId" | "name" | "email" | "phone">, deleted = false): Promise<void> {
-  const values = { ...r, updatedAt: new Date(), ...(deleted && { deletedAt: new Date() }) };
-  await tx.insert(recipients).values(values).onConflictDoUpdate({ target: recipients.userId, set: values });
+/**
+ * Writes the copy of a user's contact details that event `eventId` carries, unless the copy already
+ * holds a newer event's (see recipients.eventId). Returns whether it wrote them.
+ */
+export async function saveRecipient(
+  tx: Executor,
+  r: Pick<Recipient, "userId" | "name" | "email" | "phone">,
+  eventId: string,
+  deleted = false,
+): Promise<boolean> {
+  const values = { ...r, eventId, updatedAt: new Date(), ...(deleted && { deletedAt: new Date() }) };
+  const written = await tx
+    .insert(recipients)
+    .values(values)
+    .onConflictDoUpdate({ target: recipients.userId, set: values, setWhere: sql`${recipients.eventId} is null or ${recipients.eventId} < excluded.event_id` })
+    .returning({ userId: recipients.userId });
+  return written.length > 0;
 }
 
-/** The user is gone: their copy is kept, marked, until the goodbye is out. Returns it, if there is one. */
-export async function markRecipientDeleted(tx: Executor, userId: string): Promise<Pick<Recipient, "name" | "phone"> | undefined> {
+/**
+ * The user is gone: their copy is kept, marked, until the goodbye is out (whatever the order its
+ * events came in: nothing comes after a deletion). Returns it, if there is one.
+ */
+export async function markRecipientDeleted(tx: Executor, userId: string, eventId: string): Promise<Pick<Recipient, "name" | "phone"> | undefined> {
   const [row] = await tx
     .update(recipients)
-    .set({ deletedAt: new Date(), updatedAt: new Date() })
+    .set({ deletedAt: new Date(), updatedAt: new Date(), eventId: sql`greatest(${recipients.eventId}, ${eventId}::uuid)` })
     .where(eq(recipients.userId, userId))
     .returning({ name: recipients.name, phone: recipients.phone });
   return row;

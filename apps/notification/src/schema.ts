@@ -12,6 +12,12 @@ export const recipients = pgTable("recipients", {
   phone: text("phone").notNull().default(""),
   deletedAt: timestamp("deleted_at", { withTimezone: true }),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  /**
+   * The newest user event applied to this copy. An event id is a UUIDv7, written after the user
+   * service locked the user's row, so one user's events sort in the order they happened; a retry
+   * that JetStream hands over after a newer event (consumer.ts) is older than this and changes nothing.
+   */
+  eventId: uuid("event_id"),
 });
 
 export const notifications = pgTable(

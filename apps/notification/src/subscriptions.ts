@@ -39,18 +39,17 @@ export function subscriptions(deliverer: Deliverer): Subscription[] {
 
 /**
  * UserCreated and UserUpdated carry the contact details: keep this service's copy current, and
- * return them. UserDeleted marks the copy as gone (kept for the goodbye, then erased: see
+ * return them; an event older than the copy (a retry that came after a newer one) leaves it, and
+ * returns nothing. UserDeleted marks the copy as gone (kept for the goodbye, then erased: see
  * eraseDepartedRecipients); an older UserDeleted that still carries details fills them in.
  */
-async function keepContactDetails(tx: Executor, { payload: p }: EventOf): Promise<Pick<Recipient, "name" | "phone"> | undefined> {
+async function keepContactDetails(tx: Executor, { id, payload: p }: EventOf): Promise<Pick<Recipient, "name" | "phone"> | undefined> {
   if (p.$case === "userDeleted") {
     const { userId, name, email, phone } = p.value;
-    if (!email) return markRecipientDeleted(tx, userId);
-    await saveRecipient(tx, { userId, name, email, phone }, true);
-    return { name, phone };
+    if (!email) return markRecipientDeleted(tx, userId, id);
+    return (await saveRecipient(tx, { userId, name, email, phone }, id, true)) ? { name, phone } : markRecipientDeleted(tx, userId, id);
   }
   if (p.$case !== "userCreated" && p.$case !== "userUpdated") return undefined;
   const { userId, name, email, phone } = p.value;
-  await saveRecipient(tx, { userId, name, email, phone });
-  return { name, phone };
+  return (await saveRecipient(tx, { userId, name, email, phone }, id)) ? { name, phone } : undefined;
 }

@@ -1,14 +1,25 @@
 // The worker end to end, in-process: events published to a fresh JetStream stream are consumed,
 // recorded in a fresh database and delivered to a real SMTP server and real HTTP receivers.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { Bus, createLogger, encodeEvent, newEvent, openDatabase, type Payload, type RunningConsumers, startConsumers, subjectFor } from "@evented/core";
+import {
+  Bus,
+  createLogger,
+  type Envelope,
+  encodeEvent,
+  newEvent,
+  openDatabase,
+  type Payload,
+  type RunningConsumers,
+  startConsumers,
+  subjectFor,
+} from "@evented/core";
 import { orderV1 } from "@evented/proto";
 import { createDatabase, NATS_URL, uniqueStream, waitFor } from "@evented/testing";
 import { startSmtpReceiver, startWebhookReceiver } from "../test/receivers.ts";
 import { readConfig } from "./config.ts";
 import { createChannels } from "./create-channels.ts";
 import { Deliverer } from "./deliverer.ts";
-import { listNotifications } from "./repository.ts";
+import { findRecipient, listNotifications } from "./repository.ts";
 import * as schema from "./schema.ts";
 import { subscriptions } from "./subscriptions.ts";
 
@@ -62,7 +73,10 @@ afterAll(async () => {
 });
 
 async function publish(aggregateId: string, payload: Payload): Promise<void> {
-  const event = newEvent("test", aggregateId, payload);
+  await publishEvent(newEvent("test", aggregateId, payload));
+}
+
+async function publishEvent(event: Envelope): Promise<void> {
   await bus.publish(subjectFor(stream.prefix, event), encodeEvent(event), event.id, {});
 }
 
@@ -116,8 +130,11 @@ test("every event becomes its notification for its user, delivered on its channe
 test("a deleted user gets the goodbye and nothing after it", async () => {
   const user = await createUser("Bob", "+15550122");
   const { userId, email } = user;
+  // Written before the deletion, handed over after it (a retry): it must not bring details back.
+  const late = newEvent("test", userId, { $case: "userUpdated", value: { ...user, email: `late.${email}`, changedFields: ["email"] } });
   await publish(userId, { $case: "userDeleted", value: user });
   await waitFor("the goodbye email", () => mailsTo(email).includes("Your account was deleted"));
+  await publishEvent(late);
   const order = Bun.randomUUIDv7();
   await publish(order, { $case: "orderCancelled", value: { orderId: order, userId, previousStatus: S.ORDER_STATUS_PENDING, reason: "user account deleted" } });
 
@@ -129,6 +146,34 @@ test("a deleted user gets the goodbye and nothing after it", async () => {
     ["email", "suppressed"],
     ["sms", "suppressed"],
   ]);
+  const lateUpdate = await waitFor("the late update to be recorded and settled", async () => {
+    const n = (await listNotifications(db, userId, 50)).find((n) => n.eventId === late.id);
+    return n?.deliveries.every((d) => d.status !== "pending") && n;
+  });
+  expect(lateUpdate.deliveries.map((d) => d.status)).toEqual(["suppressed"]);
+  expect((await findRecipient(db, userId))?.email).not.toBe(`late.${email}`);
   expect(mailsTo(email)).toEqual(["Welcome aboard", "Your account was deleted"]);
+  expect(mailsTo(`late.${email}`)).toEqual([]);
   expect(requestsFor(sms, userId)).toEqual([]);
+});
+
+test("a change that comes after a newer one (its retry) does not bring the older details back", async () => {
+  const user = await createUser("Cleo", "+15550133");
+  const { userId } = user;
+  const [older, newer] = ["cleo.older", "cleo.newer"].map((local) =>
+    newEvent("test", userId, { $case: "userUpdated", value: { ...user, email: `${local}.${userId.slice(-8)}@example.com`, changedFields: ["email"] } }),
+  );
+  // The order JetStream hands them over in when the older one's handler failed and was retried.
+  await publishEvent(newer!);
+  await waitFor("the newer address to be kept", async () => (await findRecipient(db, userId))?.email === `cleo.newer.${userId.slice(-8)}@example.com`);
+  await publishEvent(older!);
+
+  const updates = await waitFor("both updates notified and sent", async () => {
+    const ns = (await listNotifications(db, userId, 50)).filter((n) => n.kind === "profile_updated");
+    return ns.length === 2 && ns.every((n) => n.deliveries.every((d) => d.status === "sent")) && ns;
+  });
+  expect(updates.map((n) => n.eventId).sort()).toEqual([older!.id, newer!.id].sort());
+  expect(await findRecipient(db, userId)).toMatchObject({ email: `cleo.newer.${userId.slice(-8)}@example.com`, eventId: newer!.id });
+  expect(mailsTo(`cleo.older.${userId.slice(-8)}@example.com`)).toEqual([]);
+  expect(mailsTo(`cleo.newer.${userId.slice(-8)}@example.com`)).toEqual(["Your profile was updated", "Your profile was updated"]);
 });
