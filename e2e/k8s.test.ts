@@ -8,14 +8,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { hostPort, natsConfig } from "@evented/core";
 import { ROOT } from "@evented/testing";
-import { readConfig as readGatewayConfig } from "../apps/gateway/src/config.ts";
-import { readConfig as readNotificationConfig } from "../apps/notification/src/config.ts";
-import { readConfig as readOrderConfig } from "../apps/order/src/config.ts";
 import { generateSigningJwk } from "../apps/user/src/auth/keys.ts";
-import { readConfig as readUserConfig } from "../apps/user/src/config.ts";
+import { APPS, appNames, dbConnVar, serviceUrlVar, withDatabase } from "../system.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON and YAML, read by the test field by field
 type Json = any;
+
+// Every app system.ts describes, a service made by `bun run new service` too (scripts/new.test.ts runs this file on one).
+const services = APPS.filter((a) => a.kind !== "gateway");
 
 type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: Json; data?: Record<string, string> };
 
@@ -76,7 +76,7 @@ describe.skipIf(!kubectl)("deploy/k8s", () => {
     const objects = await render("production");
     const of = (kind: string) => objects.filter((o) => o.kind === kind);
     const deployments = of("Deployment");
-    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(["gateway", "notification", "order", "user"]);
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(appNames().sort());
     for (const d of deployments) {
       expect(d.spec.replicas).toBeGreaterThanOrEqual(2);
       expect(d.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
@@ -96,7 +96,9 @@ describe.skipIf(!kubectl)("deploy/k8s", () => {
         if (ref.name === "evented-nats") expect([e.name, ref.key]).toEqual(["NATS_PASSWORD", natsUser]);
       }
     }
-    expect(of("PodDisruptionBudget")).toHaveLength(4);
+    expect(of("PodDisruptionBudget")).toHaveLength(APPS.length);
+    // each image pinned to the registry, under its app's name
+    for (const d of deployments) expect(d.spec.template.spec.containers[0].image).toStartWith(`registry.example.com/evented/${d.metadata.name}:`);
     expect(of("HorizontalPodAutoscaler").map((h) => h.spec.scaleTargetRef.name)).toEqual(["gateway"]);
 
     // the apps accept the configuration as given, and the stream has 3 copies
@@ -104,7 +106,7 @@ describe.skipIf(!kubectl)("deploy/k8s", () => {
     const nats = natsConfig(config);
     expect(nats.streamReplicas).toBe(3);
     expect(nats.natsUrl.split(",")).toHaveLength(3);
-    for (const name of ["USER_SERVICE_URL", "ORDER_SERVICE_URL", "NOTIFICATION_SERVICE_URL"]) expect(hostPort(config, name, "x:1")).toBe(config[name]!);
+    for (const { name } of services) expect(hostPort(config, serviceUrlVar(name), "x:1")).toBe(config[serviceUrlVar(name)]!);
 
     // KEDA scales the worker on the lag of the consumer the worker really uses
     const [scaled] = of("ScaledObject");
@@ -122,9 +124,14 @@ describe.skipIf(!kubectl)("deploy/k8s", () => {
         .find((p) => p.spec.podSelector.matchLabels?.["app.kubernetes.io/name"] === app)!
         .spec.ingress.flatMap((r: Json) => (r.from ?? [{ anyone: true }]).map((f: Json) => f.podSelector?.matchLabels?.["app.kubernetes.io/name"] ?? "anyone"));
     expect(callers("gateway")).toEqual(["anyone"]);
-    expect(callers("user").sort()).toEqual(["gateway", "notification", "order"]);
-    expect(callers("order")).toEqual(["gateway"]);
-    expect(callers("notification")).toEqual(["gateway"]);
+    // each service from the apps whose dependsOn names it (system.ts), nothing else
+    for (const { name } of services)
+      expect({ name, callers: callers(name).sort() }).toEqual({
+        name,
+        callers: APPS.filter((a) => (a.dependsOn.services as readonly string[]).includes(name))
+          .map((a) => a.name)
+          .sort(),
+      });
 
     // one database and role per service, 3 PostgreSQL instances
     const [cluster] = of("Cluster");
@@ -133,11 +140,18 @@ describe.skipIf(!kubectl)("deploy/k8s", () => {
       of("Database")
         .map((d) => [d.spec.name, d.spec.owner])
         .sort(),
-    ).toEqual([
-      ["notifications", "notification_svc"],
-      ["orders", "order_svc"],
-      ["users", "user_svc"],
-    ]);
+    ).toEqual(
+      withDatabase()
+        .map((a) => [a.database!.name, `${a.name}_svc`])
+        .sort(),
+    );
+    // each service's role, its password from the secret its Deployment reads, on its own database
+    const roles = cluster!.spec.managed.roles.map((r: Json) => [r.name, r.passwordSecret.name]);
+    for (const a of withDatabase()) {
+      expect(roles).toContainEqual([`${a.name}_svc`, `evented-${a.name}-db`]);
+      const env = deployments.find((d) => d.metadata.name === a.name)!.spec.template.spec.containers[0].env;
+      expect(env.find((e: Json) => e.name === dbConnVar(a.name)).value).toEndWith(`@evented-pg-rw:5432/${a.database!.name}`);
+    }
     expect(of("ServiceMonitor")).toHaveLength(1);
   });
 
@@ -150,12 +164,6 @@ describe.skipIf(!kubectl)("deploy/k8s", () => {
       "evented-auth/email-key": Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64"),
     };
     const secret = (name: string, key: string) => secrets[`${name}/${key}`] ?? `p${key}0${name.length}`;
-    const readers: Record<string, (env: Record<string, string | undefined>) => unknown> = {
-      user: readUserConfig,
-      order: readOrderConfig,
-      notification: readNotificationConfig,
-      gateway: readGatewayConfig,
-    };
     for (const d of objects.filter((o) => o.kind === "Deployment")) {
       const [c] = d.spec.template.spec.containers;
       const dockerfile = readFileSync(join(ROOT, `apps/${d.metadata.name}/Dockerfile`), "utf8");
@@ -166,8 +174,9 @@ describe.skipIf(!kubectl)("deploy/k8s", () => {
         env[e.name] = ref ? secret(ref.name, ref.key) : String(e.value).replace(/\$\((\w+)\)/g, (_: string, n: string) => env[n] ?? "");
       }
       expect(env.NODE_ENV).toBe("production");
+      const { readConfig } = (await import(join(ROOT, `apps/${d.metadata.name}/src/config.ts`))) as { readConfig: (env: Record<string, string>) => unknown };
       try {
-        readers[d.metadata.name]!(env);
+        readConfig(env);
       } catch (err) {
         throw new Error(`${d.metadata.name} would not start: ${err}`);
       }
@@ -178,7 +187,7 @@ describe.skipIf(!kubectl)("deploy/k8s", () => {
     const conf = readFileSync(join(ROOT, "deploy/nats/nats-server.conf"), "utf8");
     const users = [...conf.matchAll(/^\s*user: (\w+)\s*$/gm)].map((m) => m[1]!);
     const passwords = [...conf.matchAll(/password: \$(NATS_\w+_PASSWORD)/g)].map((m) => m[1]!);
-    for (const user of ["user", "order", "notification", "ops"]) expect(users).toContain(user);
+    for (const user of [...services.map((s) => s.name), "ops"]) expect(users).toContain(user);
     for (const overlay of ["development", "production"]) {
       const values = Bun.YAML.parse(readFileSync(join(ROOT, `deploy/k8s/nats/values-${overlay}.yaml`), "utf8")) as Json;
       expect(values.config.merge["00$include"]).toBe("auth.conf");

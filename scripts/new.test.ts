@@ -1,6 +1,7 @@
 // `bun run new service` in a copy of this checkout (its files as git sees them, installed from
 // bun's cache): the generated service typechecks, passes the checks and its own test, starts on
-// port 0 and answers SERVING on grpc.health.v1, the gateway's /ready would check it, and
+// port 0 and answers SERVING on grpc.health.v1, the gateway's /ready would check it, its
+// Kubernetes manifests pass e2e/k8s.test.ts, and
 // `bun run new remove-service` leaves the copy exactly as it was.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -56,6 +57,10 @@ test(`new service ${n}: a service that typechecks, migrates, passes its test and
     `import { readConfig } from "./apps/gateway/src/config.ts"; console.log(JSON.stringify(readConfig({ ${N}_SERVICE_URL: "h:1" }).serviceUrls))`,
   ]);
   expect(JSON.parse(urls)).toMatchObject({ user: "127.0.0.1:50051", [n]: "h:1" });
+
+  // Kubernetes runs it too: its Deployment, role, database, policies and images (e2e/k8s.test.ts
+  // reads the apps from system.ts, so it checks the new one as it checks the others).
+  expect(await run(["bun", "test", "e2e/k8s.test.ts"])).toMatch(/\b7 pass\b[\s\S]*\b0 fail\b/);
 
   // It starts on a free port (the copy's own harness reads which) and reports SERVING.
   const db = await createDatabase(`new_${n}`);

@@ -1,6 +1,7 @@
 // `bun run new service <name>`: a working gRPC service (scripts/new/templates.ts): its proto and
 // generated code, apps/<name>/ run by runService with a test against the real PostgreSQL, its
-// Drizzle schema and first migration, .env.example, Dockerfile, compose entry and deploy env, and
+// Drizzle schema and first migration, .env.example, Dockerfile, compose entry and deploy env, its
+// Kubernetes manifests (deploy/k8s: Deployment, role and database, policies, replicas, images), and
 // its entry in system.ts (so the launcher, the harness, the checks and the gateway's /ready know it).
 // `bun run new remove-service <name>` takes all of that out again.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -66,13 +67,13 @@ export function add(n: string) {
 export function remove(n: string) {
   if (!APPS.some((a) => a.name === n) || !existsSync(`apps/${n}`)) fail(`no service "${n}" made by \`bun run new service\``);
   const names = namesOf(n);
-  for (const dir of [`apps/${n}`, `proto/${n}`, `drizzle/${n}`, `packages/proto/src/gen/${n}`, `deploy/env/${n}.env`]) {
+  for (const dir of [`apps/${n}`, `proto/${n}`, `drizzle/${n}`, `packages/proto/src/gen/${n}`, `deploy/env/${n}.env`, `deploy/k8s/base/${n}.yaml`]) {
     rmSync(dir, { recursive: true, force: true });
     console.log(`removed ${dir}`);
   }
   for (const { file, text } of insertions(names)) edit(file, (s) => s.replace(text, ""));
   edit("system.ts", (s) => s.replace(removeEntry(s, n), ""));
-  console.log("updated system.ts, the proto index, docker-compose.yml, deploy/ and the gateway's .env.example");
+  console.log("updated system.ts, the proto index, docker-compose.yml, deploy/ (compose and Kubernetes) and the gateway's .env.example");
   sh(["bun", "install"]);
 }
 

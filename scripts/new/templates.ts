@@ -314,6 +314,90 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \\
 CMD ["bun", "apps/${n}/dist/main.js"]
 `,
 
+  // Kubernetes (deploy/k8s, README: Deployment): as the order service's base/order.yaml.
+  [`deploy/k8s/base/${n}.yaml`]: `# The ${n} service: gRPC on ${port}, Prometheus /metrics on 9464. Headless Service: DNS gives every
+# ready pod's address, and the callers' gRPC clients balance per call over them.
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${n}
+  labels: { app.kubernetes.io/name: ${n}, app.kubernetes.io/component: service }
+spec:
+  replicas: 2
+  revisionHistoryLimit: 5
+  # One new pod first (it applies migrations under an advisory lock before it is ready), none down.
+  strategy: { type: RollingUpdate, rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }
+  selector:
+    matchLabels: { app.kubernetes.io/name: ${n} }
+  template:
+    metadata:
+      labels: { app.kubernetes.io/name: ${n}, app.kubernetes.io/component: service }
+    spec:
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: RuntimeDefault } }
+      terminationGracePeriodSeconds: 30
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: kubernetes.io/hostname
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector: { matchLabels: { app.kubernetes.io/name: ${n} } }
+      containers:
+        - name: ${n}
+          image: evented-${n}
+          ports:
+            - { name: grpc, containerPort: ${port} }
+            - { name: metrics, containerPort: 9464 }
+          envFrom:
+            - configMapRef: { name: evented }
+          env:
+            - { name: ${N}_PORT, value: "${port}" }
+            - { name: ${N}_METRICS_PORT, value: "9464" }
+            # The role and password CloudNativePG manages (secret evented-${n}-db, never committed: README, Deployment).
+            - name: DB_USER
+              valueFrom: { secretKeyRef: { name: evented-${n}-db, key: username } }
+            - name: DB_PASSWORD
+              valueFrom: { secretKeyRef: { name: evented-${n}-db, key: password } }
+            - { name: ${N}_DB_CONN, value: "postgres://$(DB_USER):$(DB_PASSWORD)@evented-pg-rw:5432/${n}" }
+            # Its NATS user (deploy/nats/nats-server.conf); the password from secret evented-nats (README, Deployment).
+            - { name: NATS_USER, value: ${n} }
+            - name: NATS_PASSWORD
+              valueFrom: { secretKeyRef: { name: evented-nats, key: ${n} } }
+          # Start-up waits for PostgreSQL and JetStream (bounded, 120 s each) and applies migrations.
+          startupProbe: { grpc: { port: ${port} }, periodSeconds: 2, failureThreshold: 150 }
+          # SERVING only while its database and NATS answer: out of the balancing, not restarted.
+          readinessProbe: { grpc: { port: ${port} }, periodSeconds: 5, failureThreshold: 2 }
+          livenessProbe: { tcpSocket: { port: ${port} }, periodSeconds: 10, failureThreshold: 3 }
+          # As the other services' until the bench measures this one (bench/README).
+          resources:
+            requests: { cpu: 250m, memory: 160Mi }
+            limits: { cpu: "1", memory: 256Mi }
+          securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: [ALL] } }
+          volumeMounts:
+            - { name: tmp, mountPath: /tmp }
+      volumes:
+        - { name: tmp, emptyDir: {} }
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: ${n}
+  labels: { app.kubernetes.io/name: ${n}, app.kubernetes.io/component: service }
+spec:
+  clusterIP: None
+  selector: { app.kubernetes.io/name: ${n} }
+  ports:
+    - { name: grpc, port: ${port}, targetPort: grpc, appProtocol: grpc }
+    - { name: metrics, port: 9464, targetPort: metrics }
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: ${n}
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels: { app.kubernetes.io/name: ${n} }
+`,
+
   // Its database connection and NATS user carry passwords: docker-compose.yml builds them from .env.
   [`deploy/env/${n}.env`]: `${N}_PORT=${port}
 ${N}_DB_POOL_SIZE=10
@@ -343,6 +427,42 @@ export const insertions = ({ n, N, port }: Names): { file: string; text: string;
     text: `    NATS_${N}_PASSWORD: { valueFrom: { secretKeyRef: { name: nats-users, key: ${n} } } }\n`,
     before: "    NATS_OPS_PASSWORD:",
   })),
+  // Kubernetes: its Deployment in the base, its address for the gateway, ingress from its callers
+  // (the gateway) and to the user service it calls, its role and database, replicas and images.
+  { file: "deploy/k8s/base/kustomization.yaml", text: `  - ${n}.yaml\n`, before: "  - gateway.yaml\n" },
+  { file: "deploy/k8s/base/evented.env", text: `${N}_SERVICE_URL=${n}:${port}\n` },
+  {
+    file: "deploy/k8s/base/network-policies.yaml",
+    text: `        - podSelector: { matchLabels: { app.kubernetes.io/name: ${n} } }\n`,
+    before: "        # It verifies access tokens with the public keys",
+  },
+  {
+    file: "deploy/k8s/base/network-policies.yaml",
+    text: `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: ${n}-from-callers\nspec:\n  podSelector:\n    matchLabels: { app.kubernetes.io/name: ${n} }\n  policyTypes: [Ingress]\n  ingress:\n    - from:\n        - podSelector: { matchLabels: { app.kubernetes.io/name: gateway } }\n      ports: [{ port: ${port} }]\n---\n`,
+    before: "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: metrics-from-monitoring",
+  },
+  {
+    file: "deploy/k8s/base/postgres.yaml",
+    text: `      - { name: ${n}_svc, ensure: present, login: true, passwordSecret: { name: evented-${n}-db } }\n`,
+    before: "  resources:\n    requests: { cpu: 500m",
+  },
+  {
+    file: "deploy/k8s/base/postgres.yaml",
+    text: `---\napiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata:\n  name: ${n}\nspec: { cluster: { name: evented-pg }, name: ${n}, owner: ${n}_svc }\n`,
+  },
+  ...(
+    [
+      ["development", 1, `evented-${n}, newTag: dev`],
+      ["production", 2, `registry.example.com/evented/${n}, newTag: "0.1.0"`],
+    ] as const
+  ).flatMap(([overlay, count, image]) => [
+    { file: `deploy/k8s/overlays/${overlay}/kustomization.yaml`, text: `  - { name: ${n}, count: ${count} }\n`, before: "  - { name: gateway, count:" },
+    {
+      file: `deploy/k8s/overlays/${overlay}/kustomization.yaml`,
+      text: `  - { name: evented-${n}, newName: ${image} }\n`,
+      before: "  - { name: evented-gateway,",
+    },
+  ]),
   { file: "docker-compose.yml", text: `      ${N}_DB_PASSWORD: \${${N}_DB_PASSWORD:?}\n`, before: "    volumes:\n      - postgres-data" },
   { file: "docker-compose.yml", text: `      NATS_${N}_PASSWORD: \${NATS_${N}_PASSWORD:?}\n`, before: "    volumes:\n      - nats-data" },
   { file: "deploy/env/gateway.env", text: `${N}_SERVICE_URL=${n}:${port}\n` },
