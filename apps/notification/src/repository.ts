@@ -14,36 +14,39 @@ export const findRecipient = async (db: Executor, userId: string): Promise<Recip
     ).execute({ userId })
   )[0];
 
+/** A copy's version once its user is deleted: above any real one, as a deletion is a user's last change. */
+export const DELETED_VERSION = 2 ** 31 - 1;
+
 /**
- * Writes the copy of a user's contact details that event `eventId` carries, unless the copy already
- * holds a newer event's (see recipients.eventId). Returns whether it wrote them.
+ * Writes the copy of a user's contact details that an event of the user's `version` carries, unless
+ * the copy is from a newer version (or the user is gone). Returns whether it wrote them.
  */
-export async function saveRecipient(
-  tx: Executor,
-  r: Pick<Recipient, "userId" | "name" | "email" | "phone">,
-  eventId: string,
-  deleted = false,
-): Promise<boolean> {
-  const values = { ...r, eventId, updatedAt: new Date(), ...(deleted && { deletedAt: new Date() }) };
+export async function saveRecipient(tx: Executor, r: Pick<Recipient, "userId" | "name" | "email" | "phone">, version: number): Promise<boolean> {
+  const values = { ...r, version, updatedAt: new Date() };
   const written = await tx
     .insert(recipients)
     .values(values)
-    .onConflictDoUpdate({ target: recipients.userId, set: values, setWhere: sql`${recipients.eventId} is null or ${recipients.eventId} < excluded.event_id` })
+    .onConflictDoUpdate({ target: recipients.userId, set: values, setWhere: sql`${recipients.version} = 0 or ${recipients.version} < excluded.version` })
     .returning({ userId: recipients.userId });
   return written.length > 0;
 }
 
 /**
- * The user is gone: their copy is kept, marked, until the goodbye is out (whatever the order its
- * events came in: nothing comes after a deletion). Returns it, if there is one.
+ * The user is gone: their copy is kept, marked, until the goodbye is out (then erased), and no
+ * event that comes after the deletion (a retry) writes it again; with no copy yet, an empty one is
+ * marked, for the same reason. Returns the name and phone it holds.
  */
-export async function markRecipientDeleted(tx: Executor, userId: string, eventId: string): Promise<Pick<Recipient, "name" | "phone"> | undefined> {
+export async function markRecipientDeleted(tx: Executor, userId: string): Promise<Pick<Recipient, "name" | "phone">> {
+  const now = new Date();
   const [row] = await tx
-    .update(recipients)
-    .set({ deletedAt: new Date(), updatedAt: new Date(), eventId: sql`greatest(${recipients.eventId}, ${eventId}::uuid)` })
-    .where(eq(recipients.userId, userId))
+    .insert(recipients)
+    .values({ userId, name: "", email: "", phone: "", deletedAt: now, updatedAt: now, version: DELETED_VERSION })
+    .onConflictDoUpdate({
+      target: recipients.userId,
+      set: { deletedAt: sql`coalesce(${recipients.deletedAt}, excluded.deleted_at)`, updatedAt: now, version: DELETED_VERSION },
+    })
     .returning({ name: recipients.name, phone: recipients.phone });
-  return row;
+  return row!;
 }
 
 /**

@@ -13,11 +13,11 @@ export const recipients = pgTable("recipients", {
   deletedAt: timestamp("deleted_at", { withTimezone: true }),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   /**
-   * The newest user event applied to this copy. An event id is a UUIDv7, written after the user
-   * service locked the user's row, so one user's events sort in the order they happened; a retry
-   * that JetStream hands over after a newer event (consumer.ts) is older than this and changes nothing.
+   * The user's version (Envelope.aggregate_version) these details are from: an older event that
+   * comes later (a retry) leaves them alone. 0 for a copy from before versions were counted;
+   * DELETED_VERSION once the user is gone, so that nothing writes them again.
    */
-  eventId: uuid("event_id"),
+  version: integer("version").notNull().default(0),
 });
 
 export const notifications = pgTable(

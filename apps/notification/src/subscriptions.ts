@@ -39,17 +39,18 @@ export function subscriptions(deliverer: Deliverer): Subscription[] {
 
 /**
  * UserCreated and UserUpdated carry the contact details: keep this service's copy current, and
- * return them; an event older than the copy (a retry that came after a newer one) leaves it, and
- * returns nothing. UserDeleted marks the copy as gone (kept for the goodbye, then erased: see
- * eraseDepartedRecipients); an older UserDeleted that still carries details fills them in.
+ * return them; an event older than the copy (a retry that came after a newer one, or after the
+ * deletion) leaves it, and returns nothing. UserDeleted marks the copy as gone (kept for the
+ * goodbye, then erased: see eraseDepartedRecipients); an older UserDeleted that still carries
+ * details fills them in first.
  */
-async function keepContactDetails(tx: Executor, { id, payload: p }: EventOf): Promise<Pick<Recipient, "name" | "phone"> | undefined> {
+async function keepContactDetails(tx: Executor, { aggregateVersion, payload: p }: EventOf): Promise<Pick<Recipient, "name" | "phone"> | undefined> {
   if (p.$case === "userDeleted") {
     const { userId, name, email, phone } = p.value;
-    if (!email) return markRecipientDeleted(tx, userId, id);
-    return (await saveRecipient(tx, { userId, name, email, phone }, id, true)) ? { name, phone } : markRecipientDeleted(tx, userId, id);
+    if (email) await saveRecipient(tx, { userId, name, email, phone }, aggregateVersion);
+    return markRecipientDeleted(tx, userId);
   }
   if (p.$case !== "userCreated" && p.$case !== "userUpdated") return undefined;
   const { userId, name, email, phone } = p.value;
-  return (await saveRecipient(tx, { userId, name, email, phone }, id)) ? { name, phone } : undefined;
+  return (await saveRecipient(tx, { userId, name, email, phone }, aggregateVersion)) ? { name, phone } : undefined;
 }

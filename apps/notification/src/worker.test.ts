@@ -19,7 +19,7 @@ import { startSmtpReceiver, startWebhookReceiver } from "../test/receivers.ts";
 import { readConfig } from "./config.ts";
 import { createChannels } from "./create-channels.ts";
 import { Deliverer } from "./deliverer.ts";
-import { findRecipient, listNotifications } from "./repository.ts";
+import { DELETED_VERSION, findRecipient, listNotifications } from "./repository.ts";
 import * as schema from "./schema.ts";
 import { subscriptions } from "./subscriptions.ts";
 
@@ -131,7 +131,7 @@ test("a deleted user gets the goodbye and nothing after it", async () => {
   const user = await createUser("Bob", "+15550122");
   const { userId, email } = user;
   // Written before the deletion, handed over after it (a retry): it must not bring details back.
-  const late = newEvent("test", userId, { $case: "userUpdated", value: { ...user, email: `late.${email}`, changedFields: ["email"] } });
+  const late = newEvent("test", { id: userId, version: 2 }, { $case: "userUpdated", value: { ...user, email: `late.${email}`, changedFields: ["email"] } });
   await publish(userId, { $case: "userDeleted", value: user });
   await waitFor("the goodbye email", () => mailsTo(email).includes("Your account was deleted"));
   await publishEvent(late);
@@ -151,6 +151,7 @@ test("a deleted user gets the goodbye and nothing after it", async () => {
     return n?.deliveries.every((d) => d.status !== "pending") && n;
   });
   expect(lateUpdate.deliveries.map((d) => d.status)).toEqual(["suppressed"]);
+  expect(await findRecipient(db, userId)).toMatchObject({ version: DELETED_VERSION });
   expect((await findRecipient(db, userId))?.email).not.toBe(`late.${email}`);
   expect(mailsTo(email)).toEqual(["Welcome aboard", "Your account was deleted"]);
   expect(mailsTo(`late.${email}`)).toEqual([]);
@@ -160,8 +161,12 @@ test("a deleted user gets the goodbye and nothing after it", async () => {
 test("a change that comes after a newer one (its retry) does not bring the older details back", async () => {
   const user = await createUser("Cleo", "+15550133");
   const { userId } = user;
-  const [older, newer] = ["cleo.older", "cleo.newer"].map((local) =>
-    newEvent("test", userId, { $case: "userUpdated", value: { ...user, email: `${local}.${userId.slice(-8)}@example.com`, changedFields: ["email"] } }),
+  const [older, newer] = ["cleo.older", "cleo.newer"].map((local, i) =>
+    newEvent(
+      "test",
+      { id: userId, version: 2 + i },
+      { $case: "userUpdated", value: { ...user, email: `${local}.${userId.slice(-8)}@example.com`, changedFields: ["email"] } },
+    ),
   );
   // The order JetStream hands them over in when the older one's handler failed and was retried.
   await publishEvent(newer!);
@@ -173,7 +178,24 @@ test("a change that comes after a newer one (its retry) does not bring the older
     return ns.length === 2 && ns.every((n) => n.deliveries.every((d) => d.status === "sent")) && ns;
   });
   expect(updates.map((n) => n.eventId).sort()).toEqual([older!.id, newer!.id].sort());
-  expect(await findRecipient(db, userId)).toMatchObject({ email: `cleo.newer.${userId.slice(-8)}@example.com`, eventId: newer!.id });
+  expect(await findRecipient(db, userId)).toMatchObject({ email: `cleo.newer.${userId.slice(-8)}@example.com`, version: 3 });
   expect(mailsTo(`cleo.older.${userId.slice(-8)}@example.com`)).toEqual([]);
   expect(mailsTo(`cleo.newer.${userId.slice(-8)}@example.com`)).toEqual(["Your profile was updated", "Your profile was updated"]);
+});
+
+test("a creation that comes after the deletion (its retry) leaves the user deleted: no welcome, no copy to erase", async () => {
+  const userId = Bun.randomUUIDv7();
+  const email = `dora.${userId.slice(-8)}@example.com`;
+  const created = newEvent("test", { id: userId, version: 1 }, { $case: "userCreated", value: { userId, name: "Dora", email, phone: "+15550144" } });
+  await publish(userId, { $case: "userDeleted", value: { userId, name: "", email: "", phone: "" } });
+  await waitFor("the deletion to be applied", async () => (await findRecipient(db, userId))?.deletedAt);
+  await publishEvent(created);
+
+  const welcome = await waitFor("the late welcome to be recorded and settled", async () => {
+    const n = (await listNotifications(db, userId, 50)).find((n) => n.eventId === created.id);
+    return n?.deliveries.every((d) => d.status !== "pending") && n;
+  });
+  expect(welcome.deliveries.map((d) => d.status)).toEqual(["suppressed"]);
+  expect(await findRecipient(db, userId)).toMatchObject({ name: "", email: "", phone: "", version: DELETED_VERSION });
+  expect(mailsTo(email)).toEqual([]);
 });

@@ -37,7 +37,7 @@ export const updateUser = async (
   (
     await tx
       .update(users)
-      .set({ ...patch, updatedAt: new Date() })
+      .set({ ...patch, updatedAt: new Date(), version: sql`${users.version} + 1` })
       .where(eq(users.id, id))
       .returning(userColumns)
   )[0]!;

@@ -1,6 +1,6 @@
 import type { Role } from "@evented/core";
 import { getTableColumns, sql } from "drizzle-orm";
-import { pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 export { idempotencyKeys, outbox } from "@evented/core/tables";
 
@@ -19,6 +19,11 @@ export const users = pgTable(
     emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true }),
     /** A new address waiting for its verification link; the email changes when it is used. */
     pendingEmail: text("pending_email"),
+    /**
+     * Counts the changes of the row (1 when created): every write takes the row lock, so versions
+     * follow the order changes happened, and the user's events carry theirs (aggregate_version).
+     */
+    version: integer("version").notNull().default(1),
   },
   // One account per address, whatever its case.
   (t) => [uniqueIndex("users_email_lower_key").on(sql`lower(${t.email})`)],

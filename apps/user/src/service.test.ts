@@ -180,6 +180,8 @@ describe("update", () => {
     await Promise.all(Array.from({ length: 5 }, (_, i) => users.update(user.id, { name: `Racer ${i}` })));
     const events = await eventsOf(user.id);
     expect(events.filter((e) => e.type === "UserUpdated")).toHaveLength(5);
+    // each carries the user's version, counted under the row lock: in the order they happened
+    expect(events.map((e) => e.aggregateVersion)).toEqual([1, 2, 3, 4, 5, 6]);
     const last = events.at(-1)!.payload;
     expect(last?.$case === "userUpdated" && last.value.name).toBe((await users.get(user.id)).name);
   });
@@ -192,6 +194,7 @@ describe("delete", () => {
     expect((await failure(users.get(user.id))).code).toBe(status.NOT_FOUND);
     const events = await eventsOf(user.id);
     expect(events.map((e) => e.type)).toEqual(["UserCreated", "UserDeleted"]);
+    expect(events.map((e) => e.aggregateVersion)).toEqual([1, 2]);
     expect(events[1]).toMatchObject({ correlationId: "req-delete" });
     expect(events[1]!.payload).toEqual({ $case: "userDeleted", value: { userId: user.id, name: "", email: "", phone: "" } });
   });

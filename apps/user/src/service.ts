@@ -70,7 +70,7 @@ export class UserService {
         request,
         async () => {
           const created = await repo.insertUser(tx, { id: Bun.randomUUIDv7(), ...fields, role, passwordHash });
-          await this.outbox.add(tx, newEvent(SOURCE, created.id, { $case: "userCreated", value: { userId: created.id, ...fields } }, ctx));
+          await this.outbox.add(tx, newEvent(SOURCE, created, { $case: "userCreated", value: { userId: created.id, ...fields } }, ctx));
           await this.emails?.issue(tx, created, passwordHash ? "verify_email" : "invitation", created.email, ctx);
           return created;
         },
@@ -110,7 +110,7 @@ export class UserService {
       if (changed.length === 0) return current;
       const user = await repo.updateUser(tx, id, patch);
       const { name, email, phone } = user;
-      await this.outbox.add(tx, newEvent(SOURCE, id, { $case: "userUpdated", value: { userId: id, name, email, phone, changedFields: changed } }, ctx));
+      await this.outbox.add(tx, newEvent(SOURCE, user, { $case: "userUpdated", value: { userId: id, name, email, phone, changedFields: changed } }, ctx));
       return user;
     });
   }
@@ -122,7 +122,11 @@ export class UserService {
       if (!user) throw notFound(`user ${id} not found`);
       // No contact details: an event stays in the stream for days, a deleted user's details should
       // not. The notification worker says goodbye from its own copy, then erases it.
-      await this.outbox.add(tx, newEvent(SOURCE, id, { $case: "userDeleted", value: { userId: id, name: "", email: "", phone: "" } }, ctx));
+      // One past its last version: the deletion is the row's last change.
+      await this.outbox.add(
+        tx,
+        newEvent(SOURCE, { id, version: user.version + 1 }, { $case: "userDeleted", value: { userId: id, name: "", email: "", phone: "" } }, ctx),
+      );
     });
   }
 

@@ -378,8 +378,8 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
       }
       // Chain per aggregate: one order's events are applied in the order they were published. Not
       // across a retry: a failed event is nak'd with a delay and its successors already here go on
-      // without it, so a handler that overwrites state keeps the newest event's id and leaves an
-      // older one alone (the notification worker's recipients; README, Consuming).
+      // without it, so a handler that overwrites state keeps the version it applied and leaves an
+      // older one alone (Envelope.aggregate_version; the notification worker's recipients).
       const key = event.aggregateId;
       // A task never rejects: an ack or nak that throws (connection gone) must not skip the
       // aggregate's next event nor end this loop; the message comes back after the ack wait.

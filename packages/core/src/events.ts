@@ -34,7 +34,17 @@ export interface EventContext {
   clientIp?: string;
 }
 
-export function newEvent<P extends Payload>(source: string, aggregateId: string, payload: P, ctx: EventContext = {}): Envelope & { payload: P } {
+/**
+ * An event about `aggregate`: its id, or its id and the version the change gave it (a service that
+ * counts its aggregates' changes: Envelope.aggregate_version).
+ */
+export function newEvent<P extends Payload>(
+  source: string,
+  aggregate: string | { id: string; version: number },
+  payload: P,
+  ctx: EventContext = {},
+): Envelope & { payload: P } {
+  const { id: aggregateId, version: aggregateVersion } = typeof aggregate === "string" ? { id: aggregate, version: 0 } : aggregate;
   return {
     id: Bun.randomUUIDv7(),
     type: EVENTS[payload.$case].type,
@@ -42,6 +52,7 @@ export function newEvent<P extends Payload>(source: string, aggregateId: string,
     occurredAt: new Date().toISOString(),
     source,
     aggregateId,
+    aggregateVersion,
     correlationId: ctx.requestId ?? "",
     traceparent: ctx.traceparent ?? "",
     payload,

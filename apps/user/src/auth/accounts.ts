@@ -86,7 +86,7 @@ export class Accounts {
       if (current.pendingEmail?.toLowerCase() !== used.email.toLowerCase()) throw invalid("this link is for an address the account no longer asks for");
       const changed = await repo.updateUser(tx, current.id, { email: used.email, pendingEmail: null, emailVerifiedAt: new Date() });
       const { id: userId, name, email, phone } = changed;
-      await this.outbox.add(tx, newEvent("user", userId, { $case: "userUpdated", value: { userId, name, email, phone, changedFields: ["email"] } }, ctx));
+      await this.outbox.add(tx, newEvent("user", changed, { $case: "userUpdated", value: { userId, name, email, phone, changedFields: ["email"] } }, ctx));
       return changed;
     });
     return user;

@@ -37,6 +37,14 @@ export interface Envelope {
   correlationId: string;
   /** W3C trace context of the span that caused it. */
   traceparent: string;
+  /**
+   * The aggregate's version once this event happened, counted by the service that owns it under
+   * the aggregate's row lock: 1 at its creation, higher with each later change; 0 where nothing is
+   * counted (order events, user events from before the count, AccountEmailRequested). A consumer
+   * that keeps a copy of an aggregate applies only versions newer than its copy's, since a retried
+   * event can come after a newer one (README, Consuming).
+   */
+  aggregateVersion: number;
   payload?:
     | { $case: "userCreated"; value: UserCreated }
     | { $case: "userUpdated"; value: UserUpdated }
@@ -125,6 +133,7 @@ function createBaseEnvelope(): Envelope {
     aggregateId: "",
     correlationId: "",
     traceparent: "",
+    aggregateVersion: 0,
     payload: undefined,
   };
 }
@@ -154,6 +163,9 @@ export const Envelope: MessageFns<Envelope> = {
     }
     if (message.traceparent !== "") {
       writer.uint32(66).string(message.traceparent);
+    }
+    if (message.aggregateVersion !== 0) {
+      writer.uint32(72).int64(message.aggregateVersion);
     }
     switch (message.payload?.$case) {
       case "userCreated":
@@ -258,6 +270,14 @@ export const Envelope: MessageFns<Envelope> = {
             message.traceparent = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.aggregateVersion = longToNumber(reader.int64());
+            continue;
+          }
           case 20: {
             if (tag !== 162) {
               break;
@@ -354,6 +374,11 @@ export const Envelope: MessageFns<Envelope> = {
         ? globalThis.String(object.correlation_id)
         : "",
       traceparent: isSet(object.traceparent) ? globalThis.String(object.traceparent) : "",
+      aggregateVersion: isSet(object.aggregateVersion)
+        ? globalThis.Number(object.aggregateVersion)
+        : isSet(object.aggregate_version)
+        ? globalThis.Number(object.aggregate_version)
+        : 0,
       payload: isSet(object.userCreated)
         ? { $case: "userCreated", value: UserCreated.fromJSON(object.userCreated) }
         : isSet(object.user_created)
@@ -412,6 +437,9 @@ export const Envelope: MessageFns<Envelope> = {
     if (message.traceparent !== "") {
       obj.traceparent = message.traceparent;
     }
+    if (message.aggregateVersion !== 0) {
+      obj.aggregateVersion = Math.round(message.aggregateVersion);
+    }
     if (message.payload?.$case === "userCreated") {
       obj.userCreated = UserCreated.toJSON(message.payload.value);
     } else if (message.payload?.$case === "userUpdated") {
@@ -443,6 +471,7 @@ export const Envelope: MessageFns<Envelope> = {
     message.aggregateId = object.aggregateId ?? "";
     message.correlationId = object.correlationId ?? "";
     message.traceparent = object.traceparent ?? "";
+    message.aggregateVersion = object.aggregateVersion ?? 0;
     switch (object.payload?.$case) {
       case "userCreated": {
         if (object.payload?.value !== undefined && object.payload?.value !== null) {
