@@ -42,6 +42,20 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
+test("new service refuses a name that would overwrite the system's files or collide with its infrastructure, and writes nothing", async () => {
+  for (const [name, why] of [
+    ["common", "would overwrite deploy/env/common.env"],
+    ["kustomization", "would overwrite deploy/k8s/base/kustomization.yaml"],
+    ["postgres", "taken by the infrastructure"],
+    ["users", "exists already"],
+    ["null", "reads as a boolean or null in YAML"],
+  ]) {
+    const made = Bun.spawnSync(["bun", "run", "new", "service", name!], { cwd: copy, stdout: "pipe", stderr: "pipe" });
+    expect({ name, code: made.exitCode, said: made.stderr.toString().includes(why!) }).toEqual({ name, code: 64, said: true });
+  }
+  expect(await run(["git", "status", "--porcelain"])).toBe("");
+});
+
 test(`new service ${n}: a service that typechecks, migrates, passes its test and serves grpc.health.v1`, async () => {
   await run(["bun", "run", "new", "service", n]);
   await run(["bun", "run", "typecheck"]);

@@ -50,7 +50,7 @@ export async function seedCustomers(
     write(databases.order.url, (sql) => sql`insert into known_users (user_id) select unnest(${ids}::uuid[])`),
     write(
       databases.notification.url,
-      (sql) => sql`insert into recipients (user_id, name, email) select * from unnest(${ids}::uuid[], ${names}::text[], ${emails}::text[])`,
+      (sql) => sql`insert into recipients (user_id, name, email, version) select *, 1 from unnest(${ids}::uuid[], ${names}::text[], ${emails}::text[])`,
     ),
   ]);
   const { issuer, audience } = tokenClaimsConfig(process.env);

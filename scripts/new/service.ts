@@ -37,7 +37,13 @@ export function add(n: string) {
     fail(`"${n}" exists already`);
   // Its name goes unquoted into YAML (compose, Kubernetes), where these words are not strings.
   if (/^(y|n|yes|no|on|off|true|false|null)$/.test(n)) fail(`"${n}" reads as a boolean or null in YAML: choose another name`);
+  // Names the infrastructure has: compose services, the operators' NATS user, PostgreSQL's own databases.
+  if (["postgres", "nats", "ops", "template0", "template1", "gateway"].includes(n)) fail(`"${n}" is taken by the infrastructure: choose another name`);
   const names = namesOf(n);
+  // A file it would write that is there already (deploy/env/common.env for "common"...) is not its to overwrite.
+  const taken = Object.keys(files(names)).filter((file) => existsSync(file));
+  if (taken.length) fail(`"${n}" would overwrite ${taken.join(", ")}: choose another name`);
+  if (!readFileSync("system.ts", "utf8").includes(SERVICES_END)) fail(`system.ts: cannot find the end of SERVICES ("${SERVICES_END}")`);
   // Every place an edit goes must be there before anything is written, or a failure halfway leaves
   // the tree half edited (a file reformatted by hand or by \`kustomize edit\`, say).
   for (const { file, before } of insertions(names))

@@ -19,14 +19,19 @@ export const DELETED_VERSION = 2 ** 31 - 1;
 
 /**
  * Writes the copy of a user's contact details that an event of the user's `version` carries, unless
- * the copy is from a newer version (or the user is gone). Returns whether it wrote them.
+ * the copy is from a newer version or the user is gone. An event with no version (0: sent by a
+ * user service from before versions, as during a rolling upgrade) is applied as it comes, over any
+ * copy but a deleted one. Returns whether it wrote them.
  */
 export async function saveRecipient(tx: Executor, r: Pick<Recipient, "userId" | "name" | "email" | "phone">, version: number): Promise<boolean> {
-  const values = { ...r, version, updatedAt: new Date() };
   const written = await tx
     .insert(recipients)
-    .values(values)
-    .onConflictDoUpdate({ target: recipients.userId, set: values, setWhere: sql`${recipients.version} = 0 or ${recipients.version} < excluded.version` })
+    .values({ ...r, version, updatedAt: new Date() })
+    .onConflictDoUpdate({
+      target: recipients.userId,
+      set: { ...r, version: sql`greatest(${recipients.version}, excluded.version)`, updatedAt: new Date() },
+      setWhere: sql`${recipients.version} < ${DELETED_VERSION} and (excluded.version = 0 or ${recipients.version} < excluded.version)`,
+    })
     .returning({ userId: recipients.userId });
   return written.length > 0;
 }
@@ -34,19 +39,24 @@ export async function saveRecipient(tx: Executor, r: Pick<Recipient, "userId" | 
 /**
  * The user is gone: their copy is kept, marked, until the goodbye is out (then erased), and no
  * event that comes after the deletion (a retry) writes it again; with no copy yet, an empty one is
- * marked, for the same reason. Returns the name and phone it holds.
+ * marked, for the same reason (and so that what is recorded for them is erased). Returns what it holds.
  */
-export async function markRecipientDeleted(tx: Executor, userId: string): Promise<Pick<Recipient, "name" | "phone">> {
+export async function markRecipientDeleted(tx: Executor, userId: string): Promise<Pick<Recipient, "name" | "phone" | "deletedAt">> {
   const now = new Date();
   const [row] = await tx
     .insert(recipients)
     .values({ userId, name: "", email: "", phone: "", deletedAt: now, updatedAt: now, version: DELETED_VERSION })
     .onConflictDoUpdate({
       target: recipients.userId,
-      set: { deletedAt: sql`coalesce(${recipients.deletedAt}, excluded.deleted_at)`, updatedAt: now, version: DELETED_VERSION },
+      set: { deletedAt: sql`coalesce(${recipients.deletedAt}, excluded.deleted_at)`, updatedAt: now, version: DELETED_VERSION, erasedAt: null },
     })
-    .returning({ name: recipients.name, phone: recipients.phone });
+    .returning({ name: recipients.name, phone: recipients.phone, deletedAt: recipients.deletedAt });
   return row!;
+}
+
+/** Something was recorded for a user already gone (an event retried after the deletion): erase again. */
+export async function eraseAgain(tx: Executor, userId: string): Promise<void> {
+  await tx.update(recipients).set({ erasedAt: null }).where(eq(recipients.userId, userId));
 }
 
 /**
@@ -59,14 +69,14 @@ export async function eraseDepartedRecipients(db: Executor, limit = 100): Promis
   const rows = await db.execute<{ user_id: string }>(sql`
     with gone as (
       select r.user_id from recipients r
-      where r.deleted_at is not null and (r.name <> '' or r.email <> '' or r.phone <> '')
+      where r.deleted_at is not null and r.erased_at is null
         and not exists (
           select 1 from notifications n join deliveries d on d.notification_id = n.id
           where n.user_id = r.user_id and d.status = 'pending')
       limit ${limit}
       for update of r skip locked
     ), erased as (
-      update recipients set name = '', email = '', phone = '', updated_at = now()
+      update recipients set name = '', email = '', phone = '', updated_at = now(), erased_at = now()
       where user_id in (select user_id from gone) returning user_id
     ), bodies as (
       update notifications set body = '', to_address = null, sealed_token = null where user_id in (select user_id from erased) returning id

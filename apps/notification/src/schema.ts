@@ -18,6 +18,8 @@ export const recipients = pgTable("recipients", {
    * DELETED_VERSION once the user is gone, so that nothing writes them again.
    */
   version: integer("version").notNull().default(0),
+  /** When what this service held of a deleted user was last erased; null while there is some to erase. */
+  erasedAt: timestamp("erased_at", { withTimezone: true }),
 });
 
 export const notifications = pgTable(

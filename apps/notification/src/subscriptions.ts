@@ -2,7 +2,7 @@ import { afterCommit, type EventOf, type Executor, everyEvent, type Subscription
 import type { Deliverer } from "./deliverer.ts";
 import { messageFor } from "./messages.ts";
 import { switchedOff } from "./preferences.ts";
-import { findPreferences, findRecipient, insertNotification, markRecipientDeleted, saveRecipient } from "./repository.ts";
+import { eraseAgain, findPreferences, findRecipient, insertNotification, markRecipientDeleted, saveRecipient } from "./repository.ts";
 import type { Recipient } from "./schema.ts";
 
 /** The worker's one subscription: every event, turned into contact upkeep and notifications. */
@@ -30,6 +30,8 @@ export function subscriptions(deliverer: Deliverer): Subscription[] {
           switched.filter((p) => p.kind === content.kind),
         );
         await insertNotification(tx, { id: Bun.randomUUIDv7(), eventId: event.id, eventType: event.type, ...content, sealedToken: sealed }, channels, off);
+        // Recorded for someone already gone (an event retried after the deletion): erased with the rest.
+        if (recipient?.deletedAt && event.payload.$case !== "userDeleted") await eraseAgain(tx, userId);
         afterCommit(tx, deliver); // the deliverer sends it once it is committed
         log.info({ userId, kind: content.kind, channels, switchedOff: [...off] }, "notification recorded");
       }),
@@ -44,7 +46,10 @@ export function subscriptions(deliverer: Deliverer): Subscription[] {
  * goodbye, then erased: see eraseDepartedRecipients); an older UserDeleted that still carries
  * details fills them in first.
  */
-async function keepContactDetails(tx: Executor, { aggregateVersion, payload: p }: EventOf): Promise<Pick<Recipient, "name" | "phone"> | undefined> {
+async function keepContactDetails(
+  tx: Executor,
+  { aggregateVersion, payload: p }: EventOf,
+): Promise<Pick<Recipient, "name" | "phone" | "deletedAt"> | undefined> {
   if (p.$case === "userDeleted") {
     const { userId, name, email, phone } = p.value;
     if (email) await saveRecipient(tx, { userId, name, email, phone }, aggregateVersion);
@@ -52,5 +57,5 @@ async function keepContactDetails(tx: Executor, { aggregateVersion, payload: p }
   }
   if (p.$case !== "userCreated" && p.$case !== "userUpdated") return undefined;
   const { userId, name, email, phone } = p.value;
-  return (await saveRecipient(tx, { userId, name, email, phone }, aggregateVersion)) ? { name, phone } : undefined;
+  return (await saveRecipient(tx, { userId, name, email, phone }, aggregateVersion)) ? { name, phone, deletedAt: null } : undefined;
 }

@@ -19,7 +19,7 @@ import { startSmtpReceiver, startWebhookReceiver } from "../test/receivers.ts";
 import { readConfig } from "./config.ts";
 import { createChannels } from "./create-channels.ts";
 import { Deliverer } from "./deliverer.ts";
-import { DELETED_VERSION, findRecipient, listNotifications } from "./repository.ts";
+import { DELETED_VERSION, eraseDepartedRecipients, findRecipient, listNotifications } from "./repository.ts";
 import * as schema from "./schema.ts";
 import { subscriptions } from "./subscriptions.ts";
 
@@ -183,19 +183,40 @@ test("a change that comes after a newer one (its retry) does not bring the older
   expect(mailsTo(`cleo.newer.${userId.slice(-8)}@example.com`)).toEqual(["Your profile was updated", "Your profile was updated"]);
 });
 
-test("a creation that comes after the deletion (its retry) leaves the user deleted: no welcome, no copy to erase", async () => {
+test("a creation that comes after the deletion (its retry) leaves the user deleted, and what it brought is erased", async () => {
   const userId = Bun.randomUUIDv7();
   const email = `dora.${userId.slice(-8)}@example.com`;
   const created = newEvent("test", { id: userId, version: 1 }, { $case: "userCreated", value: { userId, name: "Dora", email, phone: "+15550144" } });
+  const invited = newEvent("test", userId, {
+    $case: "accountEmailRequested",
+    value: { userId, purpose: "invitation", email, name: "Dora", sealedToken: Buffer.alloc(40), expiresAt: new Date(Date.now() + 3600_000).toISOString() },
+  });
   await publish(userId, { $case: "userDeleted", value: { userId, name: "", email: "", phone: "" } });
   await waitFor("the deletion to be applied", async () => (await findRecipient(db, userId))?.deletedAt);
   await publishEvent(created);
+  await publishEvent(invited);
 
-  const welcome = await waitFor("the late welcome to be recorded and settled", async () => {
-    const n = (await listNotifications(db, userId, 50)).find((n) => n.eventId === created.id);
-    return n?.deliveries.every((d) => d.status !== "pending") && n;
+  const late = await waitFor("the late welcome and invitation to be recorded and settled", async () => {
+    const ns = (await listNotifications(db, userId, 50)).filter((n) => n.eventId === created.id || n.eventId === invited.id);
+    return ns.length === 2 && ns.every((n) => n.deliveries.every((d) => d.status !== "pending")) && ns;
   });
-  expect(welcome.deliveries.map((d) => d.status)).toEqual(["suppressed"]);
+  expect(late.flatMap((n) => n.deliveries.map((d) => d.status))).toEqual(["suppressed", "suppressed"]);
   expect(await findRecipient(db, userId)).toMatchObject({ name: "", email: "", phone: "", version: DELETED_VERSION });
+  expect(late.find((n) => n.eventId === invited.id)).toMatchObject({ toAddress: email, body: expect.stringContaining("Hi Dora,") });
+  // The deliverer's erasure (every 10 s; called here) takes what the invitation holds of her too.
+  await eraseDepartedRecipients(db);
+  const erased = (await listNotifications(db, userId, 50)).find((n) => n.eventId === invited.id)!;
+  expect([erased.body, erased.toAddress, erased.sealedToken]).toEqual(["", null, null]);
   expect(mailsTo(email)).toEqual([]);
+});
+
+test("a change with no version (from a user service not yet upgraded, in a rolling upgrade) is applied as it comes", async () => {
+  const userId = Bun.randomUUIDv7();
+  const email = (local: string) => `${local}.${userId.slice(-8)}@example.com`;
+  await publishEvent(newEvent("test", { id: userId, version: 1 }, { $case: "userCreated", value: { userId, name: "Eve", email: email("eve"), phone: "" } }));
+  await waitFor("the copy at version 1", async () => (await findRecipient(db, userId))?.version === 1);
+  await publish(userId, { $case: "userUpdated", value: { userId, name: "Eve", email: email("eve.moved"), phone: "", changedFields: ["email"] } });
+  await waitFor("the unversioned change to be applied", async () => (await findRecipient(db, userId))?.email === email("eve.moved"));
+  // It keeps the version it had: an older versioned event that comes later still leaves the copy.
+  expect(await findRecipient(db, userId)).toMatchObject({ version: 1 });
 });

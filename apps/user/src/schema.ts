@@ -20,8 +20,9 @@ export const users = pgTable(
     /** A new address waiting for its verification link; the email changes when it is used. */
     pendingEmail: text("pending_email"),
     /**
-     * Counts the changes of the row (1 when created): every write takes the row lock, so versions
-     * follow the order changes happened, and the user's events carry theirs (aggregate_version).
+     * The row's version: 1 when created, raised by every updateUser under the row lock, so versions
+     * rise in the order the changes happened (with gaps: not every write has an event); the user's
+     * events carry theirs (aggregate_version), and consumers compare them, never count them.
      */
     version: integer("version").notNull().default(1),
   },
