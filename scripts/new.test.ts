@@ -48,6 +48,7 @@ test("new service refuses a name that would overwrite the system's files or coll
     ["kustomization", "would overwrite deploy/k8s/base/kustomization.yaml"],
     ["postgres", "taken by the infrastructure"],
     ["users", "exists already"],
+    ["core", "the name of a workspace"],
     ["null", "reads as a boolean or null in YAML"],
   ]) {
     const made = Bun.spawnSync(["bun", "run", "new", "service", name!], { cwd: copy, stdout: "pipe", stderr: "pipe" });

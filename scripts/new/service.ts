@@ -39,6 +39,8 @@ export function add(n: string) {
   if (/^(y|n|yes|no|on|off|true|false|null)$/.test(n)) fail(`"${n}" reads as a boolean or null in YAML: choose another name`);
   // Names the infrastructure has: compose services, the operators' NATS user, PostgreSQL's own databases.
   if (["postgres", "nats", "ops", "template0", "template1", "gateway"].includes(n)) fail(`"${n}" is taken by the infrastructure: choose another name`);
+  // Its workspace is @evented/<name>: not one of the packages' (core, client, ...), e2e's or bench's.
+  if (existsSync(`packages/${n}`) || ["e2e", "bench", "scripts"].includes(n)) fail(`"${n}" is the name of a workspace: choose another name`);
   const names = namesOf(n);
   // A file it would write that is there already (deploy/env/common.env for "common"...) is not its to overwrite.
   const taken = Object.keys(files(names)).filter((file) => existsSync(file));

@@ -1,5 +1,5 @@
 import { beforeCommit, type Executor, inOrder, placeholdersFor, prepared, preparedSql, valuesOf } from "@evented/core";
-import { and, asc, desc, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
 import { type ChannelName, type Delivery, deliveries, feed, type Notification, notifications, preferences, type Recipient, recipients } from "./schema.ts";
 
 const placeholder = sql.placeholder;
@@ -66,26 +66,33 @@ export async function eraseAgain(tx: Executor, userId: string): Promise<void> {
  * was sent on a channel, when, and its subject (ids, no personal data). Up to `limit` users a call.
  */
 export async function eraseDepartedRecipients(db: Executor, limit = 100): Promise<number> {
-  const rows = await db.execute<{ user_id: string }>(sql`
-    with gone as (
+  const pending = (user: SQL) => sql`exists (
+    select 1 from notifications n join deliveries d on d.notification_id = n.id where n.user_id = ${user} and d.status = 'pending')`;
+  return db.transaction(async (tx) => {
+    // First the rows are locked, then erased by a second statement: it sees what committed in
+    // between (one statement reads one snapshot, so a notification committed after it began would
+    // be left unerased under an erased_at). A worker recording one for a locked user waits on
+    // eraseAgain, and marks it for the next pass.
+    const gone = (await tx.execute<{ user_id: string }>(sql`
       select r.user_id from recipients r
-      where r.deleted_at is not null and r.erased_at is null
-        and not exists (
-          select 1 from notifications n join deliveries d on d.notification_id = n.id
-          where n.user_id = r.user_id and d.status = 'pending')
+      where r.deleted_at is not null and r.erased_at is null and not ${pending(sql`r.user_id`)}
       limit ${limit}
-      for update of r skip locked
-    ), erased as (
-      update recipients set name = '', email = '', phone = '', updated_at = now(), erased_at = now()
-      where user_id in (select user_id from gone) returning user_id
-    ), bodies as (
-      update notifications set body = '', to_address = null, sealed_token = null where user_id in (select user_id from erased) returning id
-    ), addresses as (
-      update deliveries set address = '' where notification_id in (select id from bodies) returning id
-    )
-    select user_id from erased`);
-  // The Executor type leaves execute()'s result open; postgres.js returns the rows.
-  return (rows as unknown as unknown[]).length;
+      for update of r skip locked`)) as unknown as { user_id: string }[];
+    if (gone.length === 0) return 0;
+    const rows = await tx.execute(sql`
+      with erased as (
+        update recipients r set name = '', email = '', phone = '', updated_at = now(), erased_at = now()
+        where r.user_id in ${gone.map((g) => g.user_id)} and not ${pending(sql`r.user_id`)}
+        returning user_id
+      ), bodies as (
+        update notifications set body = '', to_address = null, sealed_token = null where user_id in (select user_id from erased) returning id
+      ), addresses as (
+        update deliveries set address = '' where notification_id in (select id from bodies) returning id
+      )
+      select user_id from erased`);
+    // The Executor type leaves execute()'s result open; postgres.js returns the rows.
+    return (rows as unknown as unknown[]).length;
+  });
 }
 
 /** Why a delivery was not attempted: the user switched this kind off on this channel. */
