@@ -66,11 +66,15 @@ const APPS = ["user", "order", "notification", "gateway"];
 
 /**
  * Stops the launcher with SIGTERM, or with Ctrl-C (`ctrlC`: SIGINT to its whole process group, as a
- * terminal sends it); either way every app must stop gracefully: its own "stopped" log line, exit 0.
+ * terminal sends it, and once more a moment later, as \`bun run dev\`, in that group too, passes it
+ * on); either way every app must stop gracefully: its own "stopped" log line, exit 0.
  */
 async function stop({ proc, output, read }: Launched, how: "SIGTERM" | "ctrlC" = "SIGTERM") {
-  if (how === "ctrlC") process.kill(-proc.pid, "SIGINT");
-  else proc.kill("SIGTERM");
+  if (how === "ctrlC") {
+    process.kill(-proc.pid, "SIGINT");
+    await Bun.sleep(20);
+    proc.kill("SIGINT");
+  } else proc.kill("SIGTERM");
   const code = await Promise.race([proc.exited, Bun.sleep(30_000).then(() => "still running")]);
   if (code !== 0) proc.kill("SIGKILL");
   await Promise.race([read, Bun.sleep(5_000)]);

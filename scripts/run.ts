@@ -6,8 +6,8 @@
 // On a NATS it did not start (shared with other systems), the events of this data folder's system
 // go to a stream of their own (see systemStream): a fresh data folder never sees older events.
 // Every child runs in its own process group, so Ctrl-C reaches only the launcher, which stops the
-// apps (SIGTERM), then the infrastructure; a second Ctrl-C passes SIGTERM on again, which makes the
-// apps exit at once. Once the gateway's /ready answers 200 it prints one line with the URL.
+// apps (SIGTERM), then the infrastructure; a second Ctrl-C (a second or more after the first) passes
+// SIGTERM on again, which makes the apps exit at once. Once the gateway's /ready answers 200 it prints one line with the URL.
 // `start` runs each app's bundle (scripts/build.ts), built as it starts; `dev` runs the sources.
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -29,7 +29,15 @@ let stopping = false;
 /** Every child's output still being copied: an app's last lines (its "stopped") come after its exit. */
 const copying: Promise<void>[] = [];
 
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop());
+// One Ctrl-C can come twice: the terminal sends it to the process group, and `bun run dev`, in
+// that group too, passes it on. Within a second of the first, a signal is that same one.
+let firstSignalAt = 0;
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+  process.on(signal, () => {
+    if (firstSignalAt && Date.now() - firstSignalAt < 1000) return;
+    firstSignalAt ||= Date.now();
+    void stop();
+  });
 
 try {
   // Production runs each app as one bundled file (scripts/build.ts), built afresh: under a second.
