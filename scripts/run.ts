@@ -6,8 +6,9 @@
 // On a NATS it did not start (shared with other systems), the events of this data folder's system
 // go to a stream of their own (see systemStream): a fresh data folder never sees older events.
 // Every child runs in its own process group, so Ctrl-C reaches only the launcher, which stops the
-// apps (SIGTERM), then the infrastructure; a second Ctrl-C (a second or more after the first) passes
-// SIGTERM on again, which makes the apps exit at once. Once the gateway's /ready answers 200 it prints one line with the URL.
+// apps (SIGTERM), then the infrastructure; a second Ctrl-C (a second or more after the first)
+// passes SIGTERM on again, which makes the apps exit at once. Once the gateway's /ready answers 200
+// it prints one line with the URL.
 // `start` runs each app's bundle (scripts/build.ts), built as it starts; `dev` runs the sources.
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -6,7 +6,7 @@
 // `bun run new remove-service <name>` takes all of that out again.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { APPS, type AppSpec } from "../../system.ts";
+import { APPS, withDatabase } from "../../system.ts";
 import { files, insertions, type Names, systemEntry } from "./templates.ts";
 
 const SERVICES_END = "] as const satisfies readonly AppSpec[];";
@@ -33,7 +33,7 @@ const edit = (file: string, change: (text: string) => string) => writeFileSync(f
 
 export function add(n: string) {
   if (!/^[a-z][a-z0-9]{1,29}$/.test(n)) fail(`"${n}" is not a name: lower-case letters and digits, starting with a letter (e.g. inventory)`);
-  if ((APPS as readonly AppSpec[]).some((a) => a.name === n || a.database?.name === n) || existsSync(`apps/${n}`) || existsSync(`proto/${n}`))
+  if (APPS.some((a) => a.name === n) || withDatabase().some((a) => a.database?.name === n) || existsSync(`apps/${n}`) || existsSync(`proto/${n}`))
     fail(`"${n}" exists already`);
   // Its name goes unquoted into YAML (compose, Kubernetes), where these words are not strings.
   if (/^(y|n|yes|no|on|off|true|false|null)$/.test(n)) fail(`"${n}" reads as a boolean or null in YAML: choose another name`);
@@ -58,15 +58,13 @@ export function add(n: string) {
   for (const { file, text, before } of insertions(names)) {
     edit(file, (s) => {
       if (before === undefined) return s.endsWith("\n") ? s + text : `${s}\n${text}`;
-      const at = s.indexOf(before);
-      if (at < 0) fail(`${file}: cannot find "${before.trim()}" to add ${n} before it`);
+      const at = s.indexOf(before); // there: checked above
       return s.slice(0, at) + text + s.slice(at);
     });
     console.log(`updated ${file}`);
   }
   edit("system.ts", (s) => {
-    const at = s.indexOf(SERVICES_END);
-    if (at < 0) fail(`system.ts: cannot find the end of SERVICES ("${SERVICES_END}")`);
+    const at = s.indexOf(SERVICES_END); // there: checked above
     return s.slice(0, at) + systemEntry(names) + s.slice(at);
   });
   console.log("updated system.ts");
