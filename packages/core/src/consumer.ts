@@ -357,6 +357,14 @@ async function runSubscription(sub: Subscription, options: ConsumerOptions): Pro
         m.nak();
         continue;
       }
+      // A dead letter republished by the operator's command is for the consumer that gave up on it
+      // (x-replay-of: <consumer>/<id>). The others applied it, maybe so long ago that their inbox
+      // has forgotten it (INBOX_RETENTION_MS, while dead letters wait for as long as it takes).
+      const replayOf = m.headers?.get("x-replay-of");
+      if (replayOf && replayOf.slice(0, replayOf.lastIndexOf("/")) !== sub.durable) {
+        m.ack();
+        continue;
+      }
       let event: EventOf;
       try {
         event = decodeEvent(m.data);

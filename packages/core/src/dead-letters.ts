@@ -59,9 +59,9 @@ export async function reapplyDeadLetter(db: Executor, subscriptions: Subscriptio
  * Publishes a dead letter's message again, as it arrived, and marks it replayed; both or neither:
  * the operator's command, with NATS credentials that may publish the subject (the deployment's
  * `ops` user). It gets a new Nats-Msg-Id (the event id would be dropped inside the duplicate
- * window), so every consumer of its subject receives it again: the one that gave up applies it,
- * the others find the event in their inbox and do nothing. If it fails again, it comes back as a
- * new dead letter.
+ * window) and `x-replay-of: <consumer>/<id>`: every consumer of its subject receives it, the one
+ * that gave up applies it (its inbox still keeps it exactly once), the others ack it unseen. If it
+ * fails again, it comes back as a new dead letter.
  */
 export async function republishDeadLetter(db: Executor, js: JetStreamClient, id: number): Promise<DeadLetter> {
   return db.transaction(async (tx) => {

@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import { type ConsumerOptions, pruneProcessedEvents, type RunningConsumers, type Subscription, startConsumers } from "@evented/core/consumer";
 import { afterCommit, type Executor } from "@evented/core/db";
-import { reapplyDeadLetter } from "@evented/core/dead-letters";
+import { reapplyDeadLetter, republishDeadLetter } from "@evented/core/dead-letters";
 import { type Envelope, encodeEvent, newEvent, subjectFor } from "@evented/core/events";
 import { deadLetters } from "@evented/core/tables";
 import { NATS_URL, ROOT, waitFor } from "@evented/testing";
@@ -159,6 +159,38 @@ test("poison messages are dead-lettered with their reason, the rest flow, and th
   expect(twice.code).toBe(1);
   expect(twice.err).toContain("already replayed");
   expect(await effectsOf(poison.id)).toBe(1);
+});
+
+test("a republished dead letter is applied by the consumer that gave up on it only, even after the others' inbox forgot the event", async () => {
+  const other = new Map<string, number>();
+  const bystander: Subscription = {
+    durable: "bystander",
+    handlers: {
+      async userCreated(_user, event) {
+        other.set(event.id, (other.get(event.id) ?? 0) + 1);
+      },
+    },
+  };
+  nats = await testStream();
+  running = await startConsumers([subscription, bystander], { bus: nats.bus, db: pg.db, log: silent, backoffMs: [50], maxAttempts: 2 });
+  const poison = userCreated("poison");
+  refuse.set("poison", Infinity);
+  await publish(poison);
+  await waitFor("the dead letter", async () => (await pg.db.select().from(deadLetters)).length === 1);
+  await waitFor("the bystander to apply it", async () => other.get(poison.id) === 1);
+
+  // Months later: the bystander's inbox has forgotten the event; the fix is deployed.
+  expect(await pruneProcessedEvents(pg.db, 0)).toBeGreaterThan(0);
+  refuse.delete("poison");
+  const [letter] = await pg.db.select().from(deadLetters);
+  const replay = await republishDeadLetter(pg.db, nats.bus.js, letter!.id);
+  await waitFor("the replayed event to be applied", async () => (await effectsOf(poison.id)) === 1);
+  await waitFor("the bystander to settle the replay", async () => {
+    const info = await nats.bus.jsm.consumers.info(nats.stream, bystander.durable);
+    return info.delivered.stream_seq >= 2 && info.num_ack_pending === 0;
+  });
+  expect(replay.replayedAt).not.toBeNull();
+  expect(other.get(poison.id)).toBe(1);
 });
 
 test("each event reaches the handler of its type with its payload; types without one are acked unseen; afterCommit runs only once committed", async () => {
