@@ -170,6 +170,16 @@ test("another customer's order and a missing one answer the same, whatever the c
   expect(await answer(missing)).toEqual(expected);
 });
 
+test("a dead letter of a service that does not exist is refused as any other before it is not found", async () => {
+  const f = await fixture();
+  const status = async (caller: Caller) => (await fetchAs(caller, f)(`${system.gatewayUrl}/admin/dead-letters/nosuch-1/replay`, { method: "POST" })).status;
+  expect({ anonymous: await status("anonymous"), owner: await status("owner"), admin: await status("admin") }).toEqual({
+    anonymous: 401,
+    owner: 403,
+    admin: 404,
+  });
+});
+
 /** The README's table, as RULES say it. */
 function rulesTable(): string {
   const cell = (e: number | [number, "empty"]) => (Array.isArray(e) ? `${e[0]} (empty list)` : String(e));

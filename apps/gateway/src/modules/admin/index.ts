@@ -1,4 +1,4 @@
-import { isServiceError, status } from "@evented/core";
+import { isServiceError, notFound, status } from "@evented/core";
 import { Elysia } from "elysia";
 import type { Clients } from "../../clients.ts";
 import { requestMeta } from "../../context.ts";
@@ -60,6 +60,11 @@ export const admin = ({ ops }: Clients, downstream: Downstream = {}) =>
       "/dead-letters/:id/replay",
       async ({ params, meta }) => {
         const { service, client, n } = letterId(params.id, ops);
+        if (!client) {
+          // No service owns it; still only admins learn that (401/403 from the services, as for any id).
+          await askAll(ops, (c) => c.getPipeline({}, meta), { tolerateDown: true });
+          throw notFound(`no dead letter ${params.id}`);
+        }
         const { deadLetter } = await client.replayDeadLetter({ id: n }, meta);
         if (!deadLetter) throw new Error("service answered without the dead letter");
         return toDeadLetter(service, deadLetter);

@@ -1,4 +1,3 @@
-import { notFound } from "@evented/core";
 import type { opsV1 } from "@evented/proto";
 import { t } from "elysia";
 import { Time } from "../shared.ts";
@@ -62,12 +61,11 @@ export const LetterParams = t.Object({
   id: t.String({ pattern: LETTER_ID, error: "id must be a dead letter's id, e.g. notification-3", example: "notification-3" }),
 });
 
-/** "notification-3" -> the service's ops client and its own id. */
-export function letterId<C>(id: string, ops: Record<string, C>): { service: string; client: C; n: number } {
+/** "notification-3" -> the service's ops client (none for a service that does not exist) and its own id. */
+export function letterId<C>(id: string, ops: Record<string, C>): { service: string; client: C | undefined; n: number } {
   const at = id.lastIndexOf("-");
   const service = id.slice(0, at);
   const client = Object.hasOwn(ops, service) ? ops[service] : undefined; // "constructor" is no service
-  if (!client) throw notFound(`no dead letter ${id}`);
   return { service, client, n: Number(id.slice(at + 1)) };
 }
 
