@@ -135,13 +135,26 @@ test("the notification worker killed with SIGKILL holding events it committed bu
   // with the messages it already holds: what it commits after the cut, it cannot acknowledge.
   const proxy = await startTcpProxy("127.0.0.1", Number(new URL(nats.url).port));
   system.env.notification.NATS_URL = `nats://127.0.0.1:${proxy.port}`;
+  const release = Promise.withResolvers<void>();
   try {
     await system.restart("notification");
     const userId = await createUser();
     const orders = burst(200, 10, orderFor(userId));
     await waitFor("the worker to be busy", async () => (await orderNotifications(userId)).total >= 30, { timeoutMs: 30_000 });
+    // A worker that keeps up may hold no unapplied message at the moment of the cut: its writes wait
+    // on a lock until it holds some, so there are always events it commits after the cut.
+    const locked = Promise.withResolvers<void>();
+    const lock = notificationDb.begin(async (tx) => {
+      await tx`lock table notifications in exclusive mode`;
+      locked.resolve();
+      await release.promise;
+    });
+    await Promise.race([locked.promise, lock]);
+    await waitFor("the worker to hold messages it cannot apply yet", async () => (await pastAckFloor()).ackPending >= 5, { timeoutMs: 15_000 });
     proxy.cut();
     const atCut = await processedIds();
+    release.resolve();
+    await lock;
     const committed = await waitFor(
       "the worker to commit events after the cut",
       async () => {
@@ -166,6 +179,7 @@ test("the notification worker killed with SIGKILL holding events it committed bu
     // The redelivered, already committed events changed nothing: 200 notifications, not more.
     expect(await orderNotifications(userId)).toEqual({ total: 200, events: 200 });
   } finally {
+    release.resolve();
     system.env.notification.NATS_URL = nats.url;
     await proxy.close();
   }
