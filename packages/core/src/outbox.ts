@@ -122,7 +122,7 @@ export class Outbox {
   /**
    * One pass: the rows this process committed, by id; then a scan of every unpublished row when
    * no commit woke this pass (the sweep), when some committed row could not go out by id, or at
-   * least every sweepMs. The scan reads the unpublished-rows index from its oldest entry, and
+   * least every sweepMs. The scan reads the unpublished-rows index from its first entry, and
    * between two vacuums that index keeps every row published since (dead, but still read, and
    * their heap rows fetched): at 740 orders/s a scan read ~7,800 entries 30 s into a run, once per
    * commit. By id, a pass reads only its own rows.
@@ -145,17 +145,19 @@ export class Outbox {
   }
 
   /**
-   * Relays until nothing is left or publishing fails; returns how many rows were published.
-   * A pass (`untilEmpty: false`) stops at the first short batch instead of paying one more
-   * transaction to find nothing: whatever committed since woke another pass.
+   * Relays until a batch publishes nothing (nothing left, NATS down, or only rows it refuses);
+   * returns how many rows were published. A row that fails holds back only its own aggregate, so
+   * a batch that published some goes on. A pass (`untilEmpty: false`) stops at the first batch
+   * that is not full instead of paying one more transaction to find nothing: whatever committed
+   * since woke another pass.
    */
   async drain({ untilEmpty = true } = {}): Promise<number> {
     let total = 0;
     try {
       while (this.bus.isConnected) {
-        const n = await this.relayBatch();
-        if (n > 0) total += n;
-        if (n <= 0 || (!untilEmpty && n < this.batchSize)) break;
+        const { claimed, published } = await this.relayBatch();
+        total += published;
+        if (published === 0 || (!untilEmpty && claimed < this.batchSize)) break;
       }
       await this.prune();
     } catch (err) {
@@ -204,63 +206,66 @@ export class Outbox {
       const hold = (aggregateId: string, id: number) => holdsBack.set(aggregateId, Math.min(id, holdsBack.get(aggregateId) ?? id));
       for (const r of batch) if (!got.has(r.id)) hold(r.aggregateId, r.id);
       for (const r of before) if (r.publishedAt === null && !mine.has(r.id)) hold(r.aggregateId, r.id);
-      const { published } = await this.publish(
+      return this.publish(
         tx,
         claimed.filter((r) => r.publishedAt === null && r.id < (holdsBack.get(r.aggregateId) ?? Number.POSITIVE_INFINITY)),
       );
-      return published;
     });
   }
 
   /**
-   * Publishes one batch of the scan: of the oldest `batchSize` unpublished rows, the oldest of each
-   * aggregate (so one aggregate's events go out in order), those no other relay has locked.
-   * Returns the rows published, or -1 when a publish failed.
+   * Publishes one batch of the scan: the oldest unpublished row of up to `batchSize` aggregates, so
+   * one aggregate's events go out in order and its backlog, or a head JetStream keeps refusing,
+   * holds back only itself; those no other relay has locked. Returns how many it claimed and how
+   * many went out.
    *
-   * No join, so no plan can make a pass cost more than reading those rows. The planner believes
-   * what the last ANALYZE saw, and a relay that keeps up leaves ~0 unpublished rows then; given
-   * that belief, the previous form (NOT EXISTS an earlier unpublished row of the aggregate) was
-   * planned to read every unpublished row for each candidate: 240 ms a pass with a backlog of a few
-   * thousand, 760 ms with 20,000. A row another relay published since this statement's snapshot is
-   * returned with its publishedAt set once the lock is ours, and skipped.
+   * A skip scan of outbox_unpublished_idx, (aggregate_id, id) of unpublished rows: one descent per
+   * aggregate, from the smallest aggregate id (the services' ids are UUIDv7: oldest first). So a
+   * batch reads its heads and the entries of rows published since the last vacuum, never an
+   * aggregate's backlog (20,000 rows of one aggregate behind 100,000 published: 6 heads in 4 ms,
+   * 0.15 ms after a vacuum). No join: the planner believes what the last ANALYZE saw, and a relay
+   * that keeps up leaves ~0 unpublished rows then; given that belief a NOT EXISTS form was
+   * planned to read every unpublished row for each candidate (240 ms a pass with a backlog of a
+   * few thousand, 760 ms with 20,000), and so was each descent here while another index held
+   * unpublished rows (tables.ts). A row another relay published since this statement's snapshot
+   * is returned with its publishedAt set once the lock is ours, and skipped.
    */
-  private async relayBatch(): Promise<number> {
+  private async relayBatch(): Promise<{ claimed: number; published: number }> {
     return this.db.transaction(async (tx) => {
-      const rows = await prepared(tx, "relay_batch", (d) => {
-        const oldest = d
-          .select({ id: outbox.id, aggregateId: outbox.aggregateId })
-          .from(outbox)
-          .where(isNull(outbox.publishedAt))
-          .orderBy(outbox.id)
-          .limit(sql.placeholder("limit"))
-          .as("oldest");
-        const heads = d
-          .select({ id: sql`min(${oldest.id})` })
-          .from(oldest)
-          .groupBy(oldest.aggregateId);
-        return d
+      const rows = await prepared(tx, "relay_batch", (d) =>
+        d
           .select({ ...RELAYED, publishedAt: outbox.publishedAt })
           .from(outbox)
-          .where(sql`${outbox.id} = any(array(${heads}))`)
+          .where(sql`${outbox.id} = any(array(
+            with recursive heads as (
+              (select aggregate_id, id from outbox where published_at is null order by aggregate_id, id limit 1)
+              union all
+              select next.aggregate_id, next.id from heads, lateral (
+                select aggregate_id, id from outbox where published_at is null and aggregate_id > heads.aggregate_id
+                order by aggregate_id, id limit 1
+              ) next
+            )
+            select id from heads limit ${sql.placeholder("limit")}))`)
           .orderBy(outbox.id)
-          .for("update", { skipLocked: true });
-      }).execute({ limit: this.batchSize });
+          .for("update", { skipLocked: true }),
+      ).execute({ limit: this.batchSize });
       const unpublished = rows.filter((r) => r.publishedAt === null);
-      if (unpublished.length === 0) return 0;
-      const { published, failed } = await this.publish(tx, unpublished);
+      if (unpublished.length === 0) return { claimed: 0, published: 0 };
+      const published = await this.publish(tx, unpublished);
       // Rows a commit handed over that the scan took are not looked for by id again (the next pass
       // would miss them and scan once more, and so on under load).
       const taken = new Set(unpublished.map((r) => r.id));
       this.committed = this.committed.filter((r) => !taken.has(r.id));
-      return failed ? -1 : published;
+      return { claimed: unpublished.length, published };
     });
   }
 
   /**
    * Publishes claimed rows and marks those JetStream acked, in `tx`: the rows of one aggregate one
    * after another in id order (a failure leaves that aggregate's later rows), aggregates at once.
+   * Returns how many were acked.
    */
-  private async publish(tx: Executor, rows: Relayed[]): Promise<{ published: number; failed: boolean }> {
+  private async publish(tx: Executor, rows: Relayed[]): Promise<number> {
     const published: number[] = [];
     let failure: unknown;
     await Promise.all(
@@ -284,11 +289,9 @@ export class Outbox {
           .where(sql`${outbox.id} = any(${sql.placeholder("ids")})`),
       ).execute({ ids: published });
     }
-    if (failure) {
-      // Keep what was acked; the rest stays for the sweep. Stop this drain: NATS is struggling.
-      this.log.warn({ err: failure, failed: rows.length - published.length }, "outbox publish failed");
-    }
-    return { published: published.length, failed: failure !== undefined };
+    // Keep what was acked; the rest stays for the sweep.
+    if (failure) this.log.warn({ err: failure, failed: rows.length - published.length }, "outbox publish failed");
+    return published.length;
   }
 
   private async prune(): Promise<void> {

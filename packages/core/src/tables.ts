@@ -26,12 +26,15 @@ export const outbox = pgTable(
     publishedAt: timestamp("published_at", { withTimezone: true }),
   },
   (t) => [
-    // The relay's scan: the oldest unpublished rows. Its pass by id: the rows of an aggregate
-    // before a committed one (all of them, so that the partial index, whose statistics a relay
-    // that keeps up leaves at "empty", cannot be planned for it: packages/core/src/outbox.ts).
-    index("outbox_unpublished_idx").on(t.id).where(sql`${t.publishedAt} is null`),
+    // The relay's scan: each aggregate's oldest unpublished row, one descent per aggregate. It is
+    // the only index that holds unpublished rows (published_at's, for pruning, holds published
+    // ones only): with the statistics a relay that keeps up leaves ("nothing unpublished"), the
+    // planner otherwise read every unpublished row through another index and sorted them, for each
+    // descent (packages/core/src/outbox.ts relayBatch). The pass by id: every row of an aggregate
+    // before a committed one, published or not, so that the partial index cannot be planned for it.
+    index("outbox_unpublished_idx").on(t.aggregateId, t.id).where(sql`${t.publishedAt} is null`),
     index("outbox_aggregate_idx").on(t.aggregateId, t.id),
-    index("outbox_published_at_idx").on(t.publishedAt),
+    index("outbox_published_at_idx").on(t.publishedAt).where(sql`${t.publishedAt} is not null`),
   ],
 );
 

@@ -7,7 +7,7 @@ import { decodeEvent, type Envelope } from "@evented/core/events";
 import { Outbox } from "@evented/core/outbox";
 import { outbox } from "@evented/core/tables";
 import { waitFor } from "@evented/testing";
-import { inArray, isNull, sql } from "drizzle-orm";
+import { eq, inArray, isNull, sql } from "drizzle-orm";
 import { silent, testDatabase, testStream, userCreated } from "./test-env.ts";
 
 setDefaultTimeout(30_000);
@@ -249,4 +249,37 @@ test("a commit's rows are relayed by id: the pass it wakes does not scan for oth
   expect((await streamMessages(2)).map((m) => m.msgId)).toEqual([first.id, second.id]);
   expect(await unpublished()).toBe(1);
   expect(await o.drain()).toBe(1); // the sweep's scan
+});
+
+test("a scan batch takes the oldest row of each aggregate, not of the oldest rows: one aggregate's backlog holds back only itself", async () => {
+  // A replica committed these and died before relaying them: only the scan can find them.
+  const backlog = Array.from({ length: 12 }, () => userCreated("backlog"));
+  const others = ["other-1", "other-2", "other-3"].map(userCreated);
+  await pg.db.transaction((tx) => new Outbox(pg.db, nats.bus, silent).add(tx, ...backlog, ...others));
+  const o = relay(nats.bus, { batchSize: 5 }); // the backlog alone fills the oldest batch
+  expect(await o.drain({ untilEmpty: false })).toBe(4); // one pass: every aggregate's head
+  expect((await streamMessages(4)).map((m) => m.msgId).sort()).toEqual([backlog[0], ...others].map((e) => e?.id).sort());
+  expect(await o.drain()).toBe(11);
+  expect((await streamMessages(15)).filter((m) => m.event.aggregateId === "backlog").map((m) => m.msgId)).toEqual(backlog.map((e) => e.id));
+});
+
+test("a head JetStream keeps refusing holds back only its own aggregate: the scan publishes the others, its rows wait in order", async () => {
+  const stuck = Array.from({ length: 7 }, () => userCreated("stuck"));
+  const [a1, a2, b1] = [userCreated("agg-a"), userCreated("agg-a"), userCreated("agg-b")];
+  await pg.db.transaction((tx) => new Outbox(pg.db, nats.bus, silent).add(tx, ...stuck, a1, a2, b1));
+  const poison = eq(outbox.eventId, stuck[0]!.id);
+  const [head] = await pg.db.select({ subject: outbox.subject }).from(outbox).where(poison);
+  await pg.db.update(outbox).set({ subject: "nowhere.stored" }).where(poison); // no stream stores it: never acked
+  const o = relay(nats.bus, { batchSize: 5 });
+  expect(await o.drain({ untilEmpty: false })).toBe(2); // one pass: a1 and b1, beside the head that failed
+  expect(await o.drain()).toBe(1); // a2; then a batch of that head alone publishes nothing, which ends the drain
+  expect((await streamMessages(3)).map((m) => m.msgId).sort()).toEqual([a1.id, a2.id, b1.id].sort());
+  const left = await pg.db.select({ eventId: outbox.eventId }).from(outbox).where(isNull(outbox.publishedAt)).orderBy(outbox.id);
+  expect(left.map((r) => r.eventId)).toEqual(stuck.map((e) => e.id));
+
+  await pg.db.update(outbox).set({ subject: head!.subject }).where(poison); // an operator fixes it: the rest follow, in order
+  expect(await o.drain()).toBe(7);
+  const inStream = await streamMessages(10);
+  expect(inStream.filter((m) => m.event.aggregateId === "stuck").map((m) => m.msgId)).toEqual(stuck.map((e) => e.id));
+  expect(inStream.filter((m) => m.event.aggregateId === "agg-a").map((m) => m.msgId)).toEqual([a1.id, a2.id]);
 });
