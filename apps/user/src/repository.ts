@@ -22,9 +22,15 @@ export const findUser = async (db: Executor, id: string): Promise<User | undefin
     ).execute({ id })
   )[0];
 
-/** Locks the row until the transaction ends, so concurrent updates apply one after another. */
+/**
+ * Locks the row until the transaction ends, so concurrent updates apply one after another. FOR NO
+ * KEY UPDATE, the lock an UPDATE of the row takes anyway (none changes the id, and the email's unique
+ * index is on lower(email), not a key): unlike FOR UPDATE it lets rows referencing the user be
+ * inserted meanwhile, so a refresh (which holds its token, then inserts the next) cannot deadlock
+ * with a password reset (which holds the user, then ends the user's sessions).
+ */
 export const findUserForUpdate = async (tx: Executor, id: string): Promise<User | undefined> =>
-  (await tx.select(userColumns).from(users).where(eq(users.id, id)).for("update"))[0];
+  (await tx.select(userColumns).from(users).where(eq(users.id, id)).for("no key update"))[0];
 
 export const insertUser = async (tx: Executor, user: typeof users.$inferInsert): Promise<User> =>
   (await tx.insert(users).values(user).returning(userColumns))[0]!;

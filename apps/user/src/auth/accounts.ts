@@ -1,20 +1,9 @@
 // Sign-in and what hangs off it: login with limits, refresh, logout, password change, email
 // verification, password reset. Business rules only: the gRPC side is auth/server.ts.
-import {
-  type CallContext,
-  checkEmail,
-  type EventContext,
-  type Executor,
-  invalid,
-  newEvent,
-  notFound,
-  type Outbox,
-  requireCaller,
-  unauthenticated,
-} from "@evented/core";
+import { type CallContext, checkEmail, type EventContext, type Executor, invalid, newEvent, type Outbox, requireCaller, unauthenticated } from "@evented/core";
 import { eq } from "drizzle-orm";
 import * as repo from "../repository.ts";
-import { type User, userColumns, users } from "../schema.ts";
+import { type User, users } from "../schema.ts";
 import type { EmailTokens } from "./email-tokens.ts";
 import { accountKey, addressKey, type LoginLimits } from "./login-limits.ts";
 import { checkPassword, hashPassword, verifyPassword } from "./passwords.ts";
@@ -79,9 +68,7 @@ export class Accounts {
   /** Proves the address the link went to: the account's own, or the new one it asked for, which then becomes its email. */
   async verifyEmail(token: string, ctx: EventContext): Promise<User> {
     const user = await this.write(async (tx) => {
-      const used = await this.emails.use(tx, token, ["verify_email"]);
-      const [current] = await tx.select(userColumns).from(users).where(eq(users.id, used.userId)).for("update");
-      if (!current) throw notFound("the account of this link no longer exists");
+      const { user: current, ...used } = await this.emails.use(tx, token, ["verify_email"]);
       if (used.email.toLowerCase() === current.email.toLowerCase()) return repo.updateUser(tx, current.id, { emailVerifiedAt: new Date() });
       if (current.pendingEmail?.toLowerCase() !== used.email.toLowerCase()) throw invalid("this link is for an address the account no longer asks for");
       const changed = await repo.updateUser(tx, current.id, { email: used.email, pendingEmail: null, emailVerifiedAt: new Date() });
@@ -102,7 +89,8 @@ export class Accounts {
     }
     await this.write(async (tx) => {
       const account = await repo.findCredentials(tx, address);
-      const user = account && (await repo.findUser(tx, account.id));
+      // Locked before issue ends the earlier links: the user's row before its tokens (see EmailTokens.use).
+      const user = account && (await repo.findUserForUpdate(tx, account.id));
       if (user) await this.emails.issue(tx, user, "password_reset", user.email, ctx);
     });
   }
@@ -111,9 +99,9 @@ export class Accounts {
   async confirmPasswordReset(token: string, password: string): Promise<void> {
     const hash = await hashPassword(checkPassword(password));
     await this.db.transaction(async (tx) => {
-      const used = await this.emails.use(tx, token, ["password_reset", "invitation"]);
-      await tx.update(users).set({ passwordHash: hash, emailVerifiedAt: new Date(), updatedAt: new Date() }).where(eq(users.id, used.userId));
-      await this.sessions.endAll(tx, used.userId);
+      const { user } = await this.emails.use(tx, token, ["password_reset", "invitation"]);
+      await tx.update(users).set({ passwordHash: hash, emailVerifiedAt: new Date(), updatedAt: new Date() }).where(eq(users.id, user.id));
+      await this.sessions.endAll(tx, user.id);
     });
   }
 

@@ -5,6 +5,8 @@
 // form only until the email is sent.
 import { type EventContext, type Executor, invalid, newEvent, type Outbox, seal } from "@evented/core";
 import { and, eq, gt, isNull } from "drizzle-orm";
+import * as repo from "../repository.ts";
+import type { User } from "../schema.ts";
 import { hashToken, newOpaqueToken } from "./sessions.ts";
 import { type EmailPurpose, emailTokens } from "./tables.ts";
 
@@ -24,7 +26,11 @@ export class EmailTokens {
     private readonly ttlS: Record<EmailPurpose, number> = EMAIL_TOKEN_TTL_S,
   ) {}
 
-  /** In the caller's transaction: a new token (earlier unused ones of the purpose end) and the event that mails it. */
+  /**
+   * In the caller's transaction: a new token (earlier unused ones of the purpose end) and the event
+   * that mails it. The caller holds the user's row (repo.findUserForUpdate, or has just inserted it):
+   * the user's row is locked before its tokens, as in `use`.
+   */
   async issue(tx: Executor, user: { id: string; name: string }, purpose: EmailPurpose, email: string, ctx: EventContext): Promise<void> {
     const token = newOpaqueToken();
     const expiresAt = new Date(Date.now() + this.ttlS[purpose] * 1000);
@@ -38,14 +44,25 @@ export class EmailTokens {
     await this.outbox.add(tx, newEvent("user", user.id, { $case: "accountEmailRequested", value }, ctx));
   }
 
-  /** Uses a token of one of `purposes`, once: what it was for; INVALID_ARGUMENT when unknown, used or expired. */
-  async use(tx: Executor, token: string, purposes: EmailPurpose[]): Promise<{ userId: string; email: string; purpose: EmailPurpose }> {
-    const [row] = await tx
-      .update(emailTokens)
-      .set({ usedAt: new Date() })
-      .where(and(eq(emailTokens.tokenHash, hashToken(token)), isNull(emailTokens.usedAt), gt(emailTokens.expiresAt, new Date())))
-      .returning();
-    if (!row || !purposes.includes(row.purpose)) throw invalid("this link is not valid: it was used already, has expired, or is not for this");
-    return row;
+  /**
+   * Uses a token of one of `purposes`, once: what it was for, and its user, whose row it locks
+   * before the token's. Every transaction that writes both takes them in that order (an email change
+   * locks the user, then ends its earlier tokens; deleting a user cascades to them): the other order
+   * deadlocks with them. INVALID_ARGUMENT when unknown, used or expired.
+   */
+  async use(tx: Executor, token: string, purposes: EmailPurpose[]): Promise<{ user: User; email: string; purpose: EmailPurpose }> {
+    const tokenHash = hashToken(token);
+    // Unlocked: only whose it is (which never changes); the update below checks the rest.
+    const [found] = await tx.select({ userId: emailTokens.userId, purpose: emailTokens.purpose }).from(emailTokens).where(eq(emailTokens.tokenHash, tokenHash));
+    const user = found && purposes.includes(found.purpose) && (await repo.findUserForUpdate(tx, found.userId));
+    const [row] = user
+      ? await tx
+          .update(emailTokens)
+          .set({ usedAt: new Date() })
+          .where(and(eq(emailTokens.tokenHash, tokenHash), isNull(emailTokens.usedAt), gt(emailTokens.expiresAt, new Date())))
+          .returning({ email: emailTokens.email, purpose: emailTokens.purpose })
+      : [];
+    if (!user || !row) throw invalid("this link is not valid: it was used already, has expired, or is not for this");
+    return { user, ...row };
   }
 }
