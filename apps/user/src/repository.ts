@@ -25,12 +25,20 @@ export const findUser = async (db: Executor, id: string): Promise<User | undefin
 /**
  * Locks the row until the transaction ends, so concurrent updates apply one after another. FOR NO
  * KEY UPDATE, the lock an UPDATE of the row takes anyway (none changes the id, and the email's unique
- * index is on lower(email), not a key): unlike FOR UPDATE it lets rows referencing the user be
- * inserted meanwhile, so a refresh (which holds its token, then inserts the next) cannot deadlock
- * with a password reset (which holds the user, then ends the user's sessions).
+ * index is on lower(email), not a key), and no more. Every path that ends sessions holds it (or has
+ * updated or deleted the row) before it revokes their tokens: see findSessionUser.
  */
 export const findUserForUpdate = async (tx: Executor, id: string): Promise<User | undefined> =>
   (await tx.select(userColumns).from(users).where(eq(users.id, id)).for("no key update"))[0];
+
+/**
+ * What a login or a refresh needs, the row locked FOR SHARE until the transaction ends, before it
+ * adds a refresh token: other sessions of the user go on meanwhile, but a password change or reset,
+ * a logout or a deletion (each locks the row at least as findUserForUpdate does, then ends sessions)
+ * either waits for the new token and ends it too, or ends its sessions first and this sees they ended.
+ */
+export const findSessionUser = async (tx: Executor, id: string) =>
+  (await tx.select({ id: users.id, role: users.role, passwordHash: users.passwordHash }).from(users).where(eq(users.id, id)).for("share"))[0];
 
 export const insertUser = async (tx: Executor, user: typeof users.$inferInsert): Promise<User> =>
   (await tx.insert(users).values(user).returning(userColumns))[0]!;

@@ -1,14 +1,15 @@
 // Accounts against the real PostgreSQL (fresh database, real migrations): transactions that lock a
 // user's row and its tokens race without deadlocking (a deadlock aborts one of them, 40P01 -> 409),
-// because all of them lock the user's row first.
+// because all of them lock the user's row first; and no session outlives a reset that ends them all.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { createLogger, pgCode, unseal } from "@evented/core";
+import { AppError, createLogger, pgCode, status, unseal } from "@evented/core";
 import { serviceUnderTest, testEmail, testPassword, waitFor } from "@evented/testing";
 import { and, eq, isNull } from "drizzle-orm";
 import { readConfig } from "../config.ts";
 import * as schema from "../schema.ts";
 import { UserService } from "../service.ts";
 import { sealContext } from "./email-tokens.ts";
+import { accountKey } from "./login-limits.ts";
 import { hashToken } from "./sessions.ts";
 import type { EmailPurpose } from "./tables.ts";
 import { startAuth } from "./wiring.ts";
@@ -17,6 +18,7 @@ setDefaultTimeout(30_000);
 
 const migrationsFolder = new URL("../../../../drizzle/user", import.meta.url).pathname;
 const config = readConfig({}).auth;
+const log = createLogger("user", { level: "silent" });
 
 let svc: Awaited<ReturnType<typeof serviceUnderTest<typeof schema>>>;
 let auth: Awaited<ReturnType<typeof startAuth>>;
@@ -24,7 +26,7 @@ let users: UserService;
 
 beforeAll(async () => {
   svc = await serviceUnderTest("user_accounts", schema, migrationsFolder);
-  auth = await startAuth(config, svc.db.db, svc.outbox, createLogger("user", { level: "silent" }));
+  auth = await startAuth(config, svc.db.db, svc.outbox, log);
   users = new UserService(svc.db.db, svc.outbox, auth.emails);
 });
 
@@ -41,11 +43,16 @@ async function link(userId: string, purpose: EmailPurpose): Promise<string> {
 const waiting = async () =>
   (await svc.db.client`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)[0]!.n as number;
 
+/** "ok", or what went wrong: an AppError's status name, a database error's SQLSTATE. */
+const outcome = (o: PromiseSettledResult<unknown>) =>
+  o.status === "fulfilled" ? "ok" : o.reason instanceof AppError ? status[o.reason.code] : (pgCode(o.reason) ?? String(o.reason));
+
 /**
  * A third transaction holds a row (`hold` locks it); `first` starts and waits for it, then `second`
- * starts and waits too; then the row is let go. Each outcome is "ok" or the error's SQLSTATE.
+ * starts and, unless `secondWaits` is false, waits too (else it runs to its end); then the row is let
+ * go. The outcomes of both.
  */
-async function race(hold: string, holdArgs: string[], first: () => Promise<unknown>, second: () => Promise<unknown>) {
+async function race(hold: string, holdArgs: string[], first: () => Promise<unknown>, second: () => Promise<unknown>, secondWaits = true) {
   const raw = await svc.db.client.reserve();
   try {
     await raw`begin`;
@@ -53,10 +60,10 @@ async function race(hold: string, holdArgs: string[], first: () => Promise<unkno
     const a = first();
     await waitFor("the first to wait", async () => (await waiting()) === 1);
     const b = second();
-    await waitFor("both to wait", async () => (await waiting()) === 2);
+    if (secondWaits) await waitFor("both to wait", async () => (await waiting()) === 2);
+    else await Promise.allSettled([b]);
     await raw`commit`;
-    const outcomes = await Promise.allSettled([a, b]);
-    return outcomes.map((o) => (o.status === "fulfilled" ? "ok" : (pgCode(o.reason) ?? String(o.reason))));
+    return (await Promise.allSettled([a, b])).map(outcome);
   } finally {
     await raw`rollback`.catch(() => {});
     raw.release();
@@ -64,6 +71,15 @@ async function race(hold: string, holdArgs: string[], first: () => Promise<unkno
 }
 
 const holdEmailToken = "select 1 from email_tokens where token_hash = $1 for update";
+const holdRefreshToken = "select 1 from refresh_tokens where token_hash = $1 for update";
+const holdFailures = "select 1 from login_failures where key = $1 for update";
+
+/** The user's refresh tokens nothing revoked: each one continues a session. */
+const liveTokens = (userId: string) =>
+  svc.db.db
+    .select({ id: schema.refreshTokens.id })
+    .from(schema.refreshTokens)
+    .where(and(eq(schema.refreshTokens.userId, userId), isNull(schema.refreshTokens.revokedAt)));
 
 const unusedTokens = (userId: string, purpose: EmailPurpose) =>
   svc.db.db
@@ -122,20 +138,119 @@ describe("lock order: the user's row, then its tokens", () => {
     expect(await svc.db.db.select().from(schema.users).where(eq(schema.users.id, user.id))).toEqual([]);
   });
 
-  test("a refresh while a password reset holds the user: the refresh may add its token (the user's lock is FOR NO KEY UPDATE)", async () => {
+  test("a refresh while the user is deleted: both apply, one after the other", async () => {
+    const user = await users.create({ name: "Barbara", email: testEmail("barbara"), password: testPassword() });
+    const session = await auth.accounts.sessions.start({ id: user.id, role: user.role });
+
+    // The refresh waits for its token, the deletion for the user's row (before: for the token, and the refresh then for the user).
+    const outcomes = await race(
+      holdRefreshToken,
+      [hashToken(session.refreshToken)],
+      () => auth.accounts.sessions.refresh(session.refreshToken),
+      () => users.delete(user.id),
+    );
+
+    expect(outcomes).toEqual(["ok", "ok"]);
+    expect(await svc.db.db.select().from(schema.refreshTokens).where(eq(schema.refreshTokens.userId, user.id))).toEqual([]);
+  });
+});
+
+// Each refresh waits for its token, holding its user's row FOR SHARE; the other side then waits for that
+// row (before: for the token), so it ends the sessions once the refresh's next token is committed.
+describe("ending sessions ends the ones a refresh or a login adds meanwhile", () => {
+  test("a refresh while a password reset is confirmed: the next token the refresh adds is revoked too", async () => {
     const user = await users.create({ name: "Edsger", email: testEmail("edsger"), password: testPassword() });
     const session = await auth.accounts.sessions.start({ id: user.id, role: user.role });
     await auth.accounts.requestPasswordReset(user.email, {});
     const token = await link(user.id, "password_reset");
 
-    // The refresh waits for its token; the reset locks the user, then waits to end that token's session.
     const outcomes = await race(
-      "select 1 from refresh_tokens where token_hash = $1 for update",
+      holdRefreshToken,
       [hashToken(session.refreshToken)],
       () => auth.accounts.sessions.refresh(session.refreshToken),
       () => auth.accounts.confirmPasswordReset(token, testPassword()),
     );
 
     expect(outcomes).toEqual(["ok", "ok"]);
+    expect(await liveTokens(user.id)).toEqual([]);
+  });
+
+  test("a refresh while the password is changed: the next token the refresh adds is revoked too", async () => {
+    const password = testPassword();
+    const user = await users.create({ name: "Tony", email: testEmail("tony"), password });
+    const session = await auth.accounts.sessions.start({ id: user.id, role: user.role });
+    const ctx = { requestId: "test", log, caller: { userId: user.id, role: user.role } };
+
+    const outcomes = await race(
+      holdRefreshToken,
+      [hashToken(session.refreshToken)],
+      () => auth.accounts.sessions.refresh(session.refreshToken),
+      () => auth.accounts.changePassword(ctx, password, testPassword()),
+    );
+
+    expect(outcomes).toEqual(["ok", "ok"]);
+    expect(await liveTokens(user.id)).toEqual([]);
+  });
+
+  test("a refresh while its session logs out: the next token the refresh adds is revoked too", async () => {
+    const user = await users.create({ name: "Niklaus", email: testEmail("niklaus"), password: testPassword() });
+    const session = await auth.accounts.sessions.start({ id: user.id, role: user.role });
+
+    const outcomes = await race(
+      holdRefreshToken,
+      [hashToken(session.refreshToken)],
+      () => auth.accounts.sessions.refresh(session.refreshToken),
+      () => auth.accounts.sessions.logout(session.refreshToken),
+    );
+
+    expect(outcomes).toEqual(["ok", "ok"]);
+    expect(await liveTokens(user.id)).toEqual([]);
+  });
+
+  test("a refresh while a used token of its session comes again: the family ends, the next token included", async () => {
+    const user = await users.create({ name: "Frances", email: testEmail("frances"), password: testPassword() });
+    const used = await auth.accounts.sessions.start({ id: user.id, role: user.role });
+    const current = await auth.accounts.sessions.refresh(used.refreshToken);
+
+    const outcomes = await race(
+      holdRefreshToken,
+      [hashToken(current.refreshToken)],
+      () => auth.accounts.sessions.refresh(current.refreshToken),
+      () => auth.accounts.sessions.refresh(used.refreshToken),
+    );
+
+    expect(outcomes).toEqual(["ok", "UNAUTHENTICATED"]);
+    expect(await liveTokens(user.id)).toEqual([]);
+  });
+
+  // The login checks the password, then waits to forget its earlier failure (the row is held) while `during` runs to its end.
+  const loginWhile = async (name: string, during: (user: { id: string; email: string }) => Promise<unknown>) => {
+    const password = testPassword();
+    const user = await users.create({ name, email: testEmail(name.toLowerCase()), password });
+    await expect(auth.accounts.login(user.email, "not the password")).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+    const outcomes = await race(
+      holdFailures,
+      [accountKey(user.email)],
+      () => auth.accounts.login(user.email, password),
+      () => during(user),
+      false,
+    );
+    return { user, outcomes };
+  };
+
+  test("a login with the password a reset replaces meanwhile: no session", async () => {
+    const { user, outcomes } = await loginWhile("Butler", async (u) => {
+      await auth.accounts.requestPasswordReset(u.email, {});
+      await auth.accounts.confirmPasswordReset(await link(u.id, "password_reset"), testPassword());
+    });
+
+    expect(outcomes).toEqual(["UNAUTHENTICATED", "ok"]);
+    expect(await liveTokens(user.id)).toEqual([]);
+  });
+
+  test("a login while the user is deleted: the wrong password's answer, not an internal error", async () => {
+    const { outcomes } = await loginWhile("Ken", (u) => users.delete(u.id));
+
+    expect(outcomes).toEqual(["UNAUTHENTICATED", "ok"]);
   });
 });

@@ -32,7 +32,14 @@ export class Accounts {
       throw unauthenticated("the email or the password is wrong");
     }
     await this.limits.succeed(keys[0]!);
-    return this.sessions.start(account);
+    // Under the user's row, as a refresh: no session from a password that a reset or change (which end
+    // every session) replaced since it was checked, nor for a user deleted meanwhile (a foreign-key error).
+    const session = await this.db.transaction(async (tx) => {
+      const user = await repo.findSessionUser(tx, account.id);
+      return user && user.passwordHash === account.passwordHash ? this.sessions.start(user, tx) : undefined;
+    });
+    if (!session) throw unauthenticated("the email or the password is wrong");
+    return session;
   }
 
   async me(ctx: CallContext): Promise<User> {
