@@ -105,6 +105,11 @@ const RULES: Rule[] = [
     request: () => ({ path: "/admin/dead-letters/notification-999999/replay", method: "POST" }),
     expect: { anonymous: 401, owner: 403, other: 403, admin: 404 },
   },
+  {
+    route: "DELETE /admin/dead-letters/{id}",
+    request: () => ({ path: "/admin/dead-letters/notification-999999", method: "DELETE" }),
+    expect: { anonymous: 401, owner: 403, other: 403, admin: 404 },
+  },
 ];
 
 let system: System;
@@ -170,14 +175,20 @@ test("another customer's order and a missing one answer the same, whatever the c
   expect(await answer(missing)).toEqual(expected);
 });
 
-test("a dead letter of a service that does not exist is refused as any other before it is not found", async () => {
+test("a dead letter of a service that does not exist is refused as any other before it is not found, replayed or discarded", async () => {
   const f = await fixture();
-  const status = async (caller: Caller) => (await fetchAs(caller, f)(`${system.gatewayUrl}/admin/dead-letters/nosuch-1/replay`, { method: "POST" })).status;
-  expect({ anonymous: await status("anonymous"), owner: await status("owner"), admin: await status("admin") }).toEqual({
-    anonymous: 401,
-    owner: 403,
-    admin: 404,
-  });
+  for (const [path, method] of [
+    ["/admin/dead-letters/nosuch-1/replay", "POST"],
+    ["/admin/dead-letters/nosuch-1", "DELETE"],
+  ] as const) {
+    const status = async (caller: Caller) => (await fetchAs(caller, f)(`${system.gatewayUrl}${path}`, { method })).status;
+    expect({ method, anonymous: await status("anonymous"), owner: await status("owner"), admin: await status("admin") }).toEqual({
+      method,
+      anonymous: 401,
+      owner: 403,
+      admin: 404,
+    });
+  }
 });
 
 /** The README's table, as RULES say it. */

@@ -340,7 +340,7 @@ describe("notification preferences", () => {
   });
 });
 
-test("dead letters: listed by an admin through the API, a replay that cannot apply refused clearly; refused to others", async () => {
+test("dead letters: listed by an admin through the API, a replay that cannot apply refused clearly, then discarded; refused to others", async () => {
   // A message no consumer can decode: the notification worker dead-letters it at once.
   const nc = await connect({ servers: system.env.notification!.NATS_URL });
   await nc.jetstream().publish(`${system.stream.prefix}.order.created`, new TextEncoder().encode("not protobuf"), { msgID: crypto.randomUUID() });
@@ -371,17 +371,41 @@ test("dead letters: listed by an admin through the API, a replay that cannot app
   expect((await replay(system.fetch, "notification-999999")).status).toBe(404);
   expect((await list()).filter((l) => l.id === id || String(l.reason).includes("undecodable"))).toEqual([letter!]);
 
-  const ops = await system.fetch(`${system.gatewayUrl}/admin/ops`);
-  expect(ops.status).toBe(200);
-  const pipeline = (await ops.json()) as {
-    readiness: { status: string };
-    outbox: { service: string }[];
-    consumers: { consumer: string; dead_letters: number }[];
+  const pipeline = async () => {
+    const ops = await system.fetch(`${system.gatewayUrl}/admin/ops`);
+    expect(ops.status).toBe(200);
+    return (await ops.json()) as { readiness: { status: string }; outbox: { service: string }[]; consumers: { consumer: string; dead_letters: number }[] };
   };
-  expect(pipeline.readiness.status).toBe("ready");
-  expect(pipeline.outbox.map((o) => o.service).sort()).toEqual(["order", "user"]);
-  expect(pipeline.consumers.find((c) => c.consumer === "notification")?.dead_letters).toBeGreaterThan(0);
+  const waiting = async () => (await pipeline()).consumers.find((c) => c.consumer === "notification")?.dead_letters ?? 0;
+  const before = await pipeline();
+  expect(before.readiness.status).toBe("ready");
+  expect(before.outbox.map((o) => o.service).sort()).toEqual(["order", "user"]);
+  const waitingBefore = await waiting();
+  expect(waitingBefore).toBeGreaterThan(0);
   expect((await customer.fetch(`${system.gatewayUrl}/admin/ops`)).status).toBe(403);
+
+  // Never to be applied, then: discarded. Its service erases what it held; it no longer waits nor counts.
+  const discard = (as: typeof fetch, id: string) => as(`${system.gatewayUrl}/admin/dead-letters/${id}`, { method: "DELETE" });
+  expect((await discard(fetch, id)).status).toBe(401);
+  expect((await discard(customer.fetch, id)).status).toBe(403);
+  const discarded = await discard(system.fetch, id);
+  expect(discarded.status).toBe(200);
+  expect(await discarded.json()).toEqual({ ...letter!, event_type: "", discarded_at: expect.any(String) });
+  const sql = postgres(system.databases.notification.url, { max: 1, onnotice: () => {} });
+  try {
+    const held = await sql`select length(payload) as bytes, headers from dead_letters where id = ${Number(id.slice("notification-".length))}`;
+    expect([...held]).toEqual([{ bytes: 0, headers: {} }]);
+  } finally {
+    await sql.end();
+  }
+  expect((await list()).map((l) => l.id)).not.toContain(id);
+  const all = ((await (await system.fetch(`${system.gatewayUrl}/admin/dead-letters?all=true`)).json()) as { dead_letters: Record<string, unknown>[] })
+    .dead_letters;
+  expect(all.find((l) => l.id === id)).toMatchObject({ replayed_at: null, discarded_at: expect.any(String) });
+  expect(await waiting()).toBe(waitingBefore - 1);
+  expect((await replay(system.fetch, id)).status).toBe(409);
+  expect((await discard(system.fetch, id)).status).toBe(409);
+  expect((await discard(system.fetch, "notification-999999")).status).toBe(404);
 });
 
 test("a gateway shutting down ends its streams; the notification service down is 503, not a hang", async () => {

@@ -62,18 +62,16 @@ export function fakeClients() {
     ["welcome/email", { kind: "welcome", channel: "email", enabled: true, locked: false }],
     ["verify_email/email", { kind: "verify_email", channel: "email", enabled: true, locked: true }],
   ]);
-  const deadLetters: opsV1.DeadLetter[] = [
-    {
-      id: 1,
-      consumer: "notification",
-      subject: "events.order.created",
-      eventId: Bun.randomUUIDv7(),
-      eventType: "OrderCreated",
-      reason: "boom",
-      deliveries: 5,
-      failedAt: now(),
-    },
-  ];
+  const deadLetters: opsV1.DeadLetter[] = [1, 2].map((id) => ({
+    id,
+    consumer: "notification",
+    subject: "events.order.created",
+    eventId: Bun.randomUUIDv7(),
+    eventType: "OrderCreated",
+    reason: "boom",
+    deliveries: 5,
+    failedAt: now(),
+  }));
   /** The feed: subscribed, then every notification so far as a change, then open until cancelled. */
   const stream = (request: notificationV1.StreamNotificationsRequest, meta?: CallMeta) => {
     calls.push({ service: "notifications", method: "streamNotifications", request, meta });
@@ -87,6 +85,12 @@ export function fakeClients() {
     }
     return Object.assign(out, { cancel: () => out.end() }) as unknown as ClientReadableStream<notificationV1.StreamNotificationsResponse>;
   };
+  /** A waiting dead letter (only the notification service has any), changed; 404 or 409 as the services answer. */
+  const settle = (service: string, id: number, change: Partial<opsV1.DeadLetter>) => {
+    const letter = found("dead letter", String(id), service === "notification" ? deadLetters.find((l) => l.id === id) : undefined);
+    if (letter.replayedAt || letter.discardedAt) throw serviceError(status.ABORTED, `dead letter ${id} was already settled`);
+    return Object.assign(letter, change);
+  };
   const opsOf = (service: string) => ({
     close() {},
     getPipeline: method("ops", "getPipeline", () => ({
@@ -94,12 +98,10 @@ export function fakeClients() {
       consumers: service === "user" ? [] : [{ consumer: service, pending: 0, ackPending: 0, redelivered: 0, deadLetters: 0 }],
     })),
     listDeadLetters: method("ops", "listDeadLetters", () => ({ deadLetters: service === "notification" ? deadLetters : [] })),
-    replayDeadLetter: method("ops", "replayDeadLetter", (r: opsV1.ReplayDeadLetterRequest) => {
-      const letter = found("dead letter", String(r.id), service === "notification" ? deadLetters.find((l) => l.id === r.id) : undefined);
-      if (letter.replayedAt) throw serviceError(status.ABORTED, `dead letter ${r.id} was already replayed`);
-      letter.replayedAt = now();
-      return { deadLetter: letter };
-    }),
+    replayDeadLetter: method("ops", "replayDeadLetter", (r: opsV1.ReplayDeadLetterRequest) => ({ deadLetter: settle(service, r.id, { replayedAt: now() }) })),
+    discardDeadLetter: method("ops", "discardDeadLetter", (r: opsV1.DiscardDeadLetterRequest) => ({
+      deadLetter: settle(service, r.id, { discardedAt: now(), eventType: "" }),
+    })),
   });
 
   const clients: Clients = {

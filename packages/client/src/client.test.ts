@@ -96,6 +96,9 @@ test("createClient drives every route of the gateway", async () => {
   expect(letter).toMatchObject({ id: "notification-1", event_type: "OrderCreated", replayed_at: null });
   expect((await api.admin["dead-letters"]({ id: letter.id }).replay.post()).data?.replayed_at).toBeTruthy();
   expect((await api.admin["dead-letters"]({ id: letter.id }).replay.post()).status).toBe(409);
+  const discarded = await api.admin["dead-letters"]({ id: "notification-2" }).delete();
+  expect(discarded.data).toMatchObject({ id: "notification-2", event_type: "", replayed_at: null, discarded_at: expect.any(String) });
+  expect((await api.admin["dead-letters"]({ id: letter.id }).delete()).status).toBe(409);
 
   const deleted = await api.users({ id: user.id }).delete();
   expect(deleted.status).toBe(204);
@@ -110,7 +113,12 @@ test("createClient drives every route of the gateway", async () => {
   // Every route the app serves was called (the docs' own aside), and every service method behind them.
   // /metrics is for Prometheus, not for API clients.
   const served = app.routes.filter((r) => !r.path.startsWith("/swagger") && r.path !== "/metrics").map((r) => `${r.method} ${r.path}`);
-  const hit = [...routesHit].map((r) => r.replaceAll(user.id, ":id").replaceAll(order.id, ":id").replace("notification-1", ":id"));
+  const hit = [...routesHit].map((r) =>
+    r
+      .replaceAll(user.id, ":id")
+      .replaceAll(order.id, ":id")
+      .replace(/notification-\d+/, ":id"),
+  );
   expect(new Set(hit)).toEqual(new Set(served));
   const { ops: opsClients, ...services } = fake.clients;
   const methods = [...Object.values(services), ...Object.values(opsClients)].flatMap((c) => Object.keys(c).filter((k) => k !== "close"));

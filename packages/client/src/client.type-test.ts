@@ -224,7 +224,7 @@ export async function typeTest() {
   }
   await api.me.notifications.stream.get({ query: { last_event_id: "42" } });
 
-  // GET /admin/ops, GET /admin/dead-letters, POST /admin/dead-letters/:id/replay
+  // GET /admin/ops, GET /admin/dead-letters, POST /admin/dead-letters/:id/replay, DELETE /admin/dead-letters/:id
   const ops = await api.admin.ops.get();
   if (ops.data) {
     const lag: number | undefined = ops.data.consumers[0]?.pending;
@@ -240,6 +240,11 @@ export async function typeTest() {
   const replayed = await api.admin["dead-letters"]({ id: "notification-3" }).replay.post();
   if (replayed.data) {
     const at: string | null = replayed.data.replayed_at;
+    void at;
+  }
+  const discarded = await api.admin["dead-letters"]({ id: "notification-3" }).delete();
+  if (discarded.data) {
+    const at: string | null = discarded.data.discarded_at;
     void at;
   }
   // @ts-expect-error `all` is a boolean

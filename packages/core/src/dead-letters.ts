@@ -11,22 +11,21 @@ import { deadLetters } from "./tables.ts";
 
 export type DeadLetter = typeof deadLetters.$inferSelect;
 
-/** Dead letters not replayed yet (or all of them), oldest first. */
+/** Waiting for an operator: neither replayed nor discarded. */
+const waiting = and(isNull(deadLetters.replayedAt), isNull(deadLetters.discardedAt));
+
+/** Dead letters waiting (or all of them), oldest first. */
 export async function listDeadLetters(db: Executor, { all = false } = {}): Promise<DeadLetter[]> {
   return db
     .select()
     .from(deadLetters)
-    .where(all ? undefined : isNull(deadLetters.replayedAt))
+    .where(all ? undefined : waiting)
     .orderBy(asc(deadLetters.id));
 }
 
-/** Dead letters not replayed yet, counted per consumer (a consumer with none is absent). */
+/** Dead letters waiting, counted per consumer (a consumer with none is absent). */
 export const countDeadLetters = (db: Executor): Promise<{ consumer: string; n: number }[]> =>
-  db
-    .select({ consumer: deadLetters.consumer, n: sql<number>`count(*)::int` })
-    .from(deadLetters)
-    .where(isNull(deadLetters.replayedAt))
-    .groupBy(deadLetters.consumer);
+  db.select({ consumer: deadLetters.consumer, n: sql<number>`count(*)::int` }).from(deadLetters).where(waiting).groupBy(deadLetters.consumer);
 
 /**
  * Applies a dead letter again in the service that runs its consumer, as the consumer would now:
@@ -37,7 +36,7 @@ export const countDeadLetters = (db: Executor): Promise<{ consumer: string; n: n
  */
 export async function reapplyDeadLetter(db: Executor, subscriptions: Subscription[], id: number, log: Logger): Promise<DeadLetter> {
   return db.transaction(async (tx) => {
-    const letter = await markReplayed(tx, id);
+    const letter = await settle(tx, id, { replayedAt: new Date() });
     const sub = subscriptions.find((s) => s.durable === letter.consumer);
     if (!sub) throw failedPrecondition(`dead letter ${id} is of consumer "${letter.consumer}", which this service does not run`);
     let event: EventOf;
@@ -65,7 +64,7 @@ export async function reapplyDeadLetter(db: Executor, subscriptions: Subscriptio
  */
 export async function republishDeadLetter(db: Executor, js: JetStreamClient, id: number): Promise<DeadLetter> {
   return db.transaction(async (tx) => {
-    const letter = await markReplayed(tx, id);
+    const letter = await settle(tx, id, { replayedAt: new Date() });
     const h = natsHeaders();
     for (const [k, v] of Object.entries(letter.headers)) if (!/^nats-/i.test(k)) h.set(k, v);
     h.set("x-replay-of", `${letter.consumer}/${letter.id}`);
@@ -74,16 +73,30 @@ export async function republishDeadLetter(db: Executor, js: JetStreamClient, id:
   });
 }
 
-/** Marks a dead letter replayed in `tx` (a replay running at the same time waits, then gets 409). */
-async function markReplayed(tx: Executor, id: number): Promise<DeadLetter> {
-  const [letter] = await tx
+/**
+ * Discards a dead letter an operator decided never to apply (obsolete, or wrong): it stops waiting
+ * and the message it held is erased, as it may carry a user's name, email and phone (a deleted
+ * user's too). What stays says that it was: consumer, subject, event id, reason, deliveries, times.
+ */
+export const discardDeadLetter = (db: Executor, id: number): Promise<DeadLetter> =>
+  settle(db, id, { discardedAt: new Date(), payload: new Uint8Array(), headers: {} });
+
+/**
+ * Settles a waiting dead letter (replayed or discarded) with `change`; one settled already is 409.
+ * Another settling it at the same time waits for the row (until the end of this one's transaction),
+ * then gets 409, or settles it if this one rolled back (a replay that failed again).
+ */
+async function settle(db: Executor, id: number, change: Partial<typeof deadLetters.$inferInsert>): Promise<DeadLetter> {
+  const [letter] = await db
     .update(deadLetters)
-    .set({ replayedAt: new Date() })
-    .where(and(eq(deadLetters.id, id), isNull(deadLetters.replayedAt)))
+    .set(change)
+    .where(and(eq(deadLetters.id, id), waiting))
     .returning();
   if (letter) return letter;
-  const [existing] = await tx.select().from(deadLetters).where(eq(deadLetters.id, id));
-  throw existing ? conflict(`dead letter ${id} was already replayed at ${existing.replayedAt?.toISOString()}`) : notFound(`no dead letter ${id}`);
+  const [existing] = await db.select().from(deadLetters).where(eq(deadLetters.id, id));
+  if (!existing) throw notFound(`no dead letter ${id}`);
+  if (existing.discardedAt) throw conflict(`dead letter ${id} was already discarded at ${existing.discardedAt.toISOString()}`);
+  throw conflict(`dead letter ${id} was already replayed at ${existing.replayedAt?.toISOString()}`);
 }
 
 /** A service's dead letters, for the operator's command (scripts/dead-letters.ts). */
@@ -100,6 +113,7 @@ export function deadLetterAdmin(dbConn: string, natsUrl: string) {
         await nc.close();
       }
     },
+    discard: (id: number) => discardDeadLetter(db, id),
     close: () => sql.end({ timeout: 5 }),
   };
 }

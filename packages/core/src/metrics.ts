@@ -86,7 +86,7 @@ export function registerServiceGauges({ db, bus, log, outbox, consumers = [] }: 
   });
   const dead = new client.Gauge({
     name: "dead_letters",
-    help: "Events a consumer gave up on and that are not replayed yet.",
+    help: "Events a consumer gave up on that wait for an operator: neither replayed nor discarded.",
     labelNames: ["consumer"],
     collect: guarded("dead letters", async () => {
       const rows = await countDeadLetters(db);

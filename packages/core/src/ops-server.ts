@@ -1,13 +1,13 @@
 // What an operator asks every service about its event pipeline (ops.v1.OpsService, admins only):
-// its outbox backlog, the lag of its durable consumers, and its dead letters, listed (the same code
-// as `bun run dead-letters`) and replayed by applying them again here, in the service that runs
-// their consumer (dead-letters.ts: reapplyDeadLetter).
+// its outbox backlog, the lag of its durable consumers, and its dead letters, listed and discarded
+// (the same code as `bun run dead-letters`) and replayed by applying them again here, in the
+// service that runs their consumer (dead-letters.ts: reapplyDeadLetter).
 import type { opsV1 } from "@evented/proto";
 import { type CallerAuth, requireAdmin } from "./auth.ts";
 import type { Bus } from "./bus.ts";
 import type { Subscription } from "./consumer.ts";
 import type { Executor } from "./db.ts";
-import { countDeadLetters, type DeadLetter, listDeadLetters, reapplyDeadLetter } from "./dead-letters.ts";
+import { countDeadLetters, type DeadLetter, discardDeadLetter, listDeadLetters, reapplyDeadLetter } from "./dead-letters.ts";
 import { invalid, notFound } from "./errors.ts";
 import { unaryHandlers } from "./grpc.ts";
 import type { Logger } from "./logger.ts";
@@ -27,6 +27,12 @@ export function opsServer({ db, bus, log, outbox: relays, subscriptions }: OpsSo
   const consumers = subscriptions.map((s) => s.durable);
   // A service that consumes nothing has no dead_letters table.
   const consumes = consumers.length > 0;
+  /** A request's dead letter id, checked; none is kept where nothing is consumed. */
+  const letterId = (id: number) => {
+    if (!Number.isSafeInteger(id) || id <= 0) throw invalid("id must be a dead letter's id");
+    if (!consumes) throw notFound(`no dead letter ${id}`);
+    return id;
+  };
   return unaryHandlers<opsV1.OpsServiceServer>(
     log,
     {
@@ -49,10 +55,11 @@ export function opsServer({ db, bus, log, outbox: relays, subscriptions }: OpsSo
       },
       replayDeadLetter: async (req, ctx) => {
         requireAdmin(ctx);
-        if (!Number.isSafeInteger(req.id) || req.id <= 0) throw invalid("id must be a dead letter's id");
-        if (!consumes) throw notFound(`no dead letter ${req.id}`);
-        const letter = await reapplyDeadLetter(db, subscriptions, req.id, log);
-        return { deadLetter: toProto(letter) };
+        return { deadLetter: toProto(await reapplyDeadLetter(db, subscriptions, letterId(req.id), log)) };
+      },
+      discardDeadLetter: async (req, ctx) => {
+        requireAdmin(ctx);
+        return { deadLetter: toProto(await discardDeadLetter(db, letterId(req.id))) };
       },
     },
     auth,
@@ -69,4 +76,5 @@ const toProto = (l: DeadLetter): opsV1.DeadLetter => ({
   deliveries: l.deliveries,
   failedAt: l.createdAt.toISOString(),
   replayedAt: l.replayedAt?.toISOString(),
+  discardedAt: l.discardedAt?.toISOString(),
 });

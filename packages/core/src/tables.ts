@@ -49,7 +49,10 @@ export const processedEvents = pgTable(
   (t) => [primaryKey({ columns: [t.consumer, t.eventId] }), index("processed_events_processed_at_idx").on(t.processedAt)],
 );
 
-/** Messages a consumer gave up on, kept with the reason until an operator replays them. */
+/**
+ * Messages a consumer gave up on, kept with the reason until an operator replays or discards them;
+ * a discarded one keeps the record that it was, without the message (payload and headers erased).
+ */
 export const deadLetters = pgTable("dead_letters", {
   id: bigserial("id", { mode: "number" }).primaryKey(),
   consumer: text("consumer").notNull(),
@@ -61,6 +64,7 @@ export const deadLetters = pgTable("dead_letters", {
   deliveries: integer("deliveries").notNull(),
   ...timestamps,
   replayedAt: timestamp("replayed_at", { withTimezone: true }),
+  discardedAt: timestamp("discarded_at", { withTimezone: true }),
 });
 
 /** Idempotency-Key records: the first response to a key, replayed to every retry. */

@@ -1,14 +1,15 @@
 // Durable consumers against the real PostgreSQL and NATS: explicit settings applied idempotently,
 // one effect per event whatever JetStream redelivers, retries with backoff, dead letters that do
-// not hold up the rest, the operator's dead-letter command, and a dead letter applied again in the service.
+// not hold up the rest, the operator's dead-letter command, a dead letter applied again in the
+// service, and one discarded.
 import { afterAll, afterEach, beforeAll, beforeEach, expect, setDefaultTimeout, test } from "bun:test";
 import { type ConsumerOptions, pruneProcessedEvents, type RunningConsumers, type Subscription, startConsumers } from "@evented/core/consumer";
 import { afterCommit, type Executor } from "@evented/core/db";
-import { reapplyDeadLetter, republishDeadLetter } from "@evented/core/dead-letters";
+import { countDeadLetters, discardDeadLetter, listDeadLetters, reapplyDeadLetter, republishDeadLetter } from "@evented/core/dead-letters";
 import { type Envelope, encodeEvent, newEvent, subjectFor } from "@evented/core/events";
 import { deadLetters } from "@evented/core/tables";
 import { NATS_URL, ROOT, waitFor } from "@evented/testing";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { nanos, StorageType } from "nats";
 import { silent, testDatabase, testStream, userCreated } from "./test-env.ts";
 
@@ -265,6 +266,66 @@ test("a dead letter applied again in the service: refused while it still fails, 
   expect(await reapply(row!.id)).toMatchObject({ id: row!.id, replayedAt: expect.any(Date) });
   expect(await effectsOf(late.id)).toBe(1);
   expect(calls.get(late.id)).toHaveLength(1);
+});
+
+test("a dead letter discarded: the event it held is erased, the record kept; it no longer waits nor counts; a settled one is 409, an unknown one 404", async () => {
+  await consume({ maxAttempts: 1 });
+  const [obsolete, waits] = [userCreated("obsolete"), userCreated("waits")];
+  refuse.set("obsolete", Infinity);
+  refuse.set("waits", Infinity);
+  await nats.bus.publish(subjectFor(nats.prefix, obsolete), encodeEvent(obsolete), obsolete.id, { "event-type": obsolete.type });
+  await settledUpTo((await publish(waits)).seq);
+  const held = (await listDeadLetters(pg.db)).find((l) => l.eventId === obsolete.id)!;
+  expect(held.headers["event-type"]).toBe("UserCreated");
+  expect(new TextDecoder().decode(held.payload)).toContain("ada@example.com");
+
+  const discarded = await discardDeadLetter(pg.db, held.id);
+  const { payload, headers, discardedAt, ...kept } = discarded;
+  expect({ payload: payload.length, headers, discardedAt }).toEqual({ payload: 0, headers: {}, discardedAt: expect.any(Date) });
+  const { payload: _payload, headers: _headers, discardedAt: _never, ...was } = held;
+  expect(kept).toEqual(was); // id, consumer, subject, event id, reason, deliveries, created_at; replayed_at null
+  expect(await pg.db.select().from(deadLetters).where(eq(deadLetters.id, held.id))).toEqual([discarded]);
+
+  expect((await listDeadLetters(pg.db)).map((l) => l.eventId)).toEqual([waits.id]);
+  expect((await listDeadLetters(pg.db, { all: true })).map((l) => l.eventId).sort()).toEqual([obsolete.id, waits.id].sort());
+  expect(await countDeadLetters(pg.db)).toEqual([{ consumer: subscription.durable, n: 1 }]);
+
+  const refusal = (settling: Promise<unknown>) => settling.catch((e: { code?: number; message: string }) => e);
+  const already = (what: string) => ({ code: 10, message: expect.stringContaining(`already ${what}`) }); // ABORTED: 409
+  expect(await refusal(reapplyDeadLetter(pg.db, [subscription], held.id, silent))).toMatchObject(already("discarded"));
+  expect(await refusal(republishDeadLetter(pg.db, nats.bus.js, held.id))).toMatchObject(already("discarded"));
+  expect(await refusal(discardDeadLetter(pg.db, held.id))).toMatchObject(already("discarded"));
+  expect(await refusal(discardDeadLetter(pg.db, 999_999))).toMatchObject({ code: 5 }); // NOT_FOUND
+  expect(calls.get(obsolete.id)).toHaveLength(1); // the delivery that gave up; nothing since
+  expect(await effectsOf(obsolete.id)).toBe(0);
+
+  // A replayed one is settled too.
+  refuse.delete("waits");
+  const other = (await listDeadLetters(pg.db))[0]!;
+  await reapplyDeadLetter(pg.db, [subscription], other.id, silent);
+  expect(await refusal(discardDeadLetter(pg.db, other.id))).toMatchObject(already("replayed"));
+  expect(await countDeadLetters(pg.db)).toEqual([]);
+});
+
+test("the command discards a dead letter: erased, listed only with --all, then refused", async () => {
+  await consume({ maxAttempts: 1 });
+  const never = userCreated("never");
+  refuse.set("never", Infinity);
+  await settledUpTo((await publish(never)).seq);
+  const [letter] = await pg.db.select().from(deadLetters);
+  const id = String(letter!.id);
+
+  const discarded = await command("discard", id);
+  expect(discarded).toMatchObject({ code: 0, out: `discarded dead letter ${id} (event ${never.id}); the event it held is erased\n` });
+  const [row] = await pg.db.select().from(deadLetters);
+  expect({ payload: row!.payload.length, discardedAt: row!.discardedAt }).toEqual({ payload: 0, discardedAt: expect.any(Date) });
+  expect((await command("list")).out).toBe("no dead letters waiting\n");
+  expect((await command("list", "--all")).out).toStartWith(`${id}\t`);
+  expect((await command("list", "--all")).out).toContain(` discarded=${row!.discardedAt!.toISOString()}`);
+  for (const again of ["discard", "replay"]) {
+    const refused = await command(again, id);
+    expect({ again, code: refused.code, said: refused.err.includes("already discarded") }).toEqual({ again, code: 1, said: true });
+  }
 });
 
 /** `bun run dead-letters order ...` against this test's database, as an operator would run it. */

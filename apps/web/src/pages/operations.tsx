@@ -1,5 +1,6 @@
 // For admins: is everything up, how far behind the outboxes and consumers are, and the dead
-// letters with their reason and a replay button (after the cause is fixed).
+// letters with their reason, a replay button (after the cause is fixed) and a discard button (for
+// an event never to be applied; it asks first, as the event is erased).
 import { useEffect, useState } from "react";
 import { api, ok, when } from "../api.ts";
 import { FormError, Section, useAction } from "../forms.tsx";
@@ -10,13 +11,22 @@ type DeadLetter = NonNullable<Awaited<ReturnType<(typeof api.admin)["dead-letter
 export function Operations() {
   const [ops, setOps] = useState<Ops>();
   const [letters, setLetters] = useState<DeadLetter[]>([]);
-  const [replayed, setReplayed] = useState<string>();
+  const [settled, setSettled] = useState<string>();
+  const [discarding, setDiscarding] = useState<string>();
   const action = useAction();
   const load = async () => {
     const [o, d] = await Promise.all([api.admin.ops.get(), api.admin["dead-letters"].get({ query: {} })]);
     setOps(ok(o));
     setLetters(ok(d).dead_letters);
   };
+  /** Replays or discards (`call`) a dead letter, then shows the list without it. */
+  const settle = (id: string, done: string, call: () => Promise<Parameters<typeof ok>[0]>) =>
+    void action.run(async () => {
+      ok(await call());
+      setSettled(`Dead letter ${id} is ${done}.`);
+      setDiscarding(undefined);
+      await load();
+    });
   // biome-ignore lint/correctness/useExhaustiveDependencies: once
   useEffect(() => void action.run(load), []);
   return (
@@ -89,7 +99,7 @@ export function Operations() {
         )}
       </Section>
       <Section title="Dead letters">
-        {replayed && <p role="status">Dead letter {replayed} is replayed.</p>}
+        {settled && <p role="status">{settled}</p>}
         {letters.length === 0 && <p>None waiting.</p>}
         <ol className="cards" aria-label="Dead letters">
           {letters.map((d) => (
@@ -101,20 +111,39 @@ export function Operations() {
                 {d.consumer} · {d.subject} · {d.deliveries} deliveries · <time dateTime={d.failed_at}>{when(d.failed_at)}</time>
               </p>
               <p className="body">Reason: {d.reason}</p>
-              <button
-                type="button"
-                aria-label={`Replay dead letter ${d.id}`}
-                disabled={action.busy}
-                onClick={() =>
-                  void action.run(async () => {
-                    ok(await api.admin["dead-letters"]({ id: d.id }).replay.post());
-                    setReplayed(d.id);
-                    await load();
-                  })
-                }
-              >
-                Replay
-              </button>
+              {discarding === d.id ? (
+                <>
+                  <p>Discard it? The event it held is erased and never applied.</p>
+                  <div className="row">
+                    <button
+                      type="button"
+                      className="danger"
+                      aria-label={`Yes, discard dead letter ${d.id}`}
+                      disabled={action.busy}
+                      onClick={() => settle(d.id, "discarded", () => api.admin["dead-letters"]({ id: d.id }).delete())}
+                    >
+                      Yes, discard it
+                    </button>
+                    <button type="button" onClick={() => setDiscarding(undefined)}>
+                      Keep it
+                    </button>
+                  </div>
+                </>
+              ) : (
+                <div className="row">
+                  <button
+                    type="button"
+                    aria-label={`Replay dead letter ${d.id}`}
+                    disabled={action.busy}
+                    onClick={() => settle(d.id, "replayed", () => api.admin["dead-letters"]({ id: d.id }).replay.post())}
+                  >
+                    Replay
+                  </button>
+                  <button type="button" aria-label={`Discard dead letter ${d.id}`} disabled={action.busy} onClick={() => setDiscarding(d.id)}>
+                    Discard
+                  </button>
+                </div>
+              )}
             </li>
           ))}
         </ol>

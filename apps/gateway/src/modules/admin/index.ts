@@ -1,4 +1,5 @@
-import { isServiceError, notFound, status } from "@evented/core";
+import { type CallMeta, isServiceError, notFound, status } from "@evented/core";
+import type { opsV1 } from "@evented/proto";
 import { Elysia } from "elysia";
 import type { Clients } from "../../clients.ts";
 import { requestMeta } from "../../context.ts";
@@ -53,32 +54,45 @@ export const admin = ({ ops }: Clients, downstream: Downstream = {}) =>
       {
         query: DeadLettersQuery,
         response: { 200: DeadLetters, ...errorResponses(400, 401, 403, 500, 503, 504) },
-        detail: { summary: "Dead letters", description: "Events a consumer gave up on, with the reason; those replayed only with `all=true`." },
+        detail: { summary: "Dead letters", description: "Events a consumer gave up on, with the reason; those replayed or discarded only with `all=true`." },
       },
     )
-    .post(
-      "/dead-letters/:id/replay",
-      async ({ params, meta }) => {
-        const { service, client, n } = letterId(params.id, ops);
-        if (!client) {
-          // No service owns it; still only admins learn that (401/403 from the services, as for any id).
-          await askAll(ops, (c) => c.getPipeline({}, meta), { tolerateDown: true });
-          throw notFound(`no dead letter ${params.id}`);
-        }
-        const { deadLetter } = await client.replayDeadLetter({ id: n }, meta);
-        if (!deadLetter) throw new Error("service answered without the dead letter");
-        return toDeadLetter(service, deadLetter);
+    .post("/dead-letters/:id/replay", ({ params, meta }) => settle(ops, params.id, meta, (c, id) => c.replayDeadLetter({ id }, meta)), {
+      params: LetterParams,
+      response: { 200: Letter, ...errorResponses(400, 401, 403, 404, 409, 500, 503, 504) },
+      detail: {
+        summary: "Replay a dead letter",
+        description:
+          "The service that runs the dead letter's consumer applies the event again with that consumer's handler, in one transaction with marking it replayed; an event applied meanwhile is not applied twice. 404 for an unknown id, 409 for one already replayed or discarded, 400 FAILED_PRECONDITION if it fails again (nothing changes: it keeps waiting, the message says why), 503 if a dependency is down.",
       },
-      {
-        params: LetterParams,
-        response: { 200: Letter, ...errorResponses(400, 401, 403, 404, 409, 500, 503, 504) },
-        detail: {
-          summary: "Replay a dead letter",
-          description:
-            "The service that runs the dead letter's consumer applies the event again with that consumer's handler, in one transaction with marking it replayed; an event applied meanwhile is not applied twice. 404 for an unknown id, 409 for one already replayed, 400 FAILED_PRECONDITION if it fails again (nothing changes: it keeps waiting, the message says why), 503 if a dependency is down.",
-        },
+    })
+    .delete("/dead-letters/:id", ({ params, meta }) => settle(ops, params.id, meta, (c, id) => c.discardDeadLetter({ id }, meta)), {
+      params: LetterParams,
+      response: { 200: Letter, ...errorResponses(400, 401, 403, 404, 409, 500, 503, 504) },
+      detail: {
+        summary: "Discard a dead letter",
+        description:
+          "For an event that is never to be applied (obsolete, or wrong): its service marks the dead letter discarded and erases the event it held (it may carry a user's personal data), keeping that it was. It no longer waits nor counts; `all=true` lists it, with an empty `event_type`. 404 for an unknown id, 409 for one already replayed or discarded.",
       },
-    );
+    });
+
+type OpsClient = Clients["ops"][string];
+
+/**
+ * Replays or discards (`call`) a dead letter `<service>-<n>` in the service that keeps it. A service
+ * that does not exist is 404, but only to admins: the others get 401/403 from the services, as
+ * for any id.
+ */
+async function settle(ops: Clients["ops"], id: string, meta: CallMeta, call: (client: OpsClient, n: number) => Promise<{ deadLetter?: opsV1.DeadLetter }>) {
+  const { service, client, n } = letterId(id, ops);
+  if (!client) {
+    await askAll(ops, (c) => c.getPipeline({}, meta), { tolerateDown: true });
+    throw notFound(`no dead letter ${id}`);
+  }
+  const { deadLetter } = await call(client, n);
+  if (!deadLetter) throw new Error("service answered without the dead letter");
+  return toDeadLetter(service, deadLetter);
+}
 
 /**
  * Asks every service; a refusal (401, 403) is the answer for all. With `tolerateDown`, services

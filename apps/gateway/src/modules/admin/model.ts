@@ -24,7 +24,7 @@ export const Ops = t.Object(
         pending: Count("In the stream, not yet delivered to the consumer: its lag"),
         ack_pending: Count("Delivered, not acknowledged yet"),
         redelivered: Count("Delivered more than once, not acknowledged yet"),
-        dead_letters: Count("Given up on and not replayed yet"),
+        dead_letters: Count("Given up on and waiting: neither replayed nor discarded"),
       }),
       { description: "Per durable consumer (JetStream consumer info)" },
     ),
@@ -40,19 +40,20 @@ export const DeadLetter = t.Object(
     consumer: t.String({ examples: ["notification"] }),
     subject: t.String({ examples: ["events.order.created"] }),
     event_id: t.String({ examples: ["01976b8e-4a4e-7cc1-9a7b-2b0c1c9b5e10"] }),
-    event_type: t.String({ examples: ["OrderCreated"] }),
+    event_type: t.String({ description: "Empty once discarded (the event is erased)", examples: ["OrderCreated"] }),
     reason: t.String({ description: "Why the consumer gave up", examples: ["handler failed 5 times: user 42 not found"] }),
     deliveries: t.Integer({ examples: [5] }),
     failed_at: Time,
     replayed_at: t.Union([Time, t.Null()]),
+    discarded_at: t.Union([Time, t.Null()]),
   },
-  { description: "An event a consumer gave up on; replayed_at is set once it was replayed" },
+  { description: "An event a consumer gave up on; replayed_at or discarded_at is set once it was replayed or discarded" },
 );
 
 export const DeadLetters = t.Object({ dead_letters: t.Array(DeadLetter) }, { description: "Oldest first, per service" });
 
 export const DeadLettersQuery = t.Object({
-  all: t.Optional(t.Boolean({ description: "Also those already replayed", default: false, error: "all must be true or false" })),
+  all: t.Optional(t.Boolean({ description: "Also those already replayed or discarded", default: false, error: "all must be true or false" })),
 });
 
 // At most 15 digits: every such number is exact as a JavaScript number (and in ops.v1's int64).
@@ -80,4 +81,5 @@ export const toDeadLetter = (service: string, l: opsV1.DeadLetter): typeof DeadL
   deliveries: l.deliveries,
   failed_at: l.failedAt ?? "",
   replayed_at: l.replayedAt ?? null,
+  discarded_at: l.discardedAt ?? null,
 });

@@ -42,7 +42,7 @@ export interface ConsumerLag {
   ackPending: number;
   /** Delivered more than once and not acknowledged yet. */
   redelivered: number;
-  /** Dead letters of the consumer not replayed yet. */
+  /** Dead letters of the consumer waiting: neither replayed nor discarded. */
   deadLetters: number;
 }
 
@@ -53,7 +53,7 @@ export interface GetPipelineResponse {
 }
 
 export interface ListDeadLettersRequest {
-  /** Also those already replayed. */
+  /** Also those already replayed or discarded. */
   all: boolean;
 }
 
@@ -66,7 +66,11 @@ export interface DeadLetter {
   reason: string;
   deliveries: number;
   failedAt?: string | undefined;
-  replayedAt?: string | undefined;
+  replayedAt?:
+    | string
+    | undefined;
+  /** Set once discarded: the event it held is erased (event_type is empty then). */
+  discardedAt?: string | undefined;
 }
 
 export interface ListDeadLettersResponse {
@@ -79,6 +83,15 @@ export interface ReplayDeadLetterRequest {
 
 export interface ReplayDeadLetterResponse {
   /** As it is now: replayed_at set. */
+  deadLetter?: DeadLetter | undefined;
+}
+
+export interface DiscardDeadLetterRequest {
+  id: number;
+}
+
+export interface DiscardDeadLetterResponse {
+  /** As it is now: discarded_at set, the event erased. */
   deadLetter?: DeadLetter | undefined;
 }
 
@@ -531,6 +544,7 @@ function createBaseDeadLetter(): DeadLetter {
     deliveries: 0,
     failedAt: undefined,
     replayedAt: undefined,
+    discardedAt: undefined,
   };
 }
 
@@ -562,6 +576,9 @@ export const DeadLetter: MessageFns<DeadLetter> = {
     }
     if (message.replayedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.replayedAt), writer.uint32(74).fork()).join();
+    }
+    if (message.discardedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.discardedAt), writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -651,6 +668,14 @@ export const DeadLetter: MessageFns<DeadLetter> = {
             message.replayedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.discardedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -690,6 +715,11 @@ export const DeadLetter: MessageFns<DeadLetter> = {
         : isSet(object.replayed_at)
         ? globalThis.String(object.replayed_at)
         : undefined,
+      discardedAt: isSet(object.discardedAt)
+        ? globalThis.String(object.discardedAt)
+        : isSet(object.discarded_at)
+        ? globalThis.String(object.discarded_at)
+        : undefined,
     };
   },
 
@@ -722,6 +752,9 @@ export const DeadLetter: MessageFns<DeadLetter> = {
     if (message.replayedAt !== undefined) {
       obj.replayedAt = message.replayedAt;
     }
+    if (message.discardedAt !== undefined) {
+      obj.discardedAt = message.discardedAt;
+    }
     return obj;
   },
 
@@ -739,6 +772,7 @@ export const DeadLetter: MessageFns<DeadLetter> = {
     message.deliveries = object.deliveries ?? 0;
     message.failedAt = object.failedAt ?? undefined;
     message.replayedAt = object.replayedAt ?? undefined;
+    message.discardedAt = object.discardedAt ?? undefined;
     return message;
   },
 };
@@ -958,6 +992,148 @@ export const ReplayDeadLetterResponse: MessageFns<ReplayDeadLetterResponse> = {
   },
 };
 
+function createBaseDiscardDeadLetterRequest(): DiscardDeadLetterRequest {
+  return { id: 0 };
+}
+
+export const DiscardDeadLetterRequest: MessageFns<DiscardDeadLetterRequest> = {
+  encode(message: DiscardDeadLetterRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== 0) {
+      writer.uint32(8).int64(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DiscardDeadLetterRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDiscardDeadLetterRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.id = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DiscardDeadLetterRequest {
+    return { id: isSet(object.id) ? globalThis.Number(object.id) : 0 };
+  },
+
+  toJSON(message: DiscardDeadLetterRequest): unknown {
+    const obj: any = {};
+    if (message.id !== 0) {
+      obj.id = Math.round(message.id);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DiscardDeadLetterRequest>, I>>(base?: I): DiscardDeadLetterRequest {
+    return DiscardDeadLetterRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DiscardDeadLetterRequest>, I>>(object: I): DiscardDeadLetterRequest {
+    const message = createBaseDiscardDeadLetterRequest();
+    message.id = object.id ?? 0;
+    return message;
+  },
+};
+
+function createBaseDiscardDeadLetterResponse(): DiscardDeadLetterResponse {
+  return { deadLetter: undefined };
+}
+
+export const DiscardDeadLetterResponse: MessageFns<DiscardDeadLetterResponse> = {
+  encode(message: DiscardDeadLetterResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deadLetter !== undefined) {
+      DeadLetter.encode(message.deadLetter, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DiscardDeadLetterResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDiscardDeadLetterResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.deadLetter = DeadLetter.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DiscardDeadLetterResponse {
+    return {
+      deadLetter: isSet(object.deadLetter)
+        ? DeadLetter.fromJSON(object.deadLetter)
+        : isSet(object.dead_letter)
+        ? DeadLetter.fromJSON(object.dead_letter)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DiscardDeadLetterResponse): unknown {
+    const obj: any = {};
+    if (message.deadLetter !== undefined) {
+      obj.deadLetter = DeadLetter.toJSON(message.deadLetter);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DiscardDeadLetterResponse>, I>>(base?: I): DiscardDeadLetterResponse {
+    return DiscardDeadLetterResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DiscardDeadLetterResponse>, I>>(object: I): DiscardDeadLetterResponse {
+    const message = createBaseDiscardDeadLetterResponse();
+    message.deadLetter = (object.deadLetter !== undefined && object.deadLetter !== null)
+      ? DeadLetter.fromPartial(object.deadLetter)
+      : undefined;
+    return message;
+  },
+};
+
 /** OpsService: what an operator asks of every service about its event pipeline. Admins only. */
 export type OpsServiceService = typeof OpsServiceService;
 export const OpsServiceService = {
@@ -992,12 +1168,24 @@ export const OpsServiceService = {
       Buffer.from(ReplayDeadLetterResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReplayDeadLetterResponse => ReplayDeadLetterResponse.decode(value),
   },
+  discardDeadLetter: {
+    path: "/ops.v1.OpsService/DiscardDeadLetter" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DiscardDeadLetterRequest): Buffer =>
+      Buffer.from(DiscardDeadLetterRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DiscardDeadLetterRequest => DiscardDeadLetterRequest.decode(value),
+    responseSerialize: (value: DiscardDeadLetterResponse): Buffer =>
+      Buffer.from(DiscardDeadLetterResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DiscardDeadLetterResponse => DiscardDeadLetterResponse.decode(value),
+  },
 } as const;
 
 export interface OpsServiceServer extends UntypedServiceImplementation {
   getPipeline: handleUnaryCall<GetPipelineRequest, GetPipelineResponse>;
   listDeadLetters: handleUnaryCall<ListDeadLettersRequest, ListDeadLettersResponse>;
   replayDeadLetter: handleUnaryCall<ReplayDeadLetterRequest, ReplayDeadLetterResponse>;
+  discardDeadLetter: handleUnaryCall<DiscardDeadLetterRequest, DiscardDeadLetterResponse>;
 }
 
 export interface OpsServiceClient extends Client {
@@ -1045,6 +1233,21 @@ export interface OpsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReplayDeadLetterResponse) => void,
+  ): ClientUnaryCall;
+  discardDeadLetter(
+    request: DiscardDeadLetterRequest,
+    callback: (error: ServiceError | null, response: DiscardDeadLetterResponse) => void,
+  ): ClientUnaryCall;
+  discardDeadLetter(
+    request: DiscardDeadLetterRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DiscardDeadLetterResponse) => void,
+  ): ClientUnaryCall;
+  discardDeadLetter(
+    request: DiscardDeadLetterRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DiscardDeadLetterResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE "dead_letters" ADD COLUMN "discarded_at" timestamp with time zone;
