@@ -2,8 +2,7 @@
 // the real system: resuming with Last-Event-ID across disconnects, a gateway restart and another
 // gateway replica; only the caller's own notifications; preferences honoured by the worker.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { type Account, type RunningApp, type System, signUp, startApp, startSystem, waitFor } from "@evented/testing";
-import { connect } from "nats";
+import { type Account, publishUndecodable, type RunningApp, type System, signUp, startApp, startSystem, waitFor } from "@evented/testing";
 import postgres from "postgres";
 import { startSmtpReceiver, startWebhookReceiver } from "../apps/notification/test/receivers.ts";
 
@@ -341,10 +340,7 @@ describe("notification preferences", () => {
 });
 
 test("dead letters: listed by an admin through the API, a replay that cannot apply refused clearly, then discarded; refused to others", async () => {
-  // A message no consumer can decode: the notification worker dead-letters it at once.
-  const nc = await connect({ servers: system.env.notification!.NATS_URL });
-  await nc.jetstream().publish(`${system.stream.prefix}.order.created`, new TextEncoder().encode("not protobuf"), { msgID: crypto.randomUUID() });
-  await nc.close();
+  await publishUndecodable(system);
   const list = async () =>
     ((await (await system.fetch(`${system.gatewayUrl}/admin/dead-letters`)).json()) as { dead_letters: Record<string, unknown>[] }).dead_letters;
   const [letter] = await waitFor("the dead letter", async () => {

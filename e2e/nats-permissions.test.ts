@@ -8,9 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { natsServers } from "@evented/core";
-import { createAdmin, createDatabase, freePort, ROOT, type RunningApp, signUp, startApp, waitFor } from "@evented/testing";
+import { createAdmin, createDatabase, freePort, ROOT, type RunningApp, refuseRecipient, signUp, startApp, waitFor } from "@evented/testing";
 import { connect, type NatsConnection } from "nats";
-import postgres from "postgres";
 
 setDefaultTimeout(60_000);
 
@@ -171,11 +170,7 @@ test("without credentials, or with another user's password, nobody connects", as
 test("an admin replays a dead letter through the API under these permissions: refused while it still fails, then applied once, then 409", async () => {
   // The notification worker cannot record this user (a trigger stands in for a bug): a dead letter.
   const name = `Refused ${crypto.randomUUID().slice(0, 8)}`;
-  const sql = postgres(notificationDbUrl, { max: 1, onnotice: () => {} });
-  cleanup.unshift(() => sql.end());
-  await sql.unsafe(`create function refuse_recipient() returns trigger language plpgsql as $$
-    begin if new.name = '${name}' then raise exception 'recipient refused by the test'; end if; return new; end $$`);
-  await sql`create trigger refuse_recipient before insert or update on recipients for each row execute function refuse_recipient()`;
+  const refusal = await refuseRecipient(notificationDbUrl, name);
   const admin = await createAdmin(userDbUrl, gateway);
   const bob = await signUp(gateway, { name });
   const letters = async () =>
@@ -203,7 +198,7 @@ test("an admin replays a dead letter through the API under these permissions: re
   expect((await letters()).map((l) => l.id)).toContain(letter.id);
   expect(await welcomes()).toBe(0);
 
-  await sql`drop trigger refuse_recipient on recipients`; // the fix is deployed
+  await refusal.fix(); // the fix is deployed
   const replayed = await replay();
   expect(replayed.status).toBe(200);
   expect(((await replayed.json()) as { replayed_at: string | null }).replayed_at).toEqual(expect.any(String));

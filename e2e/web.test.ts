@@ -2,11 +2,12 @@
 // address through the emailed link, logs in, orders, and sees it happen live; an admin ships the
 // order from the admin pages; the feed survives a gateway restart without losing or repeating a
 // notification. Then the page at phone width, labels and names for every control, and screenshots
-// of the main pages (docs/screenshots/, shown in the README).
+// of the main pages (docs/screenshots/, shown in the README). Last, an admin replays and discards
+// real dead letters from the Operations page, which a customer cannot open.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { connectService, orderStatusToProto } from "@evented/core";
 import { orderV1 } from "@evented/proto";
-import { type System, signUp, startSystem, testEmail, waitFor } from "@evented/testing";
+import { publishUndecodable, refuseRecipient, type System, signUp, startSystem, testEmail, waitFor } from "@evented/testing";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { startSmtpReceiver } from "../apps/notification/test/receivers.ts";
 
@@ -27,7 +28,13 @@ let orderId = "";
 beforeAll(async () => {
   system = await startSystem({
     env: {
-      notification: { SMTP_URL: smtp.url, EMAIL_FROM: "Shop <notifications@shop.example>", NOTIFICATION_DELIVERY_POLL_MS: "200", APP_URL },
+      notification: {
+        SMTP_URL: smtp.url,
+        EMAIL_FROM: "Shop <notifications@shop.example>",
+        NOTIFICATION_DELIVERY_POLL_MS: "200",
+        APP_URL,
+        NOTIFICATION_MAX_ATTEMPTS: "2", // the operations tests' refused event is dead-lettered in a second, not a minute
+      },
     },
   });
   browser = await chromium.launch({
@@ -264,6 +271,120 @@ describe("usable and accessible", () => {
       if (view === "admin/ops") await page.getByRole("heading", { name: /^Readiness: / }).waitFor(WAIT);
       if (view.startsWith("admin/")) await shoot(page, view.replace("/", "-"));
     }
+    await page.close();
+  });
+});
+
+describe("operations", () => {
+  interface DeadLetter {
+    id: string;
+    event_type: string;
+    reason: string;
+    replayed_at: string | null;
+    discarded_at: string | null;
+  }
+  const deadLetters = async (all = false) =>
+    ((await (await system.fetch(`${system.gatewayUrl}/admin/dead-letters${all ? "?all=true" : ""}`)).json()) as { dead_letters: DeadLetter[] }).dead_letters;
+  /** A dead letter's card on the Operations page, by its id. */
+  const card = (page: Page, id: string) =>
+    page
+      .getByRole("list", { name: "Dead letters" })
+      .getByRole("listitem")
+      .filter({ hasText: `(${id})` });
+  const refusedName = `Refused ${crypto.randomUUID().slice(0, 8)}`;
+  let refusal: Awaited<ReturnType<typeof refuseRecipient>>;
+  // Two real dead letters of the notification worker: a new user's UserCreated it refuses until the
+  // fix, and a message it can never decode.
+  let refused: DeadLetter;
+  let undecodable: DeadLetter;
+  beforeAll(async () => {
+    refusal = await refuseRecipient(system.databases.notification.url, refusedName);
+    await signUp(system.gatewayUrl, { name: refusedName });
+    await publishUndecodable(system);
+    [refused, undecodable] = await waitFor(
+      "both dead letters",
+      async () => {
+        const letters = await deadLetters();
+        const r = letters.find((l) => l.event_type === "UserCreated" && l.reason.includes("recipient refused by the test"));
+        const u = letters.find((l) => l.reason.startsWith("undecodable event"));
+        return r && u && ([r, u] as const);
+      },
+      { timeoutMs: 60_000 },
+    );
+  });
+
+  test("a customer gets no Operations page: no link, the address shows the shop, nothing asked of /admin", async () => {
+    const someone = await signUp(system.gatewayUrl);
+    const page = await openPage();
+    const asked: string[] = [];
+    page.on("request", (r) => asked.push(new URL(r.url()).pathname));
+    await logIn(page, someone.email, someone.password);
+    expect(await menu(page, "Operations").count()).toBe(0);
+    // From another page, so the shop appearing means the address was read (a customer's unknown page is the shop).
+    await menu(page, "Profile").click();
+    await page.getByRole("heading", { name: "Profile", level: 2 }).waitFor(WAIT);
+    await page.goto(`${system.gatewayUrl}/#/admin/ops`);
+    await page.getByRole("heading", { name: "Shop", level: 2 }).waitFor(WAIT);
+    expect(await page.getByRole("heading", { name: "Dead letters" }).count()).toBe(0);
+    expect(await page.textContent("body")).not.toContain(undecodable.id);
+    expect(asked.filter((p) => p.startsWith("/admin"))).toEqual([]);
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
+  test("an admin replays a dead letter: refused with the service's reason while the cause lasts, applied after the fix", async () => {
+    const page = await openPage();
+    await logIn(page, system.admin.email, system.admin.password);
+    await menu(page, "Operations").click();
+    await expect(card(page, refused.id).textContent(WAIT)).resolves.toContain(`Reason: ${refused.reason}`);
+    await expect(card(page, undecodable.id).textContent(WAIT)).resolves.toContain(`Reason: ${undecodable.reason}`);
+
+    const replay = (id: string) => page.getByRole("button", { name: `Replay dead letter ${id}`, exact: true }).click();
+    await replay(undecodable.id);
+    await page.getByRole("alert").filter({ hasText: "cannot be decoded" }).waitFor(WAIT);
+    await replay(refused.id);
+    await page.getByRole("alert").filter({ hasText: "failed again (recipient refused by the test); it keeps waiting" }).waitFor(WAIT);
+    expect(await page.getByRole("status").count()).toBe(0);
+    expect(await card(page, refused.id).count()).toBe(1);
+    expect(await card(page, undecodable.id).count()).toBe(1);
+    expect((await deadLetters()).map((l) => l.id)).toEqual(expect.arrayContaining([refused.id, undecodable.id]));
+
+    await refusal.fix();
+    await replay(refused.id);
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Dead letter ${refused.id} is replayed.` })
+      .waitFor(WAIT);
+    await card(page, refused.id).waitFor({ ...WAIT, state: "detached" });
+    expect(await page.getByRole("alert").count()).toBe(0);
+    expect((await deadLetters(true)).find((l) => l.id === refused.id)).toMatchObject({ replayed_at: expect.any(String), discarded_at: null });
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
+  test("an admin discards a dead letter: Keep it changes nothing, Yes discards it", async () => {
+    const page = await openPage();
+    await logIn(page, system.admin.email, system.admin.password);
+    await menu(page, "Operations").click();
+    const letter = card(page, undecodable.id);
+    const discard = letter.getByRole("button", { name: `Discard dead letter ${undecodable.id}`, exact: true });
+    await discard.click(WAIT);
+    await letter.getByRole("button", { name: "Keep it", exact: true }).click();
+    await discard.waitFor(WAIT); // asked no more, and still there
+    expect(await letter.getByRole("button", { name: `Yes, discard dead letter ${undecodable.id}` }).count()).toBe(0);
+    expect(await page.getByRole("status").count()).toBe(0);
+    expect((await deadLetters()).map((l) => l.id)).toContain(undecodable.id);
+
+    await discard.click();
+    await letter.getByRole("button", { name: `Yes, discard dead letter ${undecodable.id}`, exact: true }).click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `Dead letter ${undecodable.id} is discarded.` })
+      .waitFor(WAIT);
+    await letter.waitFor({ ...WAIT, state: "detached" });
+    expect((await deadLetters()).map((l) => l.id)).not.toContain(undecodable.id);
+    expect((await deadLetters(true)).find((l) => l.id === undecodable.id)).toMatchObject({ replayed_at: null, discarded_at: expect.any(String) });
+    expect(problemsOf(page)).toEqual([]);
     await page.close();
   });
 });

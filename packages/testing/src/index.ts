@@ -1,5 +1,6 @@
 export * from "./auth.ts";
 export * from "./config-exit.ts";
+export * from "./dead-letters.ts";
 export * from "./infra.ts";
 export * from "./metrics.ts";
 export * from "./proxy.ts";
