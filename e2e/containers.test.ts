@@ -181,10 +181,10 @@ describe.skipIf(why !== undefined)("docker-compose.yml in a real engine", () => 
 });
 
 // Needs docker-compose only (no engine): the override that runs NATS as a 3-node JetStream cluster.
-test("docker-compose.cluster.yml: three NATS nodes routed together, every service on all three, 3 stream copies", async () => {
+test("docker-compose.cluster.yml: three NATS nodes routed together with the route password, every service on all three, 3 stream copies", async () => {
   const proc = Bun.spawn(["docker-compose", "-f", "docker-compose.yml", "-f", "docker-compose.cluster.yml", "config"], {
     cwd: ROOT,
-    env: { ...process.env, ...(await composeSecrets()) },
+    env: { ...process.env, ...secrets },
     stdout: "pipe",
     stderr: "pipe",
   });
@@ -195,7 +195,11 @@ test("docker-compose.cluster.yml: three NATS nodes routed together, every servic
   for (const node of nodes) {
     const command = services[node]!.command!;
     expect(command).toContain("-js");
-    expect(command[command.indexOf("--routes") + 1]!.split(",")).toEqual(nodes.map((n) => `nats://${n}:6222`));
+    const routes = command[command.indexOf("--routes") + 1]!.split(",").map((u) => new URL(u));
+    expect(routes.map((u) => u.host)).toEqual(nodes.map((n) => `${n}:6222`));
+    // It asks servers dialling in for the route password (--cluster) and gives it dialling out (e2e/nats-routes.test.ts runs them).
+    for (const url of [new URL(command[command.indexOf("--cluster") + 1]!), ...routes])
+      expect([url.username, url.password]).toEqual(["route", secrets.NATS_ROUTE_PASSWORD!]);
   }
   for (const app of ["user", "order", "notification"]) {
     const nats = natsConfig(services[app]!.environment!);

@@ -79,7 +79,7 @@ describe("docker-compose.yml", () => {
 
   test("commits no secret: every password comes from .env, and .env is ignored by git and Docker", async () => {
     const text =
-      readFileSync(join(ROOT, "docker-compose.yml"), "utf8") +
+      ["docker-compose.yml", "docker-compose.cluster.yml"].map((f) => readFileSync(join(ROOT, f), "utf8")).join("\n") +
       readdirSync(join(ROOT, "deploy/env"))
         .map((f) => readFileSync(join(ROOT, "deploy/env", f), "utf8"))
         .join("\n");

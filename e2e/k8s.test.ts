@@ -4,7 +4,8 @@
 // the test, so nothing is rendered unchecked. (NATS is installed by its Helm chart from
 // deploy/k8s/nats/*.yaml: values, not objects; checked below for what the system relies on.)
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hostPort, natsConfig } from "@evented/core";
 import { ROOT } from "@evented/testing";
@@ -29,6 +30,31 @@ async function render(overlay: string): Promise<K8sObject[]> {
     .split(/^---$/m)
     .map((doc) => Bun.YAML.parse(doc) as K8sObject)
     .filter(Boolean);
+}
+
+/**
+ * The commands the README's Kubernetes install block runs against the cluster, as they would run:
+ * the block executed with kubectl, helm and kustomize stand-ins that only write their arguments down.
+ */
+function readmeInstall(): string[][] {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const block = /^Install \(versions pinned[^\n]*\n+```bash\n([\s\S]*?)^```$/m.exec(readme)?.[1];
+  expect(block, "the README's Kubernetes install block").toBeTruthy();
+  const bin = mkdtempSync(join(tmpdir(), "readme-install-"));
+  try {
+    for (const tool of ["kubectl", "helm", "kustomize"]) {
+      writeFileSync(join(bin, tool), `#!/bin/sh\nprintf '%s\\0' ${tool} "$@" >> "${bin}/calls"; printf '\\n' >> "${bin}/calls"\n`);
+      chmodSync(join(bin, tool), 0o755);
+    }
+    const run = Bun.spawnSync(["bash", "-e", "-c", block!], { cwd: ROOT, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, stderr: "pipe" });
+    expect(run.exitCode, run.stderr.toString()).toBe(0);
+    return readFileSync(join(bin, "calls"), "utf8")
+      .split("\0\n")
+      .filter(Boolean)
+      .map((call) => call.split("\0"));
+  } finally {
+    rmSync(bin, { recursive: true, force: true });
+  }
 }
 
 /** The model class of an apiVersion/kind, from the package that has its schema. */
@@ -194,7 +220,12 @@ describe.skipIf(!kubectl)("deploy/k8s", () => {
       expect(readFileSync(join(ROOT, `deploy/k8s/nats/values-${overlay}.yaml`), "utf8")).toContain(
         "--set-file 'configMap.merge.data.auth\\.conf=deploy/nats/nats-server.conf'",
       );
-      expect(Object.keys(values.container.env).sort()).toEqual([...passwords].sort());
+      // (and in production the routes' password: see below)
+      expect(
+        Object.keys(values.container.env)
+          .filter((k) => !k.startsWith("NATS_ROUTE_"))
+          .sort(),
+      ).toEqual([...passwords].sort());
       for (const name of passwords) expect(values.container.env[name].valueFrom.secretKeyRef.name).toBe("nats-users");
 
       const services = (await render(overlay)).filter((o) => o.kind === "Deployment" && o.metadata.name !== "gateway");
@@ -211,5 +242,44 @@ describe.skipIf(!kubectl)("deploy/k8s", () => {
     expect(values.config.cluster).toMatchObject({ enabled: true, replicas: 3 });
     expect(values.config.jetstream.enabled).toBe(true);
     expect(readFileSync(join(ROOT, "deploy/k8s/nats/values-production.yaml"), "utf8")).toMatch(/--version \d+\.\d+\.\d+/);
+  });
+
+  test("NATS: the production cluster's routes need the route password, from the secret the README's install makes", () => {
+    const values = Bun.YAML.parse(readFileSync(join(ROOT, "deploy/k8s/nats/values-production.yaml"), "utf8")) as Json;
+    const { cluster } = values.config;
+    const env = values.container.env;
+    // Servers dialling in give user route and the password the servers have in their environment
+    // (chart 1.2.x writes << $VAR >> as a variable); never a password in the values or the ConfigMap.
+    expect(cluster.routeURLs?.password).toBeUndefined();
+    expect(cluster.merge.authorization).toEqual({ user: "route", password: "<< $NATS_ROUTE_PASSWORD >>" });
+    expect(env.NATS_ROUTE_PASSWORD.valueFrom.secretKeyRef.name).toBe("nats-users");
+    // Dialling out, each server gives it in every URL of the chart's own routes (its pods under the
+    // README's release name), which Kubernetes puts in: it expands $(VAR) of a variable defined
+    // before, and the chart defines them by name.
+    expect(cluster.patch).toContainEqual({ op: "replace", path: "/routes", value: "<< $NATS_ROUTE_URLS >>" });
+    const calls = readmeInstall();
+    const release = calls.find((c) => c[0] === "helm" && c[1] === "install" && c[3] === "nats/nats")!;
+    expect(release).toContain("deploy/k8s/nats/values-production.yaml");
+    const name = release[2];
+    const routes = Array.from(
+      { length: cluster.replicas },
+      (_, i) => `nats://route:$(NATS_ROUTE_PASSWORD)@${name}-${i}.${name}-headless:${cluster.port ?? 6222}`,
+    );
+    expect(env.NATS_ROUTE_URLS).toBe(`[${routes.join(", ")}]`);
+    expect(Object.keys(env).sort().indexOf("NATS_ROUTE_PASSWORD")).toBeLessThan(Object.keys(env).sort().indexOf("NATS_ROUTE_URLS"));
+
+    // The install makes nats-users with every key the servers read, each a password nats-server
+    // takes (letters and digits), before it installs NATS.
+    const made = calls.findIndex((c) => c[0] === "kubectl" && c.join(" ").includes("-n nats create secret generic nats-users"));
+    expect(made).toBeGreaterThanOrEqual(0);
+    expect(made).toBeLessThan(calls.indexOf(release));
+    const keys: Record<string, string> = {};
+    for (const arg of calls[made]!) {
+      const [, key, password] = /^--from-literal=(\w+)=(.*)$/.exec(arg) ?? [];
+      if (key) keys[key] = password!;
+    }
+    const read = Object.values(env).flatMap((e: Json) => (e.valueFrom?.secretKeyRef?.name === "nats-users" ? [e.valueFrom.secretKeyRef.key] : []));
+    expect(read).toContain("route");
+    for (const key of read) expect({ key, password: keys[key] }).toEqual({ key, password: expect.stringMatching(/^[A-Za-z][A-Za-z0-9]+$/) });
   });
 });

@@ -1,5 +1,6 @@
 // A 3-node NATS JetStream cluster of the test's own on free loopback ports: each node can be
 // SIGKILLed and restarted on the same ports and store (what a rolling restart or a crash does).
+// Its routes authenticate as docker-compose.cluster.yml's do (e2e/nats-routes.test.ts checks both).
 import { mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +10,8 @@ export interface NatsNode {
   name: string;
   url: string;
   monitor: string;
+  /** Its cluster port, with the route user and password the other nodes dial it with. */
+  route: string;
   kill(): Promise<void>;
   start(): Promise<void>;
 }
@@ -28,7 +31,9 @@ const BIN = process.env.NATS_SERVER_BIN ?? Bun.which("nats-server") ?? "/usr/sbi
 export function natsCluster(size = 3, { start = true } = {}): NatsCluster & { startAll(): void } {
   const dir = join(tmpdir(), uniqueName("nats-cluster"));
   const specs = Array.from({ length: size }, (_, i) => ({ name: `n${i + 1}`, client: freePort(), route: freePort(), http: freePort() }));
-  const routes = specs.map((s) => `nats://127.0.0.1:${s.route}`).join(",");
+  const password = `p${crypto.randomUUID().replaceAll("-", "")}`;
+  const routeUrl = (port: number) => `nats://route:${password}@127.0.0.1:${port}`;
+  const routes = specs.map((s) => routeUrl(s.route)).join(",");
   const procs = new Map<string, ReturnType<typeof Bun.spawn>>();
   const launch = (spec: (typeof specs)[number]) => {
     mkdirSync(join(dir, spec.name), { recursive: true });
@@ -49,7 +54,7 @@ export function natsCluster(size = 3, { start = true } = {}): NatsCluster & { st
         "--cluster_name",
         "evented",
         "--cluster",
-        `nats://127.0.0.1:${spec.route}`,
+        routeUrl(spec.route),
         "--routes",
         routes,
       ],
@@ -61,6 +66,7 @@ export function natsCluster(size = 3, { start = true } = {}): NatsCluster & { st
     name: spec.name,
     url: `nats://127.0.0.1:${spec.client}`,
     monitor: `http://127.0.0.1:${spec.http}`,
+    route: routeUrl(spec.route),
     async kill() {
       const proc = procs.get(spec.name);
       proc?.kill("SIGKILL");

@@ -76,7 +76,7 @@ test(`new service ${n}: a service that typechecks, migrates, passes its test and
   // Kubernetes runs it too: its Deployment, role, database, policies and images (e2e/k8s.test.ts
   // reads the apps from system.ts, so it checks the new one as it checks the others).
   // (It skips itself where kubectl is missing: scripts/test-prerequisites.sh installs it where apt has it.)
-  if (Bun.which("kubectl")) expect(await run(["bun", "test", "e2e/k8s.test.ts"])).toMatch(/\b7 pass\b[\s\S]*\b0 fail\b/);
+  if (Bun.which("kubectl")) expect(await run(["bun", "test", "e2e/k8s.test.ts"])).toMatch(/\b8 pass\b[\s\S]*\b0 fail\b/);
 
   // It starts on a free port (the copy's own harness reads which) and reports SERVING.
   const db = await createDatabase(`new_${n}`);
