@@ -3,9 +3,12 @@
 // a service container restarted, `order` scaled to 3, and `down -v` leaving nothing behind.
 // Skipped, saying why, only where no engine can start (not Linux, not root, no dockerd/debootstrap).
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { natsConfig } from "@evented/core";
 import { freePort, ROOT, waitFor } from "@evented/testing";
 import { cannotStart, type Engine, ensureStandIns, startEngine } from "../scripts/container-engine.ts";
+import { APPS } from "../system.ts";
 import { composeSecrets } from "./compose-secrets.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON and YAML, read by the test field by field
@@ -201,9 +204,18 @@ test("docker-compose.cluster.yml: three NATS nodes routed together with the rout
     for (const url of [new URL(command[command.indexOf("--cluster") + 1]!), ...routes])
       expect([url.username, url.password]).toEqual(["route", secrets.NATS_ROUTE_PASSWORD!]);
   }
-  for (const app of ["user", "order", "notification"]) {
-    const nats = natsConfig(services[app]!.environment!);
-    expect(nats.natsUrl.split(",").map((u) => new URL(u).hostname)).toEqual(nodes);
-    expect(nats.streamReplicas).toBe(3);
+  // Each node has every password the conf it reads names (a missing one fails the conf), a
+  // generated service's too (scripts/new.test.ts runs this on one).
+  const passwords = [...readFileSync(join(ROOT, "deploy/nats/nats-server.conf"), "utf8").matchAll(/password: \$(\w+)/g)].map((m) => m[1]!);
+  for (const node of nodes) for (const name of passwords) expect(services[node]!.environment![name], `${node}: ${name}`).toBe(secrets[name]!);
+  // Every app system.ts says needs NATS: all three servers, as its own user, and three copies.
+  for (const app of APPS.filter((a) => a.dependsOn.nats)) {
+    const nats = natsConfig(services[app.name]!.environment!);
+    const urls = nats.natsUrl.split(",").map((u) => new URL(u));
+    const hosts = urls.map((u) => u.hostname);
+    expect(hosts, app.name).toEqual(nodes);
+    // (the credentials of the first URL apply to every server)
+    expect([urls[0]!.username, urls[0]!.password], app.name).toEqual([app.name, secrets[`NATS_${app.name.toUpperCase()}_PASSWORD`]!]);
+    expect(nats.streamReplicas, app.name).toBe(3);
   }
 });

@@ -3,13 +3,16 @@
 // all. So routes authenticate: a nats-server without the route password gets no route, and one with
 // it does (which shows the check can see a route). Run on the cluster of docker-compose.cluster.yml,
 // with the commands `docker-compose config` gives (only hosts, ports and stores this machine's), and
-// on e2e/nats-cluster.ts's, which the failover and startup tests use.
+// on e2e/nats-cluster.ts's, which the failover and startup tests use. On the first, every app that
+// needs NATS also signs in on each server as its NATS_URL says.
 import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { natsConfig } from "@evented/core";
 import { freePort, ROOT, uniqueName, waitFor } from "@evented/testing";
 import { connect, type NatsConnection } from "nats";
+import { APPS } from "../system.ts";
 import { composeSecrets } from "./compose-secrets.ts";
 import { type NatsNode, natsCluster } from "./nats-cluster.ts";
 
@@ -101,7 +104,7 @@ const withoutCredentials = (route: string) => {
   return url.toString();
 };
 
-/** docker-compose.cluster.yml's NATS servers as `docker-compose config` gives them, on this machine. */
+/** docker-compose.cluster.yml's NATS servers as `docker-compose config` gives them, on this machine, and its services. */
 async function composeCluster() {
   const secrets = await composeSecrets();
   const proc = Bun.spawn(["docker-compose", "-f", "docker-compose.yml", "-f", "docker-compose.cluster.yml", "config"], {
@@ -113,7 +116,8 @@ async function composeCluster() {
   const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
   expect(code, err).toBe(0);
   type Service = { image?: string; command: string[]; environment: Record<string, string>; volumes: string[] };
-  const services = Object.entries((Bun.YAML.parse(out) as { services: Record<string, Service> }).services).filter(([, s]) => s.image?.startsWith("nats:"));
+  const all = (Bun.YAML.parse(out) as { services: Record<string, Service> }).services;
+  const services = Object.entries(all).filter(([, s]) => s.image?.startsWith("nats:"));
   expect(services.map(([name]) => name)).toEqual(["nats", "nats-2", "nats-3"]);
   const ports = Object.fromEntries(services.map(([name]) => [name, { client: freePort(), route: freePort(), http: freePort() }]));
   // A route URL to a service's cluster port (0.0.0.0: its own), on the port that stands for it here.
@@ -149,12 +153,25 @@ async function composeCluster() {
       env: service.environment,
     };
   });
-  return nodes;
+  return { nodes, services: all };
 }
 
-test("docker-compose.cluster.yml: its servers route to each other, and to no server without the route password", async () => {
-  const nodes = await composeCluster();
+/** "signed in", or why `user` could not sign in on `server`. */
+const signIn = (server: string, user: string, pass: string) =>
+  connect({ servers: server, user, pass, reconnect: false }).then(
+    (nc) => nc.close().then(() => "signed in"),
+    (err: Error) => err.message,
+  );
+
+test("docker-compose.cluster.yml: every app signs in on each of its servers, which route to each other, and to no server without the route password", async () => {
+  const { nodes, services } = await composeCluster();
   await routedTogether(nodes.map((n) => n.monitor));
+  // Every app that needs NATS signs in on each server as its NATS_URL says (a generated one too:
+  // scripts/new.test.ts runs this on one), so each node knows its user and password.
+  for (const app of APPS.filter((a) => a.dependsOn.nats)) {
+    const { username, password } = new URL(natsConfig(services[app.name]!.environment).natsUrl.split(",")[0]!);
+    expect(await Promise.all(nodes.map((n) => signIn(n.url, username, password))), app.name).toEqual(nodes.map(() => "signed in"));
+  }
   // An operator (ops may publish any event) on the last node; the outsider routes to the first.
   const last = nodes.at(-1)!;
   const ops = await connect({ servers: last.url, user: "ops", pass: last.env.NATS_OPS_PASSWORD });

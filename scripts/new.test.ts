@@ -1,7 +1,8 @@
 // `bun run new service` in a copy of this checkout (its files as git sees them, installed from
 // bun's cache): the generated service typechecks, passes the checks and its own test, starts on
 // port 0 and answers SERVING on grpc.health.v1, the gateway's /ready would check it, its
-// Kubernetes manifests pass e2e/k8s.test.ts, and
+// Kubernetes manifests pass e2e/k8s.test.ts, the NATS cluster of docker-compose.cluster.yml has it
+// (e2e/containers.test.ts, e2e/nats-routes.test.ts), and
 // `bun run new remove-service` leaves the copy exactly as it was.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -77,6 +78,11 @@ test(`new service ${n}: a service that typechecks, migrates, passes its test and
   // reads the apps from system.ts, so it checks the new one as it checks the others).
   // (It skips itself where kubectl is missing: scripts/test-prerequisites.sh installs it where apt has it.)
   if (Bun.which("kubectl")) expect(await run(["bun", "test", "e2e/k8s.test.ts"])).toMatch(/\b8 pass\b[\s\S]*\b0 fail\b/);
+  // So does the 3-node NATS cluster: each node has its password, and it is on all three as its own
+  // user (both tests read the apps from system.ts and the passwords from deploy/nats/nats-server.conf;
+  // docker-compose config only, no engine, and nats-server runs the nodes).
+  const cluster = ["e2e/containers.test.ts", "e2e/nats-routes.test.ts", "-t", "docker-compose.cluster.yml"];
+  expect(await run(["bun", "test", ...cluster])).toMatch(/\b2 pass\b[\s\S]*\b0 fail\b/);
 
   // It starts on a free port (the copy's own harness reads which) and reports SERVING.
   const db = await createDatabase(`new_${n}`);

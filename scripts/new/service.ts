@@ -1,8 +1,9 @@
 // `bun run new service <name>`: a working gRPC service (scripts/new/templates.ts): its proto and
 // generated code, apps/<name>/ run by runService with a test against the real PostgreSQL, its
-// Drizzle schema and first migration, .env.example, Dockerfile, compose entry and deploy env, its
-// Kubernetes manifests (deploy/k8s: Deployment, role and database, policies, replicas, images), and
-// its entry in system.ts (so the launcher, the harness, the checks and the gateway's /ready know it).
+// Drizzle schema and first migration, .env.example, Dockerfile, compose entry (and its part in the
+// NATS cluster of docker-compose.cluster.yml) and deploy env, its Kubernetes manifests (deploy/k8s:
+// Deployment, role and database, policies, replicas, images), and its entry in system.ts (so the
+// launcher, the harness, the checks and the gateway's /ready know it).
 // `bun run new remove-service <name>` takes all of that out again.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -91,7 +92,7 @@ export function remove(n: string) {
       return s.replace(text, "");
     });
   edit("system.ts", (s) => s.replace(removeEntry(s, n), ""));
-  console.log("updated system.ts, the proto index, docker-compose.yml, deploy/ (compose and Kubernetes) and the gateway's .env.example");
+  console.log("updated system.ts, the proto index, the compose files, deploy/ (compose and Kubernetes) and the gateway's .env.example");
   sh(["bun", "install"]);
   // Lines changed since they were added (an image tag set per release): named, for a hand to remove.
   if (left.length) console.warn(`not found as written, so left in place (remove by hand):\n  ${left.join("\n  ")}`);

@@ -474,6 +474,14 @@ export const insertions = ({ n, N, port }: Names): { file: string; text: string;
   },
   // The gateway's depends_on is the last thing of the last service.
   { file: "docker-compose.yml", text: `      ${n}:\n        condition: service_healthy\n`, before: "\nvolumes:\n" },
+  // The 3-node NATS cluster (docker-compose.cluster.yml): each node reads its password (its user in
+  // nats-server.conf needs it), and it connects to all three, its stream in three copies.
+  { file: "docker-compose.cluster.yml", text: `    NATS_${N}_PASSWORD: \${NATS_${N}_PASSWORD:?}\n`, before: "    NATS_OPS_PASSWORD:" },
+  {
+    file: "docker-compose.cluster.yml",
+    text: `  ${n}:\n    environment:\n      <<: *cluster-env\n      # Its own user (the credentials of the first URL apply to every server).\n      NATS_URL: nats://${n}:\${NATS_${N}_PASSWORD:?}@nats:4222,nats://nats-2:4222,nats://nats-3:4222\n`,
+    before: "\nvolumes:\n",
+  },
 ];
 
 /** The app's entry in system.ts, inserted at the end of SERVICES. */
