@@ -18,6 +18,7 @@ interface Notification {
 interface FeedEvent {
   id: string;
   event: string;
+  /** A notification; for a `reset`, `{ reason }` instead. */
   data: Notification;
 }
 
@@ -247,6 +248,56 @@ test("a notification service restart does not end the stream: the gateway resume
   expect(await feed.ended).toBe("closed"); // by us: the gateway never ended it
   expect([...confirmed(feed.events)].sort()).toEqual(orders.toSorted());
   await expectWholeFeed(customer.id, feed.events);
+});
+
+/** Runs one statement on the notification database. */
+async function notificationDb<T>(query: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(system.databases.notification.url, { max: 1, onnotice: () => {} });
+  try {
+    return await query(sql);
+  } finally {
+    await sql.end();
+  }
+}
+
+/** Whether the events have the confirmation of this order with every delivery ended: no feed entry for it comes after. */
+const ended = (events: FeedEvent[], orderId: string) =>
+  events.some((e) => e.event === "notification" && e.data.subject === `Order ${orderId} received` && e.data.deliveries.every((d) => d.status !== "pending"));
+
+test("a subscriber back after the feed pruned changes it had not got is told first (event: reset), then gets the rest once, in order", async () => {
+  const customer = await signUp(system.gatewayUrl);
+  const live = openFeed(system.gatewayUrl, customer.accessToken);
+  expect(await live.status).toBe(200);
+  const first = await placeOrder(system.gatewayUrl, customer);
+  await waitFor("the first order's confirmation to end", () => ended(live.events, first));
+  live.close();
+  // Every entry of the user so far past the retention by its age (7 days): the deliverer's next
+  // prune (every 10 s) removes them. The last of them is the mark a reset names.
+  const aged = await notificationDb(
+    (sql) => sql<{ id: string }[]>`
+    update notification_feed set created_at = now() - interval '8 days' where user_id = ${customer.id} returning id::text`,
+  );
+  const pruned = String(Math.max(...aged.map((r) => Number(r.id))));
+  const oldest = String(Math.min(...aged.map((r) => Number(r.id))));
+  expect(aged.length).toBeGreaterThan(1);
+  await waitFor("the prune", async () => (await feedRows(customer.id, "0", pruned)).length === 0, { timeoutMs: 30_000 });
+  const second = await placeOrder(system.gatewayUrl, customer);
+
+  // Away since its oldest change: all after it were pruned, so a reset first, its id the last one pruned.
+  const away = openFeed(system.gatewayUrl, customer.accessToken, oldest);
+  await waitFor("the second order's confirmation to end", () => ended(away.events, second));
+  away.close();
+  const [reset, ...rest] = away.events;
+  expect(reset).toEqual({ id: pruned, event: "reset", data: { reason: "pruned" } as never });
+  expect(rest.map((e) => e.id)).toEqual(await feedRows(customer.id, String(Number(pruned) + 1), rest.at(-1)!.id));
+  await expectWholeFeed(customer.id, rest);
+
+  // From the reset's id (any cursor past what was pruned): no reset, the same changes.
+  const back = openFeed(system.gatewayUrl, customer.accessToken, pruned);
+  await waitFor("the second order's confirmation to end", () => ended(back.events, second));
+  back.close();
+  expect(back.events.map((e) => e.id)).toEqual(await feedRows(customer.id, String(Number(pruned) + 1), back.events.at(-1)!.id));
+  await expectWholeFeed(customer.id, back.events);
 });
 
 test("an invalid cursor is 400; no token 401", async () => {

@@ -9,11 +9,13 @@ import { connectService, orderStatusToProto } from "@evented/core";
 import { orderV1 } from "@evented/proto";
 import { publishUndecodable, refuseRecipient, type System, signUp, startSystem, testEmail, waitFor } from "@evented/testing";
 import { type Browser, chromium, type Page } from "playwright-core";
+import postgres from "postgres";
 import { startSmtpReceiver } from "../apps/notification/test/receivers.ts";
 
 // A browser and the whole system on two shared cores: generous, and never a timing assertion.
 setDefaultTimeout(180_000);
 const WAIT = { timeout: 60_000 };
+const WAIT_MS = { timeoutMs: 60_000 };
 const SHOTS = new URL("../docs/screenshots/", import.meta.url).pathname;
 /** The links' origin in the emails; the test opens the same path on the gateway. */
 const APP_URL = "http://shop.test";
@@ -195,6 +197,61 @@ describe("a customer's first order, live", () => {
     expect(await stillTheSameDocument(page)).toBe(true);
     expect(problemsOf(page).filter((p) => !p.startsWith("console"))).toEqual([]);
   });
+});
+
+test("a page away longer than the feed keeps changes is told so (a reset) and loads the list again: what was pruned shows", async () => {
+  const someone = await signUp(system.gatewayUrl, { name: "Mary Somerville" });
+  const page = await openPage();
+  await logIn(page, someone.email, someone.password);
+  await menu(page, "Notifications").click();
+  await page.getByText("Live:", { exact: false }).waitFor(WAIT);
+  // Ordered with the page open: its notification comes on the stream, whose id the page resumes from.
+  const placed = await someone.fetch(`${system.gatewayUrl}/orders`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ user_id: someone.id, items: [{ product_id: "456", quantity: 1 }] }),
+  });
+  const { id } = (await placed.json()) as { id: string };
+  await page
+    .locator(".card")
+    .filter({ hasText: `Order ${id} received` })
+    .first()
+    .waitFor(WAIT);
+  await markDocument(page);
+
+  await system.kill("gateway");
+  const sql = postgres(system.databases.notification.url, { max: 1, onnotice: () => {} });
+  const orders = connectService(orderV1.OrderServiceClient, `127.0.0.1:${system.ports.order}`);
+  try {
+    // While the page is away: a change, every feed entry of the user's then past the retention, and the prune.
+    await orders.updateOrderStatus({ id, status: orderStatusToProto("confirmed") }, { authorization: `Bearer ${system.admin.accessToken}` });
+    await waitFor(
+      "the confirmation's deliveries to end",
+      async () => {
+        const [row] = await sql`select count(*) filter (where d.status = 'pending')::int as pending, count(*)::int as deliveries
+        from notifications n join deliveries d on d.notification_id = n.id where n.user_id = ${someone.id} and n.subject = ${`Order ${id} is confirmed`}`;
+        return row!.deliveries > 0 && row!.pending === 0;
+      },
+      WAIT_MS,
+    );
+    await sql`update notification_feed set created_at = now() - interval '8 days' where user_id = ${someone.id}`;
+    await waitFor("the prune", async () => (await sql`select 1 from notification_feed where user_id = ${someone.id}`).length === 0, WAIT_MS);
+  } finally {
+    orders.close();
+    await sql.end();
+    await system.restart("gateway");
+  }
+
+  // The stream has none of it any more: only the list, loaded again on the reset, has the change.
+  await page
+    .locator(".card")
+    .filter({ hasText: `Order ${id} is confirmed` })
+    .first()
+    .waitFor(WAIT);
+  await page.getByText("Live:", { exact: false }).waitFor(WAIT);
+  expect(await stillTheSameDocument(page)).toBe(true);
+  expect(problemsOf(page).filter((p) => !p.startsWith("console"))).toEqual([]);
+  await page.close();
 });
 
 describe("profile", () => {

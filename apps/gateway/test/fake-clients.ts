@@ -72,7 +72,12 @@ export function fakeClients() {
     deliveries: 5,
     failedAt: now(),
   }));
-  /** The feed: subscribed, then every notification so far as a change, then open until cancelled. */
+  /** Changes up to this cursor are pruned (see pruneFeed). */
+  let prunedThrough = 0;
+  /**
+   * The feed: subscribed, then every notification so far as a change (its cursor its place, from 1),
+   * then open until cancelled; from a cursor below prunedThrough, a reset first and the rest after it.
+   */
   const stream = (request: notificationV1.StreamNotificationsRequest, meta?: CallMeta) => {
     calls.push({ service: "notifications", method: "streamNotifications", request, meta });
     const out = new PassThrough({ objectMode: true });
@@ -81,7 +86,10 @@ export function fakeClients() {
     if (err) queueMicrotask(() => out.destroy(err));
     else {
       out.write({ message: { $case: "subscribed", value: "0" } });
-      for (const [i, n] of notifications.entries()) out.write({ message: { $case: "change", value: { cursor: String(i + 1), notification: n } } });
+      const pruned = request.after !== "" && Number(request.after) < prunedThrough;
+      if (pruned) out.write({ message: { $case: "reset", value: { cursor: String(prunedThrough) } } });
+      for (const [i, n] of notifications.entries())
+        if (!pruned || i + 1 > prunedThrough) out.write({ message: { $case: "change", value: { cursor: String(i + 1), notification: n } } });
     }
     return Object.assign(out, { cancel: () => out.end() }) as unknown as ClientReadableStream<notificationV1.StreamNotificationsResponse>;
   };
@@ -226,6 +234,10 @@ export function fakeClients() {
     clients,
     /** Every call the gateway made, oldest first. */
     calls,
+    /** The feed's changes up to this cursor are no longer kept. */
+    pruneFeed(through: number) {
+      prunedThrough = through;
+    },
     /** The next call, whichever it is, fails with this error. */
     failNextCall(err: ServiceError) {
       failure = err;

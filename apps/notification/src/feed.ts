@@ -26,7 +26,8 @@ interface Waiter {
 /**
  * The live feed of each user: a stream reads the user's feed entries after its cursor, writes them
  * (waiting while the client is slow, so a stream holds at most one batch), then sleeps until a
- * NOTIFY for its user (any replica's write: LISTEN sees every commit), its poll, or the end.
+ * NOTIFY for its user (any replica's write: LISTEN sees every commit), its poll, or the end. Each
+ * read also says whether entries after the cursor were pruned: then a reset goes first.
  */
 export class Feed {
   private readonly o: Required<FeedOptions>;
@@ -68,7 +69,7 @@ export class Feed {
 
   /** Serves one stream until the client goes or the service stops. */
   async serve(call: Call, userId: string, after: string): Promise<void> {
-    let cursor = after === "" ? await latestFeedId(this.db) : parseCursor(after);
+    let cursor = after === "" ? await latestFeedId(this.db, userId) : parseCursor(after);
     const mine = this.waiters.get(userId) ?? new Set<Waiter>();
     if (mine.size >= this.o.maxStreamsPerUser) throw new AppError(status.RESOURCE_EXHAUSTED, `at most ${this.o.maxStreamsPerUser} open streams per user`);
     const waiter: Waiter = { dirty: true };
@@ -80,17 +81,26 @@ export class Feed {
     call.on("close", end);
     const done = AbortSignal.any([gone.signal, this.stopping.signal]);
     done.addEventListener("abort", () => this.wake(new Set([waiter])));
+    // Waits while the client is slow, so a stream holds at most one batch.
+    const send = async (message: notificationV1.StreamNotificationsResponse) => {
+      if (!call.write(message)) await once(call, "drain", { signal: done }).catch(() => {});
+    };
     try {
       call.write({ message: { $case: "subscribed", value: String(cursor) } });
       while (!done.aborted) {
         waiter.dirty = false;
-        const entries = await feedAfter(this.db, userId, cursor, this.o.batchSize);
+        const { prunedThrough, entries } = await feedAfter(this.db, userId, cursor, this.o.batchSize);
+        if (prunedThrough > cursor) {
+          // Changes after the cursor are gone (a client away longer than the feed keeps them): say
+          // so before the rest, which goes on after the highest one gone; the client reloads its
+          // list, which holds everything up to there.
+          cursor = prunedThrough;
+          await send({ message: { $case: "reset", value: { cursor: String(cursor) } } });
+          continue;
+        }
         for (const e of entries) {
           if (done.aborted) return;
-          const message: notificationV1.StreamNotificationsResponse = {
-            message: { $case: "change", value: { cursor: String(e.id), notification: toProto(e.notification) } },
-          };
-          if (!call.write(message)) await once(call, "drain", { signal: done }).catch(() => {});
+          await send({ message: { $case: "change", value: { cursor: String(e.id), notification: toProto(e.notification) } } });
           cursor = e.id;
         }
         if (entries.length < this.o.batchSize && !waiter.dirty) await this.sleep(waiter);

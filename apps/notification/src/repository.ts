@@ -1,6 +1,17 @@
 import { beforeCommit, type Executor, inOrder, placeholdersFor, prepared, preparedSql, valuesOf } from "@evented/core";
-import { and, asc, desc, eq, gt, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
-import { type ChannelName, type Delivery, deliveries, feed, type Notification, notifications, preferences, type Recipient, recipients } from "./schema.ts";
+import { and, desc, eq, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
+import {
+  type ChannelName,
+  type Delivery,
+  deliveries,
+  feed,
+  feedPruned,
+  type Notification,
+  notifications,
+  preferences,
+  type Recipient,
+  recipients,
+} from "./schema.ts";
 
 const placeholder = sql.placeholder;
 
@@ -192,26 +203,48 @@ export async function appendFeed(tx: Executor, entries: FeedEntry[]): Promise<vo
   });
 }
 
-/** The newest feed id: where a stream without a cursor starts. */
-export async function latestFeedId(db: Executor): Promise<number> {
-  const [row] = await db.select({ id: sql<string | null>`max(${feed.id})` }).from(feed);
+/**
+ * Where a stream without a cursor starts: the newest feed id, or the newest of the user's that was
+ * pruned if that is higher (everything pruned, the feed empty), so that it starts with no reset.
+ */
+export async function latestFeedId(db: Executor, userId: string): Promise<number> {
+  const [row] = await preparedSql<{ id: string | null }>(
+    db,
+    "latest_feed_id",
+    () => sql`select greatest((select max(id) from ${feed}), (select through from ${feedPruned} where user_id = ${placeholder("userId")})) as id`,
+  ).execute({ userId });
   return Number(row?.id ?? 0);
 }
 
-/** A user's feed entries after `after`, oldest first, with each notification as it is now. */
-export async function feedAfter(
-  db: Executor,
-  userId: string,
-  after: number,
-  limit: number,
-): Promise<{ id: number; notification: NotificationWithDeliveries }[]> {
-  const entries = await db
-    .select()
-    .from(feed)
-    .where(and(eq(feed.userId, userId), gt(feed.id, after)))
-    .orderBy(asc(feed.id))
-    .limit(limit);
-  if (entries.length === 0) return [];
+export interface FeedPage {
+  /** The highest id of the user's that pruning removed (0: none): above `after`, the page lacks changes. */
+  prunedThrough: number;
+  /** The user's entries after `after`, oldest first, with each notification as it is now. */
+  entries: { id: number; notification: NotificationWithDeliveries }[];
+}
+
+/**
+ * A user's feed entries after `after`, and what was pruned of theirs, in one statement: one round
+ * trip, and one snapshot, so an entry missing from the page because a prune removed it is always
+ * counted in prunedThrough (a second statement before it could miss a prune in between).
+ */
+export async function feedAfter(db: Executor, userId: string, after: number, limit: number): Promise<FeedPage> {
+  // One row even when there is no entry: the user's mark (or null), with each entry (or nulls).
+  const rows = await preparedSql<{ through: string | null; id: string | null; notification_id: string | null }>(
+    db,
+    "feed_after",
+    () => sql`
+    select p.through, e.id, e.notification_id
+    from (select ${placeholder("userId")}::uuid as user_id) u
+    left join ${feedPruned} p on p.user_id = u.user_id
+    left join lateral (
+      select f.id, f.notification_id from ${feed} f where f.user_id = u.user_id and f.id > ${placeholder("after")} order by f.id limit ${placeholder("limit")}
+    ) e on true
+    order by e.id`,
+  ).execute({ userId, after, limit });
+  const prunedThrough = Number(rows[0]?.through ?? 0);
+  const entries = rows.flatMap((r) => (r.id && r.notification_id ? [{ id: Number(r.id), notificationId: r.notification_id }] : []));
+  if (entries.length === 0) return { prunedThrough, entries: [] };
   const current = new Map(
     (
       await withDeliveries(
@@ -224,15 +257,28 @@ export async function feedAfter(
     ).map((n) => [n.id, n]),
   );
   // A notification erased since (retention) has no current state to show: its entry is skipped.
-  return entries.flatMap((e) => {
-    const notification = current.get(e.notificationId);
-    return notification ? [{ id: e.id, notification }] : [];
-  });
+  return {
+    prunedThrough,
+    entries: entries.flatMap((e) => {
+      const notification = current.get(e.notificationId);
+      return notification ? [{ id: e.id, notification }] : [];
+    }),
+  };
 }
 
-/** Forgets feed entries older than `retentionMs`: a stream resuming from before then gets what is left. */
+/**
+ * Forgets feed entries older than `retentionMs`, and records for each user the highest id removed,
+ * in the same statement: no stream can find an entry gone without its mark (see feedAfter). Users
+ * in order, so two replicas pruning at once take their marks' locks in the same order.
+ */
 export async function pruneFeed(db: Executor, retentionMs: number): Promise<void> {
-  await db.delete(feed).where(lt(feed.createdAt, new Date(Date.now() - retentionMs)));
+  await db.execute(sql`
+    with pruned as (
+      delete from ${feed} where ${feed.createdAt} < now() - ${`${retentionMs} milliseconds`}::interval returning user_id, id
+    )
+    insert into ${feedPruned} (user_id, through)
+    select user_id, max(id) from pruned group by user_id order by user_id
+    on conflict (user_id) do update set through = greatest(${feedPruned.through}, excluded.through)`);
 }
 
 export type NotificationWithDeliveries = Notification & { deliveries: Delivery[] };

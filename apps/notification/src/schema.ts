@@ -1,6 +1,6 @@
 import { bytea } from "@evented/core/tables";
 import { sql } from "drizzle-orm";
-import { bigserial, boolean, index, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, index, integer, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 export { deadLetters, processedEvents } from "@evented/core/tables";
 
@@ -87,7 +87,7 @@ export const preferences = pgTable(
  * The live feed: one row per change a user can watch (a notification recorded, a delivery's status
  * changed), written in the transaction of the change. Its id is the SSE cursor; rows are written
  * under one lock (see appendFeed) so ids become visible in order and a reader never skips one.
- * Pruned after FEED_RETENTION (see Deliverer).
+ * Pruned after FEED_RETENTION (see Deliverer), which records in feedPruned what it removed.
  */
 export const feed = pgTable(
   "notification_feed",
@@ -99,6 +99,16 @@ export const feed = pgTable(
   },
   (t) => [index("notification_feed_user_id_idx").on(t.userId, t.id), index("notification_feed_created_at_idx").on(t.createdAt)],
 );
+
+/**
+ * The highest feed id of each user that pruning removed, written by the pruning statement itself:
+ * a stream resuming from a cursor below it has lost changes, and says so (see Feed) rather than
+ * going on as if the client had all of them.
+ */
+export const feedPruned = pgTable("notification_feed_pruned", {
+  userId: uuid("user_id").primaryKey(),
+  through: bigint("through", { mode: "number" }).notNull(),
+});
 
 export type Recipient = typeof recipients.$inferSelect;
 export type Notification = typeof notifications.$inferSelect;

@@ -1,6 +1,7 @@
 // The signed-in user's notifications, kept live: the list, then every new notification and
 // delivery change from GET /me/notifications/stream. After a cut the stream is asked again with
-// the id of the last event received (Last-Event-ID), so what was missed arrives, once.
+// the id of the last event received (Last-Event-ID), so what was missed arrives, once; when the
+// feed no longer has all of it (a reset), the list is loaded again.
 import { createContext, type ReactNode, useContext, useEffect, useState } from "react";
 import { api, ok } from "./api.ts";
 import type { Me } from "./app.tsx";
@@ -29,7 +30,9 @@ export function FeedProvider({ me, children }: { me: Me; children: ReactNode }) 
   const [feed, setFeed] = useState<Feed>({ notifications: [], live: false, received: 0 });
   useEffect(() => {
     const stop = new AbortController();
-    const add = (more: Notification[]) => setFeed((f) => ({ ...f, notifications: merge(f.notifications, more), received: f.received + more.length }));
+    // A reload replaces the list, and counts as received: what the pages show may be stale too.
+    const add = (more: Notification[], reload = false) =>
+      setFeed((f) => ({ ...f, notifications: merge(reload ? [] : f.notifications, more), received: f.received + more.length + (reload ? 1 : 0) }));
     const setLive = (live: boolean) => setFeed((f) => (f.live === live ? f : { ...f, live }));
     void follow(me.id, stop.signal, add, setLive);
     return () => stop.abort();
@@ -40,9 +43,11 @@ export function FeedProvider({ me, children }: { me: Me; children: ReactNode }) 
 /**
  * Stream first, then the list: nothing made in between is missed (the stream starts "now"), and an
  * overlap is merged by id. After a cut the stream is asked again from the last event's id; the
- * list is not asked again, so what the page shows after a cut is what the stream resumed with.
+ * list is asked again only when the stream says it lost changes since (a reset: the page was
+ * away longer than the feed keeps them), and replaces what the page showed.
  */
-async function follow(userId: string, signal: AbortSignal, add: (n: Notification[]) => void, setLive: (live: boolean) => void) {
+async function follow(userId: string, signal: AbortSignal, add: (n: Notification[], reload?: boolean) => void, setLive: (live: boolean) => void) {
+  const list = async () => ok(await api.users({ id: userId }).notifications.get({ query: { page_size: 50 }, fetch: { signal } })).notifications;
   let last: string | undefined;
   let listed = false;
   let wait = 500;
@@ -52,13 +57,15 @@ async function follow(userId: string, signal: AbortSignal, add: (n: Notification
       const events = ok(res);
       setLive(true);
       if (!listed) {
-        add(ok(await api.users({ id: userId }).notifications.get({ query: { page_size: 50 }, fetch: { signal } })).notifications);
+        add(await list());
         listed = true;
       }
       wait = 500;
       for await (const event of events) {
-        if (event.id !== undefined) last = String(event.id);
+        if (event.event === "reset") add(await list(), true);
         if (event.event === "notification") add([event.data]);
+        // Only once handled: a reset whose list did not load comes again on the reconnect.
+        if (event.id !== undefined) last = String(event.id);
       }
     } catch {
       // A cut stream, a gateway away, a refused reconnect: all the same here, try again shortly.

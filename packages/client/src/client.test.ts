@@ -79,11 +79,12 @@ test("createClient drives every route of the gateway", async () => {
   expect(switched.data?.preferences).toContainEqual({ kind: "welcome", channel: "email", enabled: false, locked: false });
   expect((await api.me["notification-preferences"].put({ preferences: [{ kind: "welcome", channel: "fax" as "sms", enabled: false }] })).status).toBe(400);
 
-  // The live feed, typed: each event's data is a notification.
+  // The live feed, typed: each event's data is a notification (or, for a reset, why).
   const live = await api.me.notifications.stream.get({ headers: { "last-event-id": "0" } });
   expect(live.status).toBe(200);
   for await (const event of live.data!) {
     expect(event.event).toBe("notification");
+    if (event.event !== "notification") break;
     expect(event.data.kind).toBe("welcome");
     expect(event.data.user_id).toBe(user.id);
     break;
@@ -123,4 +124,23 @@ test("createClient drives every route of the gateway", async () => {
   const { ops: opsClients, ...services } = fake.clients;
   const methods = [...Object.values(services), ...Object.values(opsClients)].flatMap((c) => Object.keys(c).filter((k) => k !== "close"));
   expect(new Set(fake.calls.map((c) => c.method))).toEqual(new Set(methods));
+});
+
+test("the live feed's reset comes typed, with the cursor to resume after, before the changes after it", async () => {
+  const { app, fake } = testGateway();
+  const api = createClient("http://localhost", { fetcher: (async (url: string, init?: RequestInit) => app.handle(new Request(url, init))) as typeof fetch });
+  for (const name of ["Ada", "Bob"]) await api.users.post({ name, email: `${name.toLowerCase()}@example.com` }, { headers: { "idempotency-key": name } });
+  fake.pruneFeed(1); // Ada's welcome is no longer kept
+  const live = await api.me.notifications.stream.get({ headers: { "last-event-id": "0" } });
+  const events: string[][] = [];
+  for await (const event of live.data!) {
+    // Eden parses the id as JSON (a number here), though typed a string.
+    const id = String(event.id);
+    events.push(event.event === "reset" ? [event.event, id, event.data.reason] : [event.event, id, event.data.body]);
+    if (events.length === 2) break;
+  }
+  expect(events).toEqual([
+    ["reset", "1", "pruned"],
+    ["notification", "2", "Hello Bob"],
+  ]);
 });

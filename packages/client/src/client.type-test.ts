@@ -211,11 +211,18 @@ export async function typeTest() {
   // @ts-expect-error enabled is a boolean
   await api.me["notification-preferences"].put({ preferences: [{ kind: "order_status", channel: "sms", enabled: "no" }] });
 
-  // GET /me/notifications/stream: Server-Sent Events, each a notification
+  // GET /me/notifications/stream: Server-Sent Events, each a notification, or a reset (reload the list)
   const live = await api.me.notifications.stream.get({ headers: { "last-event-id": "42" } });
   if (live.data) {
     for await (const event of live.data) {
       const cursor: string = event.id;
+      // @ts-expect-error the data is a notification only once the event says so (not a reset)
+      void event.data.kind;
+      if (event.event === "reset") {
+        const reason: "pruned" = event.data.reason;
+        void reason;
+        continue;
+      }
       const kind: string = event.data.kind;
       // @ts-expect-error the event's data is a notification, which has no `total`
       const total: number = event.data.total;

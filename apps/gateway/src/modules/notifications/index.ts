@@ -1,9 +1,9 @@
-import { Elysia, sse } from "elysia";
+import { Elysia, sse, t } from "elysia";
 import type { Clients } from "../../clients.ts";
 import { requestMeta } from "../../context.ts";
 import { errorResponses } from "../../errors.ts";
 import { Notification, toNotification } from "../users/model.ts";
-import { Preferences, PreferencesBody, StreamHeaders, StreamQuery, toPreferences } from "./model.ts";
+import { Preferences, PreferencesBody, StreamHeaders, StreamQuery, StreamReset, toPreferences } from "./model.ts";
 import { Relay } from "./relay.ts";
 
 export interface StreamOptions {
@@ -72,6 +72,10 @@ export const notifications = ({ notifications }: Clients, { heartbeatMs = 15_000
               cursor = message.value.cursor;
               yield sse({ id: cursor, event: "notification", data: toNotification(message.value.notification) });
             }
+            if (message?.$case === "reset") {
+              cursor = message.value.cursor;
+              yield sse({ id: cursor, event: "reset", data: { reason: "pruned" } satisfies typeof StreamReset.static });
+            }
           }
         } finally {
           relay.close();
@@ -84,11 +88,13 @@ export const notifications = ({ notifications }: Clients, { heartbeatMs = 15_000
         detail: {
           summary: "My notifications, live (Server-Sent Events)",
           description:
-            "Each new notification of mine, and each change of one's delivery status, as it happens: `id:` a cursor, `event: notification`, `data:` the notification as it is now (as in GET /users/{id}/notifications). Reconnect with `Last-Event-ID` (or `?last_event_id=`) to get everything after it, in order, once, from any gateway; without one, the stream starts now. Comment lines are heartbeats. At most 5 open streams per user (429). The feed keeps changes for 7 days.",
+            'Each new notification of mine, and each change of one\'s delivery status, as it happens: `id:` a cursor, `event: notification`, `data:` the notification as it is now (as in GET /users/{id}/notifications). Reconnect with `Last-Event-ID` (or `?last_event_id=`) to get everything after it, in order, once, from any gateway; without one, the stream starts now. The feed keeps changes for 7 days: when some after the cursor are gone, the stream says so before the rest, with `event: reset`, `data: {"reason":"pruned"}` and an `id:` to resume after; what the client shows may then be stale, so it loads the list again (GET /users/{id}/notifications) and goes on reading: the changes after that `id` follow. Comment lines are heartbeats. At most 5 open streams per user (429).',
           "x-event-stream": {
-            description: "Events `notification`, each `data` a notification as it is now (this schema), its `id` the cursor to resume after",
-            schema: Notification,
-            example: 'id: 42\nevent: notification\ndata: {"id":"01976b8e-4a4e-7cc1-9a7b-2b0c1c9b5e10","kind":"order_status",...}\n\n',
+            description:
+              "Events `notification`, each `data` a notification as it is now, and `reset` (changes after the cursor are no longer kept: load the list again), `data` why; each `id` the cursor to resume after",
+            schema: t.Union([Notification, StreamReset]),
+            example:
+              'id: 40\nevent: reset\ndata: {"reason":"pruned"}\n\nid: 42\nevent: notification\ndata: {"id":"01976b8e-4a4e-7cc1-9a7b-2b0c1c9b5e10","kind":"order_status",...}\n\n',
           },
         },
       },

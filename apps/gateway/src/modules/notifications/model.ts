@@ -26,6 +26,12 @@ export const PreferencesBody = t.Object(
   { examples: [{ preferences: [{ kind: "order_confirmation", channel: "email", enabled: false }] }] },
 );
 
+/** The data of the stream's `reset` event: why what the client shows may be stale. */
+export const StreamReset = t.Object(
+  { reason: t.Literal("pruned", { description: "Changes after the cursor are no longer kept: the feed keeps them 7 days" }) },
+  { title: "StreamReset" },
+);
+
 export const StreamQuery = t.Object({
   last_event_id: t.Optional(
     t.String({ maxLength: 32, description: "For clients that cannot send the Last-Event-ID header: the same cursor", error: "last_event_id is not valid" }),

@@ -101,12 +101,23 @@ export interface FeedChange {
   notification?: Notification | undefined;
 }
 
+/**
+ * Changes of the caller's after their cursor were pruned, so the stream cannot give them: what the
+ * caller shows may be stale and should be loaded again (ListNotifications); the changes after
+ * `cursor` follow.
+ */
+export interface FeedReset {
+  /** Every change up to this one is covered by loading the list again: resume after it. */
+  cursor: string;
+}
+
 export interface StreamNotificationsResponse {
   message?:
     | //
     /** Sent once, first: the stream is open (the caller verified, the cursor valid). */
     { $case: "subscribed"; value: string }
     | { $case: "change"; value: FeedChange }
+    | { $case: "reset"; value: FeedReset }
     | undefined;
 }
 
@@ -1257,6 +1268,73 @@ export const FeedChange: MessageFns<FeedChange> = {
   },
 };
 
+function createBaseFeedReset(): FeedReset {
+  return { cursor: "" };
+}
+
+export const FeedReset: MessageFns<FeedReset> = {
+  encode(message: FeedReset, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cursor !== "") {
+      writer.uint32(10).string(message.cursor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FeedReset {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFeedReset();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FeedReset {
+    return { cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "" };
+  },
+
+  toJSON(message: FeedReset): unknown {
+    const obj: any = {};
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FeedReset>, I>>(base?: I): FeedReset {
+    return FeedReset.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FeedReset>, I>>(object: I): FeedReset {
+    const message = createBaseFeedReset();
+    message.cursor = object.cursor ?? "";
+    return message;
+  },
+};
+
 function createBaseStreamNotificationsResponse(): StreamNotificationsResponse {
   return { message: undefined };
 }
@@ -1269,6 +1347,9 @@ export const StreamNotificationsResponse: MessageFns<StreamNotificationsResponse
         break;
       case "change":
         FeedChange.encode(message.message.value, writer.uint32(18).fork()).join();
+        break;
+      case "reset":
+        FeedReset.encode(message.message.value, writer.uint32(26).fork()).join();
         break;
     }
     return writer;
@@ -1303,6 +1384,14 @@ export const StreamNotificationsResponse: MessageFns<StreamNotificationsResponse
             message.message = { $case: "change", value: FeedChange.decode(reader, reader.uint32()) };
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = { $case: "reset", value: FeedReset.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1321,6 +1410,8 @@ export const StreamNotificationsResponse: MessageFns<StreamNotificationsResponse
         ? { $case: "subscribed", value: globalThis.String(object.subscribed) }
         : isSet(object.change)
         ? { $case: "change", value: FeedChange.fromJSON(object.change) }
+        : isSet(object.reset)
+        ? { $case: "reset", value: FeedReset.fromJSON(object.reset) }
         : undefined,
     };
   },
@@ -1331,6 +1422,8 @@ export const StreamNotificationsResponse: MessageFns<StreamNotificationsResponse
       obj.subscribed = message.message.value;
     } else if (message.message?.$case === "change") {
       obj.change = FeedChange.toJSON(message.message.value);
+    } else if (message.message?.$case === "reset") {
+      obj.reset = FeedReset.toJSON(message.message.value);
     }
     return obj;
   },
@@ -1350,6 +1443,12 @@ export const StreamNotificationsResponse: MessageFns<StreamNotificationsResponse
       case "change": {
         if (object.message?.value !== undefined && object.message?.value !== null) {
           message.message = { $case: "change", value: FeedChange.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "reset": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "reset", value: FeedReset.fromPartial(object.message.value) };
         }
         break;
       }
@@ -1401,7 +1500,9 @@ export const NotificationServiceService = {
   },
   /**
    * The caller's feed: first a Subscribed message, then every change after `after` (a cursor of an
-   * earlier change, or empty for "from now"), in order, then each new one as it is committed.
+   * earlier change, or empty for "from now"), in order, then each new one as it is committed. When
+   * changes after `after` are no longer kept (pruned: the feed keeps 7 days), a FeedReset comes
+   * before the rest.
    */
   streamNotifications: {
     path: "/notification.v1.NotificationService/StreamNotifications" as const,
@@ -1427,7 +1528,9 @@ export interface NotificationServiceServer extends UntypedServiceImplementation 
   setPreferences: handleUnaryCall<SetPreferencesRequest, SetPreferencesResponse>;
   /**
    * The caller's feed: first a Subscribed message, then every change after `after` (a cursor of an
-   * earlier change, or empty for "from now"), in order, then each new one as it is committed.
+   * earlier change, or empty for "from now"), in order, then each new one as it is committed. When
+   * changes after `after` are no longer kept (pruned: the feed keeps 7 days), a FeedReset comes
+   * before the rest.
    */
   streamNotifications: handleServerStreamingCall<StreamNotificationsRequest, StreamNotificationsResponse>;
 }
@@ -1485,7 +1588,9 @@ export interface NotificationServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * The caller's feed: first a Subscribed message, then every change after `after` (a cursor of an
-   * earlier change, or empty for "from now"), in order, then each new one as it is committed.
+   * earlier change, or empty for "from now"), in order, then each new one as it is committed. When
+   * changes after `after` are no longer kept (pruned: the feed keeps 7 days), a FeedReset comes
+   * before the rest.
    */
   streamNotifications(
     request: StreamNotificationsRequest,
