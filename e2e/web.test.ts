@@ -199,6 +199,62 @@ describe("a customer's first order, live", () => {
   });
 });
 
+test("the feed is cut before any event came (no cursor to resume from); after it reconnects the list is loaded again: the missed notification is there once", async () => {
+  const someone = await signUp(system.gatewayUrl, { name: "Caroline Herschel" });
+  const sql = postgres(system.databases.notification.url, { max: 1, onnotice: () => {} });
+  // The sign-up's notifications and their deliveries, all done before the page opens: none of them comes on its stream.
+  const settled = (...subjects: string[]) =>
+    waitFor(
+      `the deliveries of ${subjects.join(", ")} to end`,
+      async () => {
+        const rows = await sql`select n.subject, count(*) filter (where d.status = 'pending')::int as pending
+        from notifications n join deliveries d on d.notification_id = n.id where n.user_id = ${someone.id} group by n.subject`;
+        return subjects.every((subject) => rows.some((r) => r.subject === subject && r.pending === 0));
+      },
+      WAIT_MS,
+    );
+  const lastFeedId = async () => (await sql`select coalesce(max(id), 0)::bigint as id from notification_feed where user_id = ${someone.id}`)[0]!.id as string;
+  const orders = connectService(orderV1.OrderServiceClient, `127.0.0.1:${system.ports.order}`);
+  let page: Page | undefined;
+  try {
+    await settled("Welcome aboard", "Confirm your email address");
+    const before = await lastFeedId();
+    page = await openPage();
+    await logIn(page, someone.email, someone.password);
+    await menu(page, "Notifications").click();
+    await page.getByText("Live:", { exact: false }).waitFor(WAIT);
+    await markDocument(page);
+
+    await system.kill("gateway");
+    let id = "";
+    try {
+      // The feed has nothing after what it had before the page opened: no event reached the page, it has no cursor.
+      expect(await lastFeedId()).toBe(before);
+      const { order } = await orders.createOrder(
+        { userId: "", items: [{ productId: "456", quantity: 1 }], currency: "", idempotencyKey: "" },
+        { authorization: `Bearer ${someone.accessToken}` },
+      );
+      id = order!.id;
+      // Its deliveries ended too while the gateway was down: no delivery change of it comes after the reconnect.
+      await settled(`Order ${id} received`);
+      await page.getByText("Reconnecting", { exact: false }).waitFor(WAIT);
+    } finally {
+      await system.restart("gateway");
+    }
+
+    const received = page.locator(".card").filter({ hasText: `Order ${id} received` });
+    await received.first().waitFor(WAIT);
+    await page.getByText("Live:", { exact: false }).waitFor(WAIT);
+    expect(await received.count()).toBe(1);
+    expect(await stillTheSameDocument(page)).toBe(true);
+    expect(problemsOf(page).filter((p) => !p.startsWith("console"))).toEqual([]);
+  } finally {
+    orders.close();
+    await sql.end();
+    await page?.close();
+  }
+});
+
 test("a page away longer than the feed keeps changes is told so (a reset) and loads the list again: what was pruned shows", async () => {
   const someone = await signUp(system.gatewayUrl, { name: "Mary Somerville" });
   const page = await openPage();

@@ -1,7 +1,7 @@
 // The signed-in user's notifications, kept live: the list, then every new notification and
 // delivery change from GET /me/notifications/stream. After a cut the stream is asked again with
 // the id of the last event received (Last-Event-ID), so what was missed arrives, once; when the
-// feed no longer has all of it (a reset), the list is loaded again.
+// feed no longer has all of it (a reset), or the cut came before any event, the list is loaded again.
 import { createContext, type ReactNode, useContext, useEffect, useState } from "react";
 import { api, ok } from "./api.ts";
 import type { Me } from "./app.tsx";
@@ -43,8 +43,9 @@ export function FeedProvider({ me, children }: { me: Me; children: ReactNode }) 
 /**
  * Stream first, then the list: nothing made in between is missed (the stream starts "now"), and an
  * overlap is merged by id. After a cut the stream is asked again from the last event's id; the
- * list is asked again only when the stream says it lost changes since (a reset: the page was
- * away longer than the feed keeps them), and replaces what the page showed.
+ * list is asked again, and replaces what the page showed, when the stream says it lost changes
+ * since (a reset: the page was away longer than the feed keeps them) or when there is no id yet
+ * to resume from (cut before any event).
  */
 async function follow(userId: string, signal: AbortSignal, add: (n: Notification[], reload?: boolean) => void, setLive: (live: boolean) => void) {
   const list = async () => ok(await api.users({ id: userId }).notifications.get({ query: { page_size: 50 }, fetch: { signal } })).notifications;
@@ -56,10 +57,11 @@ async function follow(userId: string, signal: AbortSignal, add: (n: Notification
       const res = await api.me.notifications.stream.get({ headers: last ? { "last-event-id": last } : {}, fetch: { signal } });
       const events = ok(res);
       setLive(true);
-      if (!listed) {
-        add(await list());
-        listed = true;
-      }
+      // Without a cursor the stream starts "now": on a reconnect before any event (so no id to
+      // resume from), what was made while away would never come, so the list is loaded again.
+      if (!listed) add(await list());
+      else if (!last) add(await list(), true);
+      listed = true;
       wait = 500;
       for await (const event of events) {
         if (event.event === "reset") add(await list(), true);
