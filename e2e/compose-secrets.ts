@@ -18,3 +18,15 @@ export async function composeSecrets(): Promise<Record<string, string>> {
     AUTH_EMAIL_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64"),
   };
 }
+
+/** What `docker-compose config` renders of docker-compose.yml with the cluster override, given `secrets` as .env would. */
+export async function clusterComposeConfig(secrets: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+  const proc = Bun.spawn(["docker-compose", "-f", "docker-compose.yml", "-f", "docker-compose.cluster.yml", "config"], {
+    cwd: ROOT,
+    env: { ...process.env, ...secrets },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  return { code, out, err };
+}

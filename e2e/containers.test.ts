@@ -9,7 +9,7 @@ import { natsConfig } from "@evented/core";
 import { freePort, ROOT, waitFor } from "@evented/testing";
 import { cannotStart, type Engine, ensureStandIns, startEngine } from "../scripts/container-engine.ts";
 import { APPS } from "../system.ts";
-import { composeSecrets } from "./compose-secrets.ts";
+import { clusterComposeConfig, composeSecrets } from "./compose-secrets.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed JSON and YAML, read by the test field by field
 type Json = any;
@@ -185,13 +185,7 @@ describe.skipIf(why !== undefined)("docker-compose.yml in a real engine", () => 
 
 // Needs docker-compose only (no engine): the override that runs NATS as a 3-node JetStream cluster.
 test("docker-compose.cluster.yml: three NATS nodes routed together with the route password, every service on all three, 3 stream copies", async () => {
-  const proc = Bun.spawn(["docker-compose", "-f", "docker-compose.yml", "-f", "docker-compose.cluster.yml", "config"], {
-    cwd: ROOT,
-    env: { ...process.env, ...secrets },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  const { code, out, err } = await clusterComposeConfig(secrets);
   expect(code, err).toBe(0);
   const { services } = Bun.YAML.parse(out) as { services: Record<string, { command?: string[]; environment?: Record<string, string> }> };
   const nodes = ["nats", "nats-2", "nats-3"];

@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { natsConfig } from "@evented/core";
-import { freePort, ROOT, uniqueName, waitFor } from "@evented/testing";
+import { freePort, uniqueName, waitFor } from "@evented/testing";
 import { connect, type NatsConnection } from "nats";
 import { APPS } from "../system.ts";
-import { composeSecrets } from "./compose-secrets.ts";
+import { clusterComposeConfig, composeSecrets } from "./compose-secrets.ts";
 import { type NatsNode, natsCluster } from "./nats-cluster.ts";
 
 setDefaultTimeout(60_000);
@@ -107,13 +107,7 @@ const withoutCredentials = (route: string) => {
 /** docker-compose.cluster.yml's NATS servers as `docker-compose config` gives them, on this machine, and its services. */
 async function composeCluster() {
   const secrets = await composeSecrets();
-  const proc = Bun.spawn(["docker-compose", "-f", "docker-compose.yml", "-f", "docker-compose.cluster.yml", "config"], {
-    cwd: ROOT,
-    env: { ...process.env, ...secrets },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  const { code, out, err } = await clusterComposeConfig(secrets);
   expect(code, err).toBe(0);
   type Service = { image?: string; command: string[]; environment: Record<string, string>; volumes: string[] };
   const all = (Bun.YAML.parse(out) as { services: Record<string, Service> }).services;
